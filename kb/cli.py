@@ -1,0 +1,130 @@
+"""The `kb` command: index, search, serve and check a knowledge base.
+
+A thin `click` group, as in datasette: each command reads the settings, calls into
+`kb`, `search` or `web`, and prints. This module is the one place where the
+packages meet, so it imports `search` and `web` inside the commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from kb.config import ConfigError, Settings
+
+
+def with_settings(command):
+    """Add --articles/--index to a command and pass it validated `Settings`."""
+
+    @click.option("--articles", "articles", metavar="DIR", help="Articles folder [env KB_ARTICLES; articles]")
+    @click.option("--index", "index", metavar="DIR", help="Index folder [env KB_INDEX; .kb/index]")
+    @functools.wraps(command)
+    def wrapper(articles, index, **kwargs):
+        try:
+            settings = Settings.load(articles, index)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+        return command(settings, **kwargs)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="kb")
+def cli():
+    """Knowledge-base search for customer service: Markdown articles in, ranked answers out."""
+
+
+def print_problems(problems) -> None:
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+
+
+@cli.command("index")
+@click.option("--rebuild", is_flag=True, help="Build a new index from scratch and swap it in.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes for segmentation.")
+@with_settings
+def index_command(settings: Settings, rebuild: bool, workers: int | None):
+    """Index the articles (incremental unless --rebuild). Exit 1 if any file failed."""
+    from search.indexer import sync_index
+
+    report = sync_index(settings.articles_dir, settings.index_dir, rebuild=rebuild, workers=workers)
+    print_problems(report.problems)
+    click.echo(f"{report.mode}: {report.articles} articles ({report.added} added, {report.changed} changed, "
+               f"{report.removed} removed, {len(report.problems)} problems) in {report.seconds:.2f}s")
+    sys.exit(1 if any(p.level == "error" for p in report.problems) else 0)
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly what /api/search returns.")
+@click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]))
+@click.option("--agent", is_flag=True, help="Include internal articles, as an agent sees them.")
+@with_settings
+def search_command(settings: Settings, query: str, as_json: bool, limit: int, lang: str | None, agent: bool):
+    """Search the index and print answers and articles."""
+    from search.indexer import exists, sync_index
+    from search.searcher import SearchIndex
+
+    if not query.strip():
+        raise click.UsageError("QUERY is empty")
+    if not exists(settings.index_dir):
+        sync_index(settings.articles_dir, settings.index_dir)
+    results = SearchIndex(settings.index_dir).search(query, limit=limit, lang=lang, internal=agent)
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for answer in results.answers:
+        click.echo(f"» {answer.title} — {answer.heading}  {answer.url}")
+        click.echo("  " + answer.text.replace("\n", "\n  "))
+    click.echo(f"{results.total} articles ({results.took_ms} ms)")
+    for n, hit in enumerate(results.articles, start=1):
+        badge = " [internal]" if hit.visibility == "internal" else ""
+        click.echo(f"{n:>3}. {hit.title}{badge}  {hit.url}  ({hit.score:.2f})")
+    if results.did_you_mean:
+        click.echo(f"Did you mean: {results.did_you_mean}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True)
+@with_settings
+def serve_command(settings: Settings, host: str, port: int):
+    """Index what changed, then serve the site and the API."""
+    from search.indexer import sync_index
+    from web import create_app
+
+    report = sync_index(settings.articles_dir, settings.index_dir)
+    print_problems(report.problems)
+    click.echo(f"index {report.mode}: {report.articles} articles", err=True)
+    app = create_app({"KB_ARTICLES": str(settings.articles_dir), "KB_INDEX": str(settings.index_dir)})
+    click.echo(f"serving on http://{host}:{port}", err=True)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@cli.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@with_settings
+def check_command(settings: Settings, as_json: bool, strict: bool):
+    """Parse every article and list problems as path:line: level: message."""
+    from kb.check import check_articles
+
+    problems = check_articles(settings.articles_dir)
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            click.echo(problem.format())
+        errors = sum(p.level == "error" for p in problems)
+        click.echo(f"{errors} errors, {len(problems) - errors} warnings", err=True)
+    failing = [p for p in problems if p.level == "error" or strict]
+    sys.exit(1 if failing else 0)
+
+
+def main():
+    cli(prog_name="kb")

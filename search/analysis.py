@@ -1,0 +1,195 @@
+"""The analyzer for mixed Chinese/English text, as a Whoosh pipeline:
+
+    JiebaTokenizer(segmenter) | LowercaseFilter() | CompoundFilter(compounds)
+        | StopFilter(STOP_WORDS, minsize=1) | StemFilter()
+
+`JiebaTokenizer` first folds each character (full-width → half-width, traditional
+→ simplified, one character for one so offsets stay true), then hands Chinese runs
+to jieba in search mode (a long word also yields its dictionary sub-words, for
+recall) and splits the rest into words. `CompoundFilter` keeps multi-word domain
+terms such as "Apple Pay" whole, beside their parts. Question particles and
+English stop words are dropped so they never dominate the score.
+
+The segmenter is a private `jieba.Tokenizer` with the domain dictionary added, so
+two knowledge bases in one process do not share words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+
+import jieba
+from opencc import OpenCC
+from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter
+from whoosh.analysis.acore import Token
+from whoosh.analysis.filters import Filter
+from whoosh.analysis.tokenizers import Tokenizer
+
+jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr otherwise
+
+CHINESE_STOP_WORDS = frozenset("""
+吗 呢 吧 啊 呀 哦 嘛 么 啦 哈 的 地 得 了 着 过 呃 嗯 哎 唉 喔
+怎么 怎么样 怎样 怎么办 咋 咋办 咋样 如何 什么 为什么 为何 为啥 啥 哪 哪里 哪儿 多少 几
+请问 请 一下 下 我 我的 我们 你 你们 您 他 她 它 这 那 这个 那个 这样 那样 这里 那里
+是 在 有 和 与 及 或 或者 就 也 都 还 又 才 把 被 给 让 从 对 向 跟 将 于 而 但 但是 所以 因为
+能 能否 可以 可不可以 能不能 会 会不会 要 想 需要 应该 该 该怎么 是否 是不是 有没有
+一个 一些 一直 已经 现在 然后 之后 以后 时候 的话 如果 还是
+""".split())
+STOP = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS | {"pls", "please", "hi", "hello", "thanks"}
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_]+(?:['.][^\W_]+)*)")
+_IS_HAN = re.compile(rf"[{_HAN}]")
+_T2S = OpenCC("t2s")
+_VARIANTS = str.maketrans({"帐": "账"})  # 帐户/账户 are both "simplified"; fold to one
+
+
+@functools.lru_cache(maxsize=65536)
+def fold_char(char: str) -> str:
+    """One character, full-width folded to half-width and traditional to simplified."""
+    folded = unicodedata.normalize("NFKC", char)
+    if len(folded) != 1:
+        folded = char
+    if _IS_HAN.match(folded):
+        folded = _T2S.convert(folded).translate(_VARIANTS)
+    return folded if len(folded) == 1 else char
+
+
+def fold_text(text: str) -> str:
+    """`text` with every character folded; the result has the same length."""
+    if text.isascii():
+        return text
+    simplified = "".join(fold_char(c) for c in text)
+    if _IS_HAN.search(text):
+        # Phrase-level conversion picks the right character where one traditional
+        # character maps to several simplified ones (乾 → 干/乾); keep it when the
+        # length is unchanged so offsets stay true.
+        phrased = _T2S.convert(text).translate(_VARIANTS)
+        if len(phrased) == len(text):
+            simplified = "".join(fold_char(c) if c.isascii() or not _IS_HAN.match(c) else c
+                                 for c in phrased)
+    return simplified
+
+
+_base_lock = threading.Lock()
+_base_segmenter: jieba.Tokenizer | None = None
+
+
+def new_segmenter(words: list[tuple[str, int | None, str | None]] = ()) -> jieba.Tokenizer:
+    """A jieba tokenizer with jieba's dictionary plus the Chinese domain `words`."""
+    global _base_segmenter
+    with _base_lock:
+        if _base_segmenter is None:
+            base = jieba.Tokenizer()
+            base.initialize()
+            _base_segmenter = base
+    segmenter = jieba.Tokenizer()
+    segmenter.FREQ = dict(_base_segmenter.FREQ)
+    segmenter.total = _base_segmenter.total
+    segmenter.initialized = True
+    for word, freq, tag in words:
+        word = fold_text(word.strip()).lower()
+        if _IS_HAN.search(word) and " " not in word:
+            # A frequency high enough that the word stays whole in any sentence.
+            segmenter.add_word(word, freq or max(segmenter.suggest_freq(word, False), 3000), tag)
+    return segmenter
+
+
+def compound_terms(words: list[tuple[str, int | None, str | None]]) -> dict[tuple[str, ...], str]:
+    """Multi-word Latin domain terms, as word tuples → the single token they become."""
+    compounds = {}
+    for word, _, _ in words:
+        parts = tuple(_RUNS.findall(fold_text(word).lower()))
+        parts = tuple(p[1] for p in parts if p[1])
+        if len(parts) > 1 and not _IS_HAN.search(word):
+            compounds[parts] = "".join(parts)
+    return compounds
+
+
+class JiebaTokenizer(Tokenizer):
+    """Folds characters, segments Chinese runs with jieba, splits other words."""
+
+    def __init__(self, segmenter: jieba.Tokenizer, mode: str = "search"):
+        self.segmenter = segmenter
+        self.mode = mode
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for match in _RUNS.finditer(fold_text(value)):
+            if match.group("han"):
+                base = match.start()
+                pieces = self.segmenter.tokenize(match.group("han"), mode=self.mode, HMM=True)
+            else:
+                base = 0
+                pieces = [(match.group("word"), match.start(), match.end())]
+            for text, start, end in pieces:
+                token.text = text
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = text
+                if positions:
+                    token.pos = pos
+                    pos += 1
+                if chars:
+                    token.startchar = start_char + base + start
+                    token.endchar = start_char + base + end
+                yield token
+
+
+class CompoundFilter(Filter):
+    """Adds one token for each multi-word domain term ("apple pay" → "applepay")."""
+
+    def __init__(self, compounds: dict[tuple[str, ...], str]):
+        self.compounds = compounds
+        self.longest = max((len(k) for k in compounds), default=0)
+
+    def __call__(self, tokens):
+        if not self.compounds:
+            yield from tokens
+            return
+        window: list[tuple[str, int, int, int]] = []  # recent (text, pos, startchar, endchar)
+        for token in tokens:
+            # Record before yielding: later filters change the shared token in place.
+            window.append((token.text, getattr(token, "pos", 0), getattr(token, "startchar", 0),
+                           getattr(token, "endchar", 0)))
+            window = window[-self.longest:]
+            yield token
+            for n in range(2, len(window) + 1):
+                compound = self.compounds.get(tuple(t for t, *_ in window[-n:]))
+                if compound:
+                    token.text, token.pos = compound, window[-1][1]
+                    token.stopped = False
+                    if hasattr(token, "startchar"):
+                        token.startchar, token.endchar = window[-n][2], window[-1][3]
+                    yield token
+
+
+def build_analyzer(words: list[tuple[str, int | None, str | None]] = ()):
+    """The analyzer for a knowledge base whose domain dictionary is `words`."""
+    segmenter = new_segmenter(words)
+    return (JiebaTokenizer(segmenter) | LowercaseFilter() | CompoundFilter(compound_terms(words))
+            | StopFilter(STOP, minsize=1) | StemFilter(lang="en", cachesize=100000))
+
+
+class Analyzer:
+    """`terms(text)` for indexing and queries; `spans(text)` with offsets for highlighting."""
+
+    def __init__(self, words: list[tuple[str, int | None, str | None]] = ()):
+        self.pipeline = build_analyzer(words)
+
+    def terms(self, text: str) -> list[str]:
+        return [t.text for t in self.pipeline(text)]
+
+    def spans(self, text: str) -> list[tuple[str, int, int]]:
+        return [(t.text, t.startchar, t.endchar) for t in self.pipeline(text, chars=True)]
+
+    def words(self, text: str) -> list[str]:
+        """Unstemmed lower-case Latin words of `text`, for spelling suggestions."""
+        return [m.group("word").lower() for m in _RUNS.finditer(fold_text(text)) if m.group("word")
+                and m.group("word").isalpha() and len(m.group("word")) > 2]

@@ -1,0 +1,63 @@
+"""Turning one `Article` into the Whoosh documents that represent it.
+
+Each text is analyzed once: a unit's terms also make up the article's body field.
+A content document stores the rendered HTML and the source, so the index always
+holds the last version of every article that parsed, even after its file breaks.
+"""
+
+from __future__ import annotations
+
+from kb.articles import Article
+from kb.render import render_article_html
+from search.analysis import Analyzer
+from search.schema import ARTICLE, CONTENT, UNIT
+
+
+def article_record(article: Article) -> dict:
+    """What listings, suggestions and the API need about an article (no HTML, no source)."""
+    return {
+        "id": article.id, "path": article.path, "hash": article.source_hash,
+        "title": article.title, "summary": article.summary,
+        "lang": article.lang, "category": article.category, "tags": list(article.tags),
+        "questions": list(article.questions), "related": list(article.related),
+        "visibility": article.visibility, "updated": article.updated,
+        "sections": [{"anchor": s.anchor, "heading": s.heading, "level": s.level}
+                     for s in article.sections if s.level > 1],
+    }
+
+
+def article_documents(article: Article, source: str, analyzer: Analyzer) -> list[dict]:
+    """The article document, its content document, then one document per answer unit."""
+    common = {"article_id": article.id, "path": article.path, "lang": article.lang,
+              "category": article.category, "visibility": article.visibility}
+    title_terms = analyzer.terms(article.title)
+    question_terms = [analyzer.terms(q) for q in article.questions]
+    about = " ".join(title_terms + [t for terms in question_terms for t in terms])
+    units, body, headings = [], [], []
+    for section in article.sections:
+        heading_terms = analyzer.terms(section.heading) if section.level > 1 else []
+        text_terms = analyzer.terms(section.text)
+        headings += heading_terms
+        body += text_terms
+        if not section.text:
+            continue
+        units.append({
+            **common, "uid": f"u:{article.id}#{section.anchor}", "kind": UNIT,
+            "u_heading": " ".join(heading_terms or title_terms), "u_text": " ".join(text_terms),
+            "u_title": about,
+            "data": {"anchor": section.anchor, "heading": section.heading, "text": section.text},
+        })
+    spelling = {w for text in (article.title, *article.questions, *(s.heading for s in article.sections))
+                for w in analyzer.words(text)}
+    content = {**common, "uid": f"c:{article.id}", "kind": CONTENT,
+               "data": {"html": render_article_html(article), "source": source}}
+    doc = {
+        **common, "uid": f"a:{article.id}", "kind": ARTICLE,
+        "title": " ".join(title_terms),
+        # A separator between questions keeps phrase matches inside one question.
+        "questions": " | ".join(" ".join(terms) for terms in question_terms),
+        "tags": " ".join(t for tag in article.tags for t in analyzer.terms(tag)),
+        "headings": " ".join(headings), "body": " ".join(body),
+        "spell": " ".join(sorted(spelling)), "data": article_record(article),
+    }
+    return [doc, content, *units]

@@ -1,0 +1,295 @@
+"""Keeping the index in step with the articles folder.
+
+`sync_index` is incremental by default: files are compared with the index by
+content hash and only added, changed and removed files are touched, in one
+Whoosh commit. A full build (`rebuild=True`, a missing or unreadable index, or a
+changed domain dictionary, which changes how every text is segmented) writes a new
+generation with every core segmenting, then swaps it in atomically.
+
+A file that fails to parse is reported and skipped; if an earlier version of it is
+in the index, that last good version stays searchable until the file is fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from kb.articles import Article, ArticleError, file_date, front_matter_tags, parse_article, read_article_bytes
+from kb.corpus import Lexicon, check_duplicate, load_lexicon, scan_article_paths
+from kb.errors import Problem
+from search import store
+from search.analysis import Analyzer
+from search.documents import article_documents
+from search.schema import ARTICLE, CONTENT, META, build_schema
+
+log = logging.getLogger(__name__)
+PARALLEL_MIN_FILES = 200  # below this, worker processes cost more than they save
+
+
+@dataclass
+class Source:
+    """One article file as read from disk: its bytes or the problem reading it."""
+
+    relpath: str
+    data: bytes | None
+    updated: str
+    problem: Problem | None = None
+
+
+@dataclass
+class SyncReport:
+    """What one `sync_index` run did."""
+
+    mode: str  # "full" | "incremental" | "unchanged"
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    articles: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def read_sources(root: Path) -> dict[str, Source]:
+    """Every article file under `root`, read once."""
+    sources = {}
+    for path in scan_article_paths(root):
+        relpath = path.relative_to(root).as_posix()
+        try:
+            sources[relpath] = Source(relpath, read_article_bytes(path, root), file_date(path))
+        except ArticleError as exc:
+            sources[relpath] = Source(relpath, None, "", exc.problem)
+    return sources
+
+
+def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
+               workers: int | None = None) -> SyncReport:
+    """Bring the index in `index_dir` in step with `articles_dir`; see the module doc."""
+    started = time.perf_counter()
+    articles_dir, index_dir = Path(articles_dir), Path(index_dir)
+    with store.writer_lock(index_dir):
+        base_lexicon, lexicon_problems = load_lexicon(articles_dir)
+        sources = read_sources(articles_dir)
+        ix = _open_current(index_dir)
+        report = None
+        if ix is not None and not rebuild:
+            report = _incremental(ix, sources, base_lexicon, lexicon_problems)
+        if report is None:
+            report = _full_build(index_dir, ix, sources, base_lexicon, lexicon_problems, workers)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _open_current(index_dir: Path):
+    generation = store.current_generation(index_dir)
+    if generation is None:
+        return None
+    try:
+        ix = whoosh_index.open_dir(str(generation))
+        with ix.searcher() as searcher:
+            searcher.document(uid="meta")
+        return ix
+    except Exception as exc:  # a corrupt index is rebuilt, never fatal
+        log.warning("index in %s is unreadable (%s); rebuilding it", generation, exc)
+        return None
+
+
+def _indexed_records(ix) -> dict[str, dict]:
+    """path → stored record of every article in the index."""
+    with ix.searcher() as searcher:
+        return {fields["path"]: fields["data"] for fields in searcher.documents(kind=ARTICLE)}
+
+
+def _meta(ix) -> dict:
+    with ix.searcher() as searcher:
+        fields = searcher.document(uid="meta")
+    return fields["data"] if fields else {}
+
+
+def _lexicon_for(base: Lexicon, tags: list[str]) -> Lexicon:
+    known = {word for word, _, _ in base.words}
+    return Lexicon(base.words + [(t, None, None) for t in sorted(set(tags) - known)], base.synonyms)
+
+
+def _parse(source: Source) -> Article:
+    if source.problem:
+        raise ArticleError(source.problem)
+    return parse_article(source.data, source.relpath, default_updated=source.updated)
+
+
+def _incremental(ix, sources: dict[str, Source], base: Lexicon,
+                 lexicon_problems: list[Problem]) -> SyncReport | None:
+    """Apply changed files in one commit; None when a full build is needed instead."""
+    indexed = _indexed_records(ix)
+    changed = [s for p, s in sources.items() if p not in indexed or s.problem
+               or indexed[p]["hash"] != _hash(s)]
+    removed = [p for p in indexed if p not in sources]
+    meta = _meta(ix)
+    parsed: dict[str, Article] = {}
+    problems = list(lexicon_problems)
+    for source in changed:
+        try:
+            parsed[source.relpath] = _parse(source)
+        except ArticleError as exc:
+            problems.append(exc.problem)
+    kept = {p: r for p, r in indexed.items() if p not in removed and p not in parsed}
+    tags = [t for r in kept.values() for t in r["tags"]] + [t for a in parsed.values() for t in a.tags]
+    lexicon = _lexicon_for(base, tags)
+    if _lexicon_key(lexicon) != _lexicon_key_of(meta):
+        return None
+    by_id = {r["id"]: _stub(r) for r in kept.values()}
+    for relpath, article in list(parsed.items()):
+        duplicate = check_duplicate(article, by_id)
+        if duplicate:
+            problems.append(duplicate)
+            del parsed[relpath]
+        else:
+            by_id[article.id] = article
+    report = SyncReport("incremental", problems=problems, articles=len(by_id))
+    report.added = sum(1 for p in parsed if p not in indexed)
+    report.changed = len(parsed) - report.added
+    report.removed = len(removed)
+    if (not parsed and not removed and _problem_dicts(problems) == meta.get("problems")
+            and lexicon.synonyms == meta.get("lexicon", {}).get("synonyms")):
+        report.mode = "unchanged"
+        return report
+    analyzer = Analyzer(lexicon.words)
+    writer = ix.writer(timeout=30.0)
+    try:
+        for relpath in removed + list(parsed):
+            writer.delete_by_term("path", relpath)
+        for relpath, article in parsed.items():
+            for doc in article_documents(article, _text(sources[relpath]), analyzer):
+                writer.add_document(**doc)
+        writer.update_document(**_meta_document(lexicon, problems, len(by_id)))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    return report
+
+
+def _full_build(index_dir: Path, old_ix, sources: dict[str, Source], base: Lexicon,
+                lexicon_problems: list[Problem], workers: int | None) -> SyncReport:
+    """Write every article into a new generation and publish it."""
+    tags = [t for s in sources.values() if s.data is not None for t in front_matter_tags(s.data, s.relpath)]
+    lexicon = _lexicon_for(base, tags)
+    analyzer = Analyzer(lexicon.words)
+    problems = list(lexicon_problems)
+    generation = store.new_generation(index_dir)
+    try:
+        ix = whoosh_index.create_in(str(generation), build_schema())
+        writer = ix.writer(limitmb=256)
+        by_id: dict[str, Article] = {}
+        for relpath, result in _prepare_all(list(sources.values()), analyzer, workers):
+            if isinstance(result, Problem):
+                problems.append(result)
+                result = _last_good(old_ix, relpath, analyzer)
+                if result is None:
+                    continue
+            article, docs = result
+            duplicate = check_duplicate(article, by_id)
+            if duplicate:
+                problems.append(duplicate)
+                continue
+            by_id[article.id] = article
+            for doc in docs:
+                writer.add_document(**doc)
+        writer.add_document(**_meta_document(lexicon, problems, len(by_id)))
+        writer.commit()
+        store.publish(index_dir, generation)
+    except BaseException:
+        store.discard(generation)
+        raise
+    return SyncReport("full", added=len(by_id), articles=len(by_id), problems=problems)
+
+
+def _last_good(ix, relpath: str, analyzer: Analyzer):
+    """The article and documents of the last version of `relpath` that parsed, if any."""
+    if ix is None:
+        return None
+    with ix.searcher() as searcher:
+        content = searcher.document(kind=CONTENT, path=relpath)
+    if content is None:
+        return None
+    source = content["data"]["source"]
+    article = parse_article(source.encode("utf-8"), relpath)
+    return article, article_documents(article, source, analyzer)
+
+
+# Worker processes inherit these through fork(): the analyzer is built once.
+_worker_analyzer: Analyzer | None = None
+
+
+def _prepare(source: Source):
+    try:
+        article = _parse(source)
+    except ArticleError as exc:
+        return source.relpath, exc.problem
+    return source.relpath, (article, article_documents(article, _text(source), _worker_analyzer))
+
+
+def _prepare_all(sources: list[Source], analyzer: Analyzer, workers: int | None):
+    """(relpath, (article, documents) or Problem) for each source, in order."""
+    global _worker_analyzer
+    _worker_analyzer = analyzer
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:
+        yield from map(_prepare, sources)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_prepare, sources, chunksize=16)
+
+
+def _meta_document(lexicon: Lexicon, problems: list[Problem], count: int) -> dict:
+    return {"uid": "meta", "kind": META, "data": {
+        "lexicon": {"words": [list(w) for w in lexicon.words], "synonyms": lexicon.synonyms},
+        "problems": _problem_dicts(problems), "articles": count,
+        "indexed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }}
+
+
+def _problem_dicts(problems: list[Problem]) -> list[dict]:
+    return [p.to_dict() for p in problems]
+
+
+def _lexicon_key(lexicon: Lexicon) -> list:
+    return sorted(tuple(w) for w in lexicon.words)
+
+
+def _lexicon_key_of(meta: dict) -> list:
+    return sorted(tuple(w) for w in meta.get("lexicon", {}).get("words", []))
+
+
+def _hash(source: Source) -> str:
+    return hashlib.sha1(source.data).hexdigest() if source.data is not None else ""
+
+
+def _text(source: Source) -> str:
+    return source.data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+
+
+def _stub(record: dict):
+    """Enough of an indexed article for duplicate-id checks."""
+    return _Stub(record["id"], record["path"])
+
+
+@dataclass
+class _Stub:
+    id: str
+    path: str
+
+
+def exists(index_dir: Path) -> bool:
+    """Whether `index_dir` holds a published index."""
+    generation = store.current_generation(Path(index_dir))
+    return generation is not None and whoosh_index.exists_in(str(generation))
+

@@ -1,0 +1,126 @@
+"""From what a user typed to a Whoosh query object — never through Whoosh's parser.
+
+The small syntax users may type: `"quoted words"` must all appear, `-word`
+excludes articles containing it; everything else is plain text. Input is capped
+at `MAX_QUERY_CHARS` and control characters are dropped.
+
+A query becomes a list of *concepts*, one per analyzed term; a concept matches if
+any of its alternatives does (the term itself, or a synonym from `_synonyms.txt`,
+which may be several terms). Articles score BM25F over their fields, with a
+coordination bonus for matching more concepts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from whoosh.query import And, AndMaybe, AndNot, Or, Query, Term
+
+from search.analysis import Analyzer
+
+MAX_QUERY_CHARS = 200
+SYNONYM_WEIGHT = 0.8
+COORDINATION = 0.9
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+
+
+@dataclass
+class Concept:
+    """One thing the query asks for: alternatives, each a tuple of terms with a weight."""
+
+    alternatives: list[tuple[tuple[str, ...], float]]
+    required: bool = False
+
+    @property
+    def terms(self) -> set[str]:
+        return {t for alt, _ in self.alternatives for t in alt}
+
+
+@dataclass
+class ParsedQuery:
+    text: str  # the cleaned query
+    concepts: list[Concept] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)  # terms
+
+    @property
+    def terms(self) -> set[str]:
+        return {t for c in self.concepts for t in c.terms}
+
+
+def clean_query(text: str) -> str:
+    """Drop control characters (NUL included), collapse spaces, cap the length."""
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text or "")
+    return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS].strip()
+
+
+def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]]
+                ) -> ParsedQuery:
+    """Analyze `text` into concepts; see the module doc for the syntax."""
+    parsed = ParsedQuery(clean_query(text))
+    plain: list[str] = []
+    for match in _TOKEN.finditer(parsed.text):
+        negative = match.group(1) or match.group(3)
+        quoted = match.group(2)
+        word = quoted if quoted is not None else match.group(4)
+        if negative and (quoted is not None or len(word) > 1):
+            parsed.excluded += analyzer.terms(word)
+        elif quoted is not None:
+            parsed.concepts += [Concept([((t,), 1.0)], required=True) for t in analyzer.terms(word)]
+        else:
+            plain.append(match.group(0))
+    terms = list(dict.fromkeys(analyzer.terms(" ".join(plain))))
+    parsed.concepts += [Concept([((t,), 1.0)]) for t in terms if t not in parsed.terms]
+    _expand_synonyms(parsed, terms, synonyms)
+    return parsed
+
+
+def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms) -> None:
+    by_first = {c.alternatives[0][0][0]: c for c in parsed.concepts}
+    for start in range(len(terms)):
+        for length in (3, 2, 1):
+            key = tuple(terms[start:start + length])
+            if len(key) == length and key in synonyms:
+                concept = by_first.get(key[0])
+                if concept is not None:
+                    concept.alternatives += [(alt, SYNONYM_WEIGHT) for alt in synonyms[key]
+                                             if (alt, SYNONYM_WEIGHT) not in concept.alternatives
+                                             and alt != (key[0],)]
+                break
+
+
+def synonym_map(groups: list[list[str]], analyzer: Analyzer) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Each analyzed group member → the other members, analyzed."""
+    mapping: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for group in groups:
+        members = [tuple(analyzer.terms(m)) for m in group]
+        members = [m for m in dict.fromkeys(members) if m]
+        for member in members:
+            mapping.setdefault(member, [])
+            mapping[member] += [m for m in members if m != member and m not in mapping[member]]
+    return mapping
+
+
+def _alternative(fieldname: str, terms: tuple[str, ...], boost: float) -> Query:
+    if len(terms) == 1:
+        return Term(fieldname, terms[0], boost=boost)
+    return And([Term(fieldname, t) for t in terms], boost=boost)
+
+
+def build_query(parsed: ParsedQuery, fields: dict[str, float]) -> Query | None:
+    """The Whoosh query for `parsed` over `fields` (name → weight); None if nothing to match."""
+    clauses, required = [], []
+    for concept in parsed.concepts:
+        clause = Or([_alternative(f, alt, fw * aw) for alt, aw in concept.alternatives
+                     for f, fw in fields.items()])
+        (required if concept.required else clauses).append(clause)
+    if not clauses and not required:
+        return None
+    query: Query | None = Or(clauses, scale=COORDINATION) if clauses else None
+    if required:
+        query = AndMaybe(And(required), query) if query else And(required)
+    if parsed.excluded:
+        query = AndNot(query, Or([Term(f, t) for t in parsed.excluded for f in fields]))
+    return query

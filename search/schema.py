@@ -1,0 +1,50 @@
+"""The Whoosh schema: one index holding three kinds of documents.
+
+- `article`: one per article; title, questions, tags, headings and body as terms,
+  its metadata stored for listings and the API.
+- `content`: one per article; its rendered HTML and Markdown source, stored only,
+  so listings can read every article document without loading every page.
+- `unit`: one per answer unit (section or FAQ entry); its heading and text.
+- `meta`: exactly one; the lexicon (domain words, synonyms) the index was built
+  with and the problems of the last run, committed together with the documents.
+
+Text fields hold terms the `search.analysis.Analyzer` already produced (joined by
+spaces), so segmentation can run in worker processes and each text is segmented
+once; the field analyzer only splits on spaces.
+"""
+
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+
+ARTICLE, CONTENT, UNIT, META = "article", "content", "unit", "meta"
+
+# Fields scored for articles and for units, with their query-time weights:
+# title and questions above headings above body.
+ARTICLE_FIELDS = {"title": 3.0, "questions": 3.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
+UNIT_FIELDS = {"u_heading": 2.5, "u_text": 1.0, "u_title": 0.7}
+
+
+def _terms(phrase: bool = False) -> TEXT:
+    return TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=phrase)
+
+
+def build_schema() -> Schema:
+    return Schema(
+        uid=ID(unique=True, stored=True),
+        kind=ID(stored=True),
+        article_id=ID(stored=True),
+        path=ID(stored=True),
+        lang=ID(stored=True),
+        category=ID(stored=True),
+        visibility=ID(stored=True),
+        title=_terms(phrase=True),
+        questions=_terms(phrase=True),
+        tags=_terms(),
+        headings=_terms(),
+        body=_terms(),
+        u_heading=_terms(phrase=True),
+        u_text=_terms(),
+        u_title=_terms(),
+        spell=KEYWORD(lowercase=True),
+        data=STORED(),
+    )

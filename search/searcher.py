@@ -1,0 +1,308 @@
+"""`SearchIndex`: everything the web layer asks of an index, answered as plain data.
+
+One object per process. It follows the index on disk: at most every
+`REFRESH_SECONDS` it checks whether another process committed or published a new
+generation and reopens, so every process sees a change within a second or two.
+Whoosh searchers are not shared between threads here: one lock serializes use.
+
+Internal articles exist only for callers that pass `internal=True`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.query import And, Term
+from whoosh.scoring import BM25F
+
+from search import store
+from search.analysis import Analyzer, fold_text
+from search.highlight import snippet
+from search.query import build_query, clean_query, parse_query, synonym_map
+from search.results import Answer, ArticleHit, Link, SearchResults, article_url
+from search.schema import ARTICLE, ARTICLE_FIELDS, UNIT, UNIT_FIELDS
+
+REFRESH_SECONDS = 0.5
+MAX_LIMIT = 50
+MAX_ANSWERS = 3
+MAX_SUGGESTED = 5
+UNIT_CANDIDATES = 40
+# BM25F: short title and question fields are barely length-normalized.
+SCORING = BM25F(B=0.75, K1=1.2, title_B=0.3, questions_B=0.3, u_heading_B=0.3)
+
+
+class IndexMissing(Exception):
+    """No index has been built in the index folder yet."""
+
+
+@dataclass
+class _State:
+    """One open generation of the index and what is derived from it."""
+
+    generation: str
+    ix: object
+    searcher: object
+    analyzer: Analyzer
+    synonyms: dict
+    lexicon_key: list
+    meta: dict
+    catalog: dict[str, dict]  # article id → stored record
+    suggestions: list[tuple[str, str, str]]  # (folded text, text, article id)
+
+
+class SearchIndex:
+    """Searches, suggestions, listings and article pages over one index folder."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._lock = threading.RLock()
+        self._state: _State | None = None
+        self._checked = 0.0
+
+    # -- keeping up with the index on disk ------------------------------------------------
+    def _current(self) -> _State:
+        now = time.monotonic()
+        if self._state is not None and now - self._checked < REFRESH_SECONDS:
+            return self._state
+        self._checked = now
+        generation = store.current_generation(self.index_dir)
+        if generation is None:
+            raise IndexMissing(f"no index in {self.index_dir}; run `kb index`")
+        state = self._state
+        if state is None or state.generation != generation.name:
+            ix = whoosh_index.open_dir(str(generation))
+            self._state = self._load(generation.name, ix, ix.searcher(weighting=SCORING), state)
+        elif not state.searcher.up_to_date():
+            self._state = self._load(state.generation, state.ix, state.searcher.refresh(), state)
+        return self._state
+
+    def _load(self, generation: str, ix, searcher, previous: _State | None) -> _State:
+        meta = searcher.document(uid="meta")["data"]
+        lexicon = meta.get("lexicon", {})
+        key = sorted(tuple(w) for w in lexicon.get("words", []))
+        if previous is not None and previous.lexicon_key == key:
+            analyzer = previous.analyzer
+        else:
+            analyzer = Analyzer([tuple(w) for w in lexicon.get("words", [])])
+        catalog = {fields["article_id"]: fields["data"] for fields in searcher.documents(kind=ARTICLE)}
+        suggestions = sorted(
+            {(fold_text(text).lower(), text, record["id"])
+             for record in catalog.values() for text in (record["title"], *record["questions"])})
+        return _State(generation, ix, searcher, analyzer, synonym_map(lexicon.get("synonyms", []), analyzer),
+                      key, meta, catalog, suggestions)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._state is not None:
+                self._state.searcher.close()
+                self._state = None
+
+    # -- search ------------------------------------------------------------------------------
+    def search(self, text: str, limit: int = 10, lang: str | None = None, category: str | None = None,
+               internal: bool = False) -> SearchResults:
+        """Ranked articles, the best answer units and suggestions for `text`."""
+        started = time.perf_counter()
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        with self._lock:
+            state = self._current()
+            parsed = parse_query(text, state.analyzer, state.synonyms)
+            results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
+            query = build_query(parsed, ARTICLE_FIELDS)
+            if query is not None:
+                filters = _filters(lang, category, internal)
+                hits = state.searcher.search(query, filter=And([Term("kind", ARTICLE), *filters]),
+                                             limit=limit)
+                results.total = len(hits)
+                article_scores = {hit["article_id"]: hit.score for hit in hits}
+                answers = self._answers(state, parsed, filters, article_scores)
+                best_unit = {a.article_id: a for a in reversed(answers)}
+                results.articles = [self._article_hit(state, hit, parsed, best_unit) for hit in hits]
+                results.answers = answers[:MAX_ANSWERS]
+                if results.articles:
+                    listed = {a.id for a in results.articles}
+                    results.suggested = self._related(state, results.articles[0].id, internal, listed)
+            results.did_you_mean = self._did_you_mean(state, parsed.text, results.total)
+        results.took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return results
+
+    def _answers(self, state: _State, parsed, filters, article_scores: dict[str, float]) -> list[Answer]:
+        """Units ranked by their own score and their article's, at most two per article."""
+        query = build_query(parsed, UNIT_FIELDS)
+        hits = state.searcher.search(query, filter=And([Term("kind", UNIT), *filters]),
+                                     limit=UNIT_CANDIDATES)
+        if not hits:
+            return []
+        top_unit = hits[0].score or 1.0
+        top_article = max(article_scores.values(), default=0.0) or 1.0
+        scored = sorted(((0.6 * hit.score / top_unit
+                          + 0.4 * article_scores.get(hit["article_id"], 0.0) / top_article, hit)
+                         for hit in hits), key=lambda pair: -pair[0])
+        answers, per_article = [], {}
+        for score, hit in scored:
+            record = state.catalog.get(hit["article_id"])
+            if record is None or per_article.get(record["id"], 0) >= 2:
+                continue
+            per_article[record["id"]] = per_article.get(record["id"], 0) + 1
+            unit = hit["data"]
+            answers.append(Answer(
+                article_id=record["id"], title=record["title"], heading=unit["heading"],
+                anchor=unit["anchor"], text=unit["text"],
+                snippet=snippet(unit["text"], parsed.terms, state.analyzer),
+                url=article_url(record["id"], unit["anchor"]), score=round(score, 4),
+                visibility=record["visibility"]))
+        return answers
+
+    def _article_hit(self, state: _State, hit, parsed, best_unit: dict[str, Answer]) -> ArticleHit:
+        record = hit["data"]
+        unit = best_unit.get(record["id"])
+        source = unit.text if unit else " ".join((record["summary"], *record["questions"]))
+        return ArticleHit(
+            id=record["id"], title=record["title"], summary=record["summary"],
+            category=record["category"], lang=record["lang"], tags=record["tags"],
+            url=article_url(record["id"]), snippet=snippet(source, parsed.terms, state.analyzer),
+            score=round(hit.score, 4), visibility=record["visibility"])
+
+    def _did_you_mean(self, state: _State, text: str, total: int) -> str | None:
+        """The query with misspelled Latin words corrected, when that changes it."""
+        words = state.analyzer.words(text)
+        if not words:
+            return None
+        corrector = state.searcher.corrector("spell")
+        reader = state.searcher.reader()
+        corrected = text
+        for word in words:
+            if reader.doc_frequency("spell", word) == 0:
+                suggestion = corrector.suggest(word, limit=1, maxdist=2)
+                if suggestion:
+                    corrected = _replace_word(corrected, word, suggestion[0])
+        return corrected if corrected.lower() != text.lower() else None
+
+    # -- related articles ----------------------------------------------------------------------------
+    def _related(self, state: _State, article_id: str, internal: bool, exclude: set[str]) -> list[Link]:
+        """Explicit `related:` first, then articles sharing the most tags (same language)."""
+        record = state.catalog.get(article_id)
+        if record is None:
+            return []
+        visible = [r for r in state.catalog.values() if internal or r["visibility"] == "public"]
+        ids = [i for i in record["related"] if i in state.catalog]
+        tags = set(record["tags"])
+        ranked = sorted((r for r in visible if r["lang"] == record["lang"] and tags & set(r["tags"])),
+                        key=lambda r: (-len(tags & set(r["tags"])), r["category"] != record["category"],
+                                       r["id"]))
+        ids += [r["id"] for r in ranked]
+        links, seen = [], set(exclude) | {article_id}
+        for i in ids:
+            other = state.catalog[i]
+            if i in seen or not (internal or other["visibility"] == "public"):
+                continue
+            seen.add(i)
+            links.append(Link(i, other["title"], article_url(i), other["visibility"]))
+            if len(links) >= MAX_SUGGESTED:
+                break
+        return links
+
+    # -- suggest, list, article, health -------------------------------------------------------
+    def suggest(self, prefix: str, limit: int = 8, internal: bool = False) -> list[dict]:
+        """Type-ahead over titles and questions: prefix matches first, then substrings."""
+        needle = fold_text(clean_query(prefix)).lower()
+        limit = max(1, min(int(limit), 20))
+        if not needle:
+            return []
+        with self._lock:
+            state = self._current()
+            ranked = []
+            for folded, text, article_id in state.suggestions:
+                position = folded.find(needle)
+                if position < 0:
+                    continue
+                record = state.catalog[article_id]
+                if not internal and record["visibility"] != "public":
+                    continue
+                word_start = position == 0 or not folded[position - 1].isalnum()
+                ranked.append(((position != 0, not word_start, len(text)), text, article_id))
+        ranked.sort()
+        out, seen = [], set()
+        for _, text, article_id in ranked:
+            if text in seen:
+                continue
+            seen.add(text)
+            out.append({"text": text, "article_id": article_id, "url": article_url(article_id)})
+            if len(out) >= limit:
+                break
+        return out
+
+    def list_articles(self, limit: int = 50, offset: int = 0, category: str | None = None,
+                      lang: str | None = None, internal: bool = False, sort: str = "title"
+                      ) -> tuple[int, list[dict]]:
+        """(total, page) of article records, sorted by title or by `updated` (newest first)."""
+        with self._lock:
+            records = [r for r in self._current().catalog.values()
+                       if (internal or r["visibility"] == "public")
+                       and (not category or r["category"] == category) and (not lang or r["lang"] == lang)]
+        if sort == "updated":
+            records.sort(key=lambda r: (r["updated"], r["id"]), reverse=True)
+        else:
+            records.sort(key=lambda r: (r["title"].lower(), r["id"]))
+        offset, limit = max(0, int(offset)), max(0, min(int(limit), 200))
+        return len(records), [_listing(r) for r in records[offset:offset + limit]]
+
+    def categories(self, internal: bool = False) -> list[dict]:
+        """Each category with its language and number of visible articles."""
+        counts: dict[tuple[str, str], int] = {}
+        with self._lock:
+            for r in self._current().catalog.values():
+                if internal or r["visibility"] == "public":
+                    counts[(r["category"], r["lang"])] = counts.get((r["category"], r["lang"]), 0) + 1
+        return [{"name": c, "lang": lang, "count": n} for (c, lang), n in sorted(counts.items())]
+
+    def get_article(self, article_id: str, internal: bool = False) -> dict | None:
+        """The full article (HTML, sections, related) or None if it is unknown or not visible."""
+        with self._lock:
+            state = self._current()
+            record = state.catalog.get(article_id)
+            if record is None or not (internal or record["visibility"] == "public"):
+                return None
+            content = state.searcher.document(uid=f"c:{article_id}")
+            related = self._related(state, article_id, internal, set())
+        return {
+            **_listing(record), "summary": record["summary"], "questions": record["questions"],
+            "html": content["data"]["html"] if content else "",
+            "sections": [{"anchor": s["anchor"], "heading": s["heading"], "level": s["level"]}
+                         for s in record["sections"]],
+            "related": [{"id": r.id, "title": r.title, "url": r.url, "visibility": r.visibility}
+                        for r in related],
+        }
+
+    def health(self) -> dict:
+        """Article count, when the index was written, and the problems of the last run."""
+        with self._lock:
+            state = self._current()
+            return {"status": "ok", "articles": len(state.catalog),
+                    "indexed_at": state.meta.get("indexed_at"), "errors": state.meta.get("problems", [])}
+
+
+def _filters(lang: str | None, category: str | None, internal: bool) -> list:
+    filters = []
+    if not internal:
+        filters.append(Term("visibility", "public"))
+    if lang:
+        filters.append(Term("lang", lang))
+    if category:
+        filters.append(Term("category", category))
+    return filters
+
+
+def _listing(record: dict) -> dict:
+    return {"id": record["id"], "title": record["title"], "category": record["category"],
+            "lang": record["lang"], "tags": record["tags"], "updated": record["updated"],
+            "url": article_url(record["id"]), "visibility": record["visibility"]}
+
+
+def _replace_word(text: str, word: str, replacement: str) -> str:
+    return re.sub(rf"(?i)(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", replacement, text, count=1)
+

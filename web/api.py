@@ -1,0 +1,109 @@
+"""The JSON API (`/api/...`) and `/healthz`. See the README for the contract.
+
+Every error is JSON with the right status; internal articles exist only for
+requests with a valid agent bearer token.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from search.searcher import IndexMissing, SearchIndex
+from web.auth import InvalidToken, bearer_is_agent
+
+bp = Blueprint("api", __name__)
+LANGS = ("zh", "en")
+
+
+def index() -> SearchIndex:
+    return current_app.extensions["kb_index"]
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter, clamped to [low, high]; 400 if it is not a number."""
+    raw = request.args.get(name, "")
+    if not raw.strip():
+        return default
+    try:
+        return max(low, min(int(raw), high))
+    except ValueError:
+        abort(400, description=f"`{name}` must be a whole number, not {raw[:40]!r}")
+
+
+def lang_arg() -> str | None:
+    lang = request.args.get("lang", "").strip()
+    if lang and lang not in LANGS:
+        abort(400, description=f"`lang` must be one of {', '.join(LANGS)}")
+    return lang or None
+
+
+@bp.get("/api/search")
+def search():
+    q = request.args.get("q", "")
+    if not q.strip():
+        abort(400, description="`q` is required: the words to search for")
+    results = index().search(q, limit=int_arg("limit", 10, 1, 50), lang=lang_arg(),
+                             category=request.args.get("category", "").strip() or None,
+                             internal=bearer_is_agent())
+    return jsonify(results.to_dict())
+
+
+@bp.get("/api/suggest")
+def suggest():
+    suggestions = index().suggest(request.args.get("q", ""), limit=int_arg("limit", 8, 1, 20),
+                                  internal=bearer_is_agent())
+    return jsonify({"suggestions": suggestions})
+
+
+@bp.get("/api/articles")
+def list_articles():
+    sort = request.args.get("sort", "title")
+    if sort not in ("title", "updated"):
+        abort(400, description="`sort` must be `title` or `updated`")
+    total, articles = index().list_articles(
+        limit=int_arg("limit", 50, 0, 200), offset=int_arg("offset", 0, 0, 10**9),
+        category=request.args.get("category", "").strip() or None, lang=lang_arg(),
+        internal=bearer_is_agent(), sort=sort)
+    return jsonify({"total": total, "articles": articles})
+
+
+@bp.get("/api/articles/<path:article_id>")
+def get_article(article_id: str):
+    article = index().get_article(article_id, internal=bearer_is_agent())
+    if article is None:
+        abort(404, description=f"no article with id {article_id[:100]!r}")
+    return jsonify(article)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(index().health())
+
+
+@bp.errorhandler(InvalidToken)
+def invalid_token(_exc):
+    response = jsonify({"error": "invalid agent token"})
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="kb"'
+    return response
+
+
+@bp.errorhandler(IndexMissing)
+def index_missing(exc):
+    return jsonify({"error": str(exc)}), 503
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    if not request.path.startswith("/api/") and request.path != "/healthz":
+        return exc  # pages render their own error pages
+    return jsonify({"error": exc.description or exc.name}), exc.code
+
+
+@bp.app_errorhandler(Exception)
+def unexpected_error(exc: Exception):
+    current_app.logger.exception("unhandled error on %s", request.path)
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return jsonify({"error": "internal error"}), 500
+    return "Internal Server Error", 500
