@@ -106,7 +106,7 @@ def split_front_matter(text: str, relpath: str) -> tuple[dict, str, int, dict[st
         meta = yaml.load(block, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
+        line = min(mark.line + 2, end) if mark else 1  # errors at end of input: last front-matter line
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ArticleError(Problem(relpath, line, f"invalid YAML in front matter: {reason}",
                                    col=mark.column + 1 if mark else 0)) from None

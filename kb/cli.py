@@ -128,3 +128,7 @@ def check_command(settings: Settings, as_json: bool, strict: bool):
 
 def main():
     cli(prog_name="kb")
+
+
+if __name__ == "__main__":
+    main()

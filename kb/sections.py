@@ -55,8 +55,15 @@ def inline_to_text(markdown: str) -> str:
 def markdown_to_text(markdown: str) -> str:
     """Plain text of a Markdown block, one line per source line, tables as cells."""
     lines = []
+    in_fence = False
     for line in markdown.splitlines():
-        if _FENCE.match(line) or re.fullmatch(r"\s*\|?[\s:|-]+\|[\s:|-]*", line):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            lines.append(line)
+            continue
+        if re.fullmatch(r"\s*\|?[\s:|-]+\|[\s:|-]*", line):
             continue
         line = re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?)", "", line)
         if line.strip().startswith("|"):

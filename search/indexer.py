@@ -142,9 +142,13 @@ def _incremental(ix, sources: dict[str, Source], base: Lexicon,
             problems.append(exc.problem)
     kept = {p: r for p, r in indexed.items() if p not in removed and p not in parsed}
     tags = [t for r in kept.values() for t in r["tags"]] + [t for a in parsed.values() for t in a.tags]
-    lexicon = _lexicon_for(base, tags)
-    if _lexicon_key(lexicon) != _lexicon_key_of(meta):
-        return None
+    wanted = _lexicon_for(base, tags)
+    indexed_words = [tuple(w) for w in meta.get("lexicon", {}).get("words", [])]
+    if set(map(tuple, wanted.words)) - set(indexed_words):
+        return None  # a new domain word changes how existing texts segment
+    # Words no longer used stay until the next full build, so every document in
+    # the index was analyzed with the same dictionary.
+    lexicon = Lexicon(indexed_words, wanted.synonyms)
     by_id = {r["id"]: _stub(r) for r in kept.values()}
     for relpath, article in list(parsed.items()):
         duplicate = check_duplicate(article, by_id)
@@ -259,14 +263,6 @@ def _meta_document(lexicon: Lexicon, problems: list[Problem], count: int) -> dic
 
 def _problem_dicts(problems: list[Problem]) -> list[dict]:
     return [p.to_dict() for p in problems]
-
-
-def _lexicon_key(lexicon: Lexicon) -> list:
-    return sorted(tuple(w) for w in lexicon.words)
-
-
-def _lexicon_key_of(meta: dict) -> list:
-    return sorted(tuple(w) for w in meta.get("lexicon", {}).get("words", []))
 
 
 def _hash(source: Source) -> str:

@@ -52,7 +52,7 @@ class _State:
     lexicon_key: list
     meta: dict
     catalog: dict[str, dict]  # article id → stored record
-    suggestions: list[tuple[str, str, str]]  # (folded text, text, article id)
+    suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
 
 
 class SearchIndex:
@@ -91,8 +91,8 @@ class SearchIndex:
             analyzer = Analyzer([tuple(w) for w in lexicon.get("words", [])])
         catalog = {fields["article_id"]: fields["data"] for fields in searcher.documents(kind=ARTICLE)}
         suggestions = sorted(
-            {(fold_text(text).lower(), text, record["id"])
-             for record in catalog.values() for text in (record["title"], *record["questions"])})
+            {(fold_text(text).lower(), text, record["id"], n > 0) for record in catalog.values()
+             for n, text in enumerate((record["title"], *record["questions"]))})
         return _State(generation, ix, searcher, analyzer, synonym_map(lexicon.get("synonyms", []), analyzer),
                       key, meta, catalog, suggestions)
 
@@ -216,7 +216,7 @@ class SearchIndex:
         with self._lock:
             state = self._current()
             ranked = []
-            for folded, text, article_id in state.suggestions:
+            for folded, text, article_id, is_question in state.suggestions:
                 position = folded.find(needle)
                 if position < 0:
                     continue
@@ -224,7 +224,7 @@ class SearchIndex:
                 if not internal and record["visibility"] != "public":
                     continue
                 word_start = position == 0 or not folded[position - 1].isalnum()
-                ranked.append(((position != 0, not word_start, len(text)), text, article_id))
+                ranked.append(((position != 0, not word_start, is_question, len(text)), text, article_id))
         ranked.sort()
         out, seen = [], set()
         for _, text, article_id in ranked:

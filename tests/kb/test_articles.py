@@ -1,0 +1,83 @@
+"""Loading articles: front matter, defaults, and errors that name the line."""
+
+import pytest
+
+from kb.articles import detect_lang, load_article, parse_article
+from kb.errors import ArticleError
+
+
+def parse(text: str, relpath: str = "payments/sample.md"):
+    return parse_article(text.encode("utf-8"), relpath, default_updated="2026-01-01")
+
+
+def test_front_matter_fields_are_read():
+    article = parse("---\ntitle: 支付失败\nid: pay-fail\ntags: [支付, 花呗]\nquestions:\n  - 为什么付款失败\n"
+                    "related: [x]\nvisibility: internal\nupdated: 2026-11-01\n---\n正文。\n")
+    assert (article.id, article.title, article.lang, article.visibility) == ("pay-fail", "支付失败", "zh",
+                                                                             "internal")
+    assert article.tags == ("支付", "花呗") and article.questions == ("为什么付款失败",)
+    assert article.updated == "2026-11-01" and article.related == ("x",)
+
+
+def test_defaults_come_from_path_and_text():
+    article = parse("# Card refunds\n\nRefunds take 1-7 business days.\n", "en/refunds/cards.md")
+    assert article.id == "en/refunds/cards"
+    assert article.title == "Card refunds"
+    assert article.category == "en"
+    assert article.lang == "en"
+    assert article.summary == "Refunds take 1-7 business days."
+    assert article.updated == "2026-01-01"
+
+
+def test_bom_and_crlf_are_accepted():
+    data = "\ufeff---\r\ntitle: 退款\r\n---\r\n## 到账\r\n即时\r\n".encode()
+    article = parse_article(data, "refund.md")
+    assert article.title == "退款"
+    assert [s.heading for s in article.sections] == ["到账"]
+
+
+def test_title_only_stub_is_valid():
+    article = parse("---\ntitle: 花呗还款失败\nquestions: [花呗还不上]\n---\n")
+    assert article.title == "花呗还款失败" and article.sections == ()
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("---\ntitle: ok\ntags: [a, b\n---\nbody\n", 3, "invalid YAML"),
+    ("---\ntitle: ok\nvisibility: secret\n---\n", 3, "visibility"),
+    ("---\ntitle: ok\nlang: fr\n---\n", 3, "lang"),
+    ("---\ntitle: ok\nupdated: yesterday\n---\n", 3, "date"),
+    ("---\ntags: [a]\n---\nno heading here\n", 1, "missing title"),
+    ("---\ntitle: ok\nid: ../../etc/passwd\n---\n", 3, "not a valid id"),
+    ("---\ntitle: never closed\n", 1, "never closed"),
+])
+def test_errors_name_the_line(text, line, words):
+    with pytest.raises(ArticleError) as caught:
+        parse(text)
+    assert caught.value.problem.line == line
+    assert words in caught.value.problem.message
+    assert caught.value.problem.format().startswith(f"payments/sample.md:{line}")
+
+
+def test_non_utf8_and_binary_files_are_refused_with_a_reason():
+    with pytest.raises(ArticleError, match="not UTF-8"):
+        parse_article("---\ntitle: 退款\n---\n".encode("gbk"), "gbk.md")
+    with pytest.raises(ArticleError, match="binary"):
+        parse_article(b"\x89PNG\r\n\x00\x00", "image.md")
+
+
+def test_oversized_file_is_refused(tmp_path):
+    big = tmp_path / "big.md"
+    big.write_bytes(b"# big\n" + b"x" * 1_100_000)
+    with pytest.raises(ArticleError, match="limited to"):
+        load_article(big, tmp_path)
+
+
+def test_symlink_outside_the_folder_is_never_read(tmp_path):
+    (tmp_path / "link.md").symlink_to("/etc/passwd")
+    with pytest.raises(ArticleError, match="outside"):
+        load_article(tmp_path / "link.md", tmp_path)
+
+
+def test_language_detection():
+    assert detect_lang("花呗还款失败怎么办 Apple Pay") == "zh"
+    assert detect_lang("Why was my payment declined? 花呗") == "en"

@@ -1,0 +1,39 @@
+"""The analyzer: domain words stay whole, particles drop out, text is folded."""
+
+from search.analysis import Analyzer, fold_text
+
+WORDS = [("花呗", 3000, "nz"), ("微粒贷", None, None), ("Apple Pay", None, None), ("余额不足", None, None)]
+
+
+def test_domain_words_stay_whole():
+    analyzer = Analyzer(WORDS)
+    assert "花呗" in analyzer.terms("花呗还款失败")
+    assert "微粒贷" in analyzer.terms("微粒贷怎么借款")
+    plain = Analyzer()
+    assert "花呗" not in plain.terms("花呗还款失败")  # jieba alone splits it
+
+
+def test_multi_word_term_is_kept_beside_its_parts():
+    terms = Analyzer(WORDS).terms("Apple Pay 绑卡失败")
+    assert terms[:3] == ["appl", "pay", "applepay"]
+
+
+def test_question_particles_and_stop_words_are_dropped():
+    terms = Analyzer(WORDS).terms("为什么我的付款失败了吗？ Why is the payment failing")
+    assert "吗" not in terms and "为什么" not in terms and "the" not in terms
+    assert {"付款", "失败", "payment", "fail"} <= set(terms)
+
+
+def test_traditional_and_full_width_fold_to_the_same_terms():
+    analyzer = Analyzer(WORDS)
+    assert analyzer.terms("綁定銀行卡") == analyzer.terms("绑定银行卡")
+    assert analyzer.terms("帳戶凍結") == analyzer.terms("账户冻结")
+    assert analyzer.terms("ＡＰＰＬＥ　ＰＡＹ") == analyzer.terms("apple pay")
+    assert len(fold_text("ＡＢＣ綁定")) == 5
+
+
+def test_spans_point_into_the_original_text():
+    text = "請問 Apple Pay 綁卡失敗"
+    for _term, start, end in Analyzer(WORDS).spans(text):
+        assert 0 <= start < end <= len(text)
+    assert ("绑卡", 13, 15) in Analyzer(WORDS).spans(text)

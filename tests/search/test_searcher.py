@@ -1,0 +1,75 @@
+"""Searching: ranked answers and articles, suggestions, visibility."""
+
+
+def test_best_answer_is_the_matching_section(search_index):
+    results = search_index.search("提现多久到账")
+    assert results.articles[0].id == "faq-withdraw"
+    best = results.answers[0]
+    assert (best.article_id, best.anchor) == ("faq-withdraw", "提现多久到账")
+    assert best.url == "/articles/faq-withdraw#" + "%E6%8F%90%E7%8E%B0%E5%A4%9A%E4%B9%85%E5%88%B0%E8%B4%A6"
+    assert "<mark>" in best.snippet
+
+
+def test_english_query_with_stemming(search_index):
+    results = search_index.search("refunds still pending")
+    assert results.articles[0].id == "en/refund"
+    assert results.answers[0].anchor == "refund-still-pending"
+
+
+def test_questions_are_searched_like_the_title(search_index):
+    assert search_index.search("手机丢了").articles[0].id == "account-freeze"
+    assert search_index.search("花呗还不上").articles[0].id == "huabei-repay-failed"
+
+
+def test_synonyms_apply_at_query_time(search_index):
+    assert search_index.search("退钱").articles[0].id == "refund-timeline"
+
+
+def test_traditional_query_finds_simplified_article(search_index):
+    assert search_index.search("帳戶凍結").articles[0].id == "account-freeze"
+
+
+def test_internal_articles_only_for_agents(search_index):
+    assert search_index.search("升级二线").articles == []
+    assert search_index.search("升级二线", internal=True).articles[0].id == "ops/escalation"
+    assert all(s["article_id"] != "ops/escalation" for s in search_index.suggest("一"))
+    assert search_index.get_article("ops/escalation") is None
+    assert search_index.get_article("ops/escalation", internal=True)["visibility"] == "internal"
+
+
+def test_filters_by_language_and_category(search_index):
+    assert {a.lang for a in search_index.search("payment 付款", lang="en").articles} == {"en"}
+    hits = search_index.search("付款 退款", category="退款与争议").articles
+    assert {a.category for a in hits} == {"退款与争议"}
+
+
+def test_suggested_are_related_and_not_already_listed(search_index):
+    results = search_index.search("为什么付款不成功", limit=1)
+    assert results.articles[0].id == "payment-failed"
+    assert [s.id for s in results.suggested][:2] == ["refund-timeline", "en-payment-declined"]
+
+
+def test_did_you_mean_corrects_latin_typos(search_index):
+    assert search_index.search("refnd").did_you_mean == "refund"
+    assert search_index.search("refund").did_you_mean is None
+
+
+def test_user_input_is_never_query_syntax(search_index):
+    for text in ['title:x AND (', '"unclosed', "*", "-", "NOT OR AND", "a" * 5000, "\x00\x01退款"]:
+        search_index.search(text)
+    assert search_index.search('"提现" -手续费').articles == []
+    assert search_index.search('"提现"').articles[0].id == "faq-withdraw"
+
+
+def test_suggest_from_one_chinese_character(search_index):
+    texts = [s["text"] for s in search_index.suggest("提")]
+    assert texts[0] == "提现常见问题"
+    assert "Contact us" in [s["text"] for s in search_index.suggest("cont")]
+
+
+def test_listing_and_article(search_index):
+    total, page = search_index.list_articles(limit=3, sort="updated")
+    assert total == 8 and len(page) == 3 and page[0]["updated"] >= page[1]["updated"]
+    article = search_index.get_article("payment-failed")
+    assert [s["anchor"] for s in article["sections"]] == ["余额不足", "网络问题", "商户端问题"]
+    assert article["html"].count("<h2") == 3
