@@ -27,7 +27,7 @@ DEFAULT_CATEGORY = "general"
 SUMMARY_CHARS = 140
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ID = re.compile(r"^[\w][\w.-]*(/[\w][\w.-]*)*$")
+_ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
 _H1 = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -65,8 +65,11 @@ def article_id_for(relpath: str) -> str:
 
 
 def is_valid_id(article_id: str) -> bool:
-    """Ids appear in URLs: word characters, '-', '.', '/' between parts, never '..'."""
-    return bool(_ID.match(article_id)) and ".." not in article_id.split("/")
+    """Ids appear in URLs (percent-encoded): '/'-separated parts, none empty, '.' or '..',
+    with no control characters or backslashes, and no surrounding spaces."""
+    parts = article_id.split("/")
+    return (not _ID_FORBIDDEN.search(article_id) and article_id == article_id.strip()
+            and all(p and p.strip() == p and p not in (".", "..") for p in parts))
 
 
 def detect_lang(text: str) -> str:
@@ -219,8 +222,8 @@ def parse_article(data: bytes, relpath: str, default_updated: str = "") -> Artic
 
     article_id = fields.text("id") or article_id_for(relpath)
     if not is_valid_id(article_id):
-        raise fields.fail("id", f"{article_id!r} is not a valid id (letters, digits, '-', '_', '.', "
-                                "and '/' between parts)")
+        raise fields.fail("id", f"{article_id!r} is not a valid id ('/'-separated parts; no empty, "
+                                "'.' or '..' parts, control characters or backslashes)")
     parts = relpath.split("/")
     questions = fields.text_list("questions")
     lang = fields.text("lang") or detect_lang(" ".join((title, *questions, body)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import threading
 
 import markdown
 import nh3
@@ -25,6 +26,7 @@ _ATTRIBUTES = {
     "img": {"src", "alt", "title", "width", "height"},
     "a": {"href", "hreflang", "title"},
 }
+_local = threading.local()  # a Markdown converter is reusable but not thread-safe
 _LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 _H1 = re.compile(r"^\s{0,3}#\s+\S")
 _ATTR_LIST = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
@@ -71,7 +73,9 @@ def render_article_html(article: Article) -> str:
             lines[index] = f'\n<a id="{section.anchor}" class="anchor"></a>' + lines[index].lstrip()
     source = _MD_LINK.sub(lambda m: f"](/articles/{resolve_link(article.path, m.group(1))}"
                           f"{m.group(2) or ''})", "\n".join(lines))
-    html = markdown.markdown(source, extensions=_EXTENSIONS, output_format="html")
+    if not hasattr(_local, "markdown"):
+        _local.markdown = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    html = _local.markdown.reset().convert(source)
     has_overview = any(s.level == 1 for s in article.sections)
     if has_overview:
         html = f'<a id="{OVERVIEW_ANCHOR}" class="anchor"></a>\n' + html

@@ -20,6 +20,7 @@ import functools
 import re
 import threading
 import unicodedata
+from importlib import resources
 
 import jieba
 from opencc import OpenCC
@@ -44,7 +45,22 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_]+(?:['.][^\W_]+)*)")
 _IS_HAN = re.compile(rf"[{_HAN}]")
 _T2S = OpenCC("t2s")
-_VARIANTS = str.maketrans({"帐": "账"})  # 帐户/账户 are both "simplified"; fold to one
+
+
+def _traditional_characters() -> str:
+    """Every character OpenCC's t2s tables would change, plus our variant folds."""
+    chars = set(_VARIANTS_FROM)
+    folder = resources.files("opencc") / "dictionary"
+    for name in ("TSCharacters.txt", "TSPhrases.txt"):
+        for line in (folder / name).read_text("utf-8").splitlines():
+            source, _, target = line.partition("\t")
+            chars.update(a for a, b in zip(source, target.split(" ")[0], strict=False) if a != b)
+    return "".join(sorted(chars))
+
+
+_VARIANTS_FROM, _VARIANTS_TO = "帐", "账"  # 帐户/账户 are both "simplified"; fold to one
+_VARIANTS = str.maketrans(_VARIANTS_FROM, _VARIANTS_TO)
+_TRADITIONAL = re.compile("[" + re.escape(_traditional_characters()) + "]")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -53,25 +69,25 @@ def fold_char(char: str) -> str:
     folded = unicodedata.normalize("NFKC", char)
     if len(folded) != 1:
         folded = char
-    if _IS_HAN.match(folded):
+    if _TRADITIONAL.match(folded):
         folded = _T2S.convert(folded).translate(_VARIANTS)
     return folded if len(folded) == 1 else char
 
 
 def fold_text(text: str) -> str:
     """`text` with every character folded; the result has the same length."""
-    if text.isascii():
-        return text
-    simplified = "".join(fold_char(c) for c in text)
-    if _IS_HAN.search(text):
+    traditional = _TRADITIONAL.search(text)
+    if not traditional and unicodedata.is_normalized("NFKC", text):
+        return text  # the common case, checked in C
+    folded = "".join(fold_char(c) for c in text)
+    if traditional:
         # Phrase-level conversion picks the right character where one traditional
         # character maps to several simplified ones (乾 → 干/乾); keep it when the
         # length is unchanged so offsets stay true.
         phrased = _T2S.convert(text).translate(_VARIANTS)
         if len(phrased) == len(text):
-            simplified = "".join(fold_char(c) if c.isascii() or not _IS_HAN.match(c) else c
-                                 for c in phrased)
-    return simplified
+            folded = "".join(p if _IS_HAN.match(p) else f for p, f in zip(phrased, folded, strict=True))
+    return folded
 
 
 _base_lock = threading.Lock()

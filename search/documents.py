@@ -1,14 +1,14 @@
 """Turning one `Article` into the Whoosh documents that represent it.
 
 Each text is analyzed once: a unit's terms also make up the article's body field.
-A content document stores the rendered HTML and the source, so the index always
-holds the last version of every article that parsed, even after its file breaks.
+A content document stores the Markdown source, so the index always holds the last
+version of every article that parsed, even after its file breaks; pages render it
+to HTML on first view (`SearchIndex.get_article`), which keeps indexing fast.
 """
 
 from __future__ import annotations
 
 from kb.articles import Article
-from kb.render import render_article_html
 from search.analysis import Analyzer
 from search.schema import ARTICLE, CONTENT, UNIT
 
@@ -49,8 +49,7 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
         })
     spelling = {w for text in (article.title, *article.questions, *(s.heading for s in article.sections))
                 for w in analyzer.words(text)}
-    content = {**common, "uid": f"c:{article.id}", "kind": CONTENT,
-               "data": {"html": render_article_html(article), "source": source}}
+    content = {**common, "uid": f"c:{article.id}", "kind": CONTENT, "data": {"source": source}}
     doc = {
         **common, "uid": f"a:{article.id}", "kind": ARTICLE,
         "title": " ".join(title_terms),

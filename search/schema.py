@@ -2,7 +2,7 @@
 
 - `article`: one per article; title, questions, tags, headings and body as terms,
   its metadata stored for listings and the API.
-- `content`: one per article; its rendered HTML and Markdown source, stored only,
+- `content`: one per article; its Markdown source, stored only,
   so listings can read every article document without loading every page.
 - `unit`: one per answer unit (section or FAQ entry); its heading and text.
 - `meta`: exactly one; the lexicon (domain words, synonyms) the index was built

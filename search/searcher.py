@@ -20,6 +20,8 @@ from whoosh import index as whoosh_index
 from whoosh.query import And, Term
 from whoosh.scoring import BM25F
 
+from kb.articles import parse_article
+from kb.render import render_article_html
 from search import store
 from search.analysis import Analyzer, fold_text
 from search.highlight import snippet
@@ -32,6 +34,7 @@ MAX_LIMIT = 50
 MAX_ANSWERS = 3
 MAX_SUGGESTED = 5
 UNIT_CANDIDATES = 40
+RENDER_CACHE_SIZE = 1000
 # BM25F: short title and question fields are barely length-normalized.
 SCORING = BM25F(B=0.75, K1=1.2, title_B=0.3, questions_B=0.3, u_heading_B=0.3)
 
@@ -63,6 +66,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._state: _State | None = None
         self._checked = 0.0
+        self._rendered: dict[tuple[str, str], str] = {}
 
     # -- keeping up with the index on disk ------------------------------------------------
     def _current(self) -> _State:
@@ -269,14 +273,25 @@ class SearchIndex:
                 return None
             content = state.searcher.document(uid=f"c:{article_id}")
             related = self._related(state, article_id, internal, set())
+            html = self._html(record, content["data"]["source"]) if content else ""
         return {
             **_listing(record), "summary": record["summary"], "questions": record["questions"],
-            "html": content["data"]["html"] if content else "",
+            "html": html,
             "sections": [{"anchor": s["anchor"], "heading": s["heading"], "level": s["level"]}
                          for s in record["sections"]],
             "related": [{"id": r.id, "title": r.title, "url": r.url, "visibility": r.visibility}
                         for r in related],
         }
+
+    def _html(self, record: dict, source: str) -> str:
+        """The article's sanitized HTML, rendered once per version."""
+        key = (record["id"], record["hash"])
+        if key not in self._rendered:
+            if len(self._rendered) >= RENDER_CACHE_SIZE:
+                self._rendered.clear()
+            article = parse_article(source.encode("utf-8"), record["path"])
+            self._rendered[key] = render_article_html(article)
+        return self._rendered[key]
 
     def health(self) -> dict:
         """Article count, when the index was written, and the problems of the last run."""
