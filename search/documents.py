@@ -27,12 +27,15 @@ def article_record(article: Article) -> dict:
 
 
 def article_documents(article: Article, source: str, analyzer: Analyzer) -> list[dict]:
-    """The article document, its content document, then one document per answer unit."""
+    """The article document, its content document, then one document per answer unit.
+
+    An article with a single unit gets no unit document: the unit is stored on the
+    article (`answer`) and the article's own score ranks it among the answers.
+    """
     common = {"article_id": article.id, "path": article.path, "lang": article.lang,
               "category": article.category, "visibility": article.visibility}
     title_terms = analyzer.terms(article.title)
     question_terms = [analyzer.terms(q) for q in article.questions]
-    about = " ".join(title_terms + [t for terms in question_terms for t in terms])
     units, body, headings = [], [], []
     for section in article.sections:
         heading_terms = analyzer.terms(section.heading) if section.level > 1 else []
@@ -44,12 +47,15 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
         units.append({
             **common, "uid": f"u:{article.id}#{section.anchor}", "kind": UNIT,
             "u_heading": " ".join(heading_terms or title_terms), "u_text": " ".join(text_terms),
-            "u_title": about,
             "data": {"anchor": section.anchor, "heading": section.heading, "text": section.text},
         })
     spelling = {w for text in (article.title, *article.questions, *(s.heading for s in article.sections))
                 for w in analyzer.words(text)}
     content = {**common, "uid": f"c:{article.id}", "kind": CONTENT, "data": {"source": source}}
+    record = article_record(article)
+    if len(units) == 1:
+        # The article is its one answer: no unit document repeating its terms.
+        record["answer"] = units.pop()["data"]
     doc = {
         **common, "uid": f"a:{article.id}", "kind": ARTICLE,
         "title": " ".join(title_terms),
@@ -57,6 +63,6 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
         "questions": " | ".join(" ".join(terms) for terms in question_terms),
         "tags": " ".join(t for tag in article.tags for t in analyzer.terms(tag)),
         "headings": " ".join(headings), "body": " ".join(body),
-        "spell": " ".join(sorted(spelling)), "data": article_record(article),
+        "spell": " ".join(sorted(spelling)), "data": record,
     }
     return [doc, content, *units]

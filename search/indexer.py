@@ -3,8 +3,8 @@
 `sync_index` is incremental by default: files are compared with the index by
 content hash and only added, changed and removed files are touched, in one
 Whoosh commit. A full build (`rebuild=True`, a missing or unreadable index, or a
-changed domain dictionary, which changes how every text is segmented) writes a new
-generation with every core segmenting, then swaps it in atomically.
+new domain word, which changes how existing texts segment) writes a new generation
+with every core segmenting and writing, then swaps it in atomically.
 
 A file that fails to parse is reported and skipped; if an earlier version of it is
 in the index, that last good version stays searchable until the file is fixed.
@@ -191,7 +191,12 @@ def _full_build(index_dir: Path, old_ix, sources: dict[str, Source], base: Lexic
     generation = store.new_generation(index_dir)
     try:
         ix = whoosh_index.create_in(str(generation), build_schema())
-        writer = ix.writer(limitmb=256)
+        workers = workers or os.cpu_count() or 1
+        if workers > 1 and len(sources) >= PARALLEL_MIN_FILES:
+            # Whoosh's multiprocessing writer: each process writes its own segment.
+            writer = ix.writer(limitmb=128, procs=workers, multisegment=True)
+        else:
+            writer = ix.writer(limitmb=256)
         by_id: dict[str, Article] = {}
         for relpath, result in _prepare_all(list(sources.values()), analyzer, workers):
             if isinstance(result, Problem):
@@ -241,11 +246,10 @@ def _prepare(source: Source):
     return source.relpath, (article, article_documents(article, _text(source), _worker_analyzer))
 
 
-def _prepare_all(sources: list[Source], analyzer: Analyzer, workers: int | None):
+def _prepare_all(sources: list[Source], analyzer: Analyzer, workers: int):
     """(relpath, (article, documents) or Problem) for each source, in order."""
     global _worker_analyzer
     _worker_analyzer = analyzer
-    workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:
         yield from map(_prepare, sources)
         return

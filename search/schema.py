@@ -4,7 +4,8 @@
   its metadata stored for listings and the API.
 - `content`: one per article; its Markdown source, stored only,
   so listings can read every article document without loading every page.
-- `unit`: one per answer unit (section or FAQ entry); its heading and text.
+- `unit`: one per answer unit (section or FAQ entry) of articles that have more
+  than one; its heading and text.
 - `meta`: exactly one; the lexicon (domain words, synonyms) the index was built
   with and the problems of the last run, committed together with the documents.
 
@@ -21,7 +22,7 @@ ARTICLE, CONTENT, UNIT, META = "article", "content", "unit", "meta"
 # Fields scored for articles and for units, with their query-time weights:
 # title and questions above headings above body.
 ARTICLE_FIELDS = {"title": 3.0, "questions": 3.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
-UNIT_FIELDS = {"u_heading": 2.5, "u_text": 1.0, "u_title": 0.7}
+UNIT_FIELDS = {"u_heading": 2.5, "u_text": 1.0}
 
 
 def _terms(phrase: bool = False) -> TEXT:
@@ -44,7 +45,6 @@ def build_schema() -> Schema:
         body=_terms(),
         u_heading=_terms(phrase=True),
         u_text=_terms(),
-        u_title=_terms(),
         spell=KEYWORD(lowercase=True),
         data=STORED(),
     )

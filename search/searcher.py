@@ -135,29 +135,32 @@ class SearchIndex:
         return results
 
     def _answers(self, state: _State, parsed, filters, article_scores: dict[str, float]) -> list[Answer]:
-        """Units ranked by their own score and their article's, at most two per article."""
+        """All candidate units ranked by their own score and their article's, two per article.
+
+        Single-unit articles have no unit documents; their article score ranks them.
+        """
         query = build_query(parsed, UNIT_FIELDS)
         hits = state.searcher.search(query, filter=And([Term("kind", UNIT), *filters]),
                                      limit=UNIT_CANDIDATES)
-        if not hits:
-            return []
-        top_unit = hits[0].score or 1.0
+        top_unit = (hits[0].score if hits else 0.0) or 1.0
         top_article = max(article_scores.values(), default=0.0) or 1.0
-        scored = sorted(((0.6 * hit.score / top_unit
-                          + 0.4 * article_scores.get(hit["article_id"], 0.0) / top_article, hit)
-                         for hit in hits), key=lambda pair: -pair[0])
+        candidates = [(0.6 * hit.score / top_unit + 0.4 * article_scores.get(hit["article_id"], 0.0)
+                       / top_article, hit["article_id"], hit["data"]) for hit in hits]
+        candidates += [(score / top_article, article_id, state.catalog[article_id]["answer"])
+                       for article_id, score in article_scores.items()
+                       if "answer" in state.catalog.get(article_id, {})]
+        candidates.sort(key=lambda c: -c[0])
         answers, per_article = [], {}
-        for score, hit in scored:
-            record = state.catalog.get(hit["article_id"])
-            if record is None or per_article.get(record["id"], 0) >= 2:
+        for score, article_id, unit in candidates:
+            record = state.catalog.get(article_id)
+            if record is None or per_article.get(article_id, 0) >= 2:
                 continue
-            per_article[record["id"]] = per_article.get(record["id"], 0) + 1
-            unit = hit["data"]
+            per_article[article_id] = per_article.get(article_id, 0) + 1
             answers.append(Answer(
-                article_id=record["id"], title=record["title"], heading=unit["heading"],
+                article_id=article_id, title=record["title"], heading=unit["heading"],
                 anchor=unit["anchor"], text=unit["text"],
                 snippet=snippet(unit["text"], parsed.terms, state.analyzer),
-                url=article_url(record["id"], unit["anchor"]), score=round(score, 4),
+                url=article_url(article_id, unit["anchor"]), score=round(score, 4),
                 visibility=record["visibility"]))
         return answers
 
