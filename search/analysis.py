@@ -60,7 +60,7 @@ def _traditional_characters() -> str:
 
 _VARIANTS_FROM, _VARIANTS_TO = "帐", "账"  # 帐户/账户 are both "simplified"; fold to one
 _VARIANTS = str.maketrans(_VARIANTS_FROM, _VARIANTS_TO)
-_TRADITIONAL = re.compile("[" + re.escape(_traditional_characters()) + "]")
+_TRADITIONAL = frozenset(_traditional_characters())  # a set: far faster than a character class
 
 
 @functools.lru_cache(maxsize=65536)
@@ -69,14 +69,14 @@ def fold_char(char: str) -> str:
     folded = unicodedata.normalize("NFKC", char)
     if len(folded) != 1:
         folded = char
-    if _TRADITIONAL.match(folded):
+    if folded in _TRADITIONAL:
         folded = _T2S.convert(folded).translate(_VARIANTS)
     return folded if len(folded) == 1 else char
 
 
 def fold_text(text: str) -> str:
     """`text` with every character folded; the result has the same length."""
-    traditional = _TRADITIONAL.search(text)
+    traditional = not _TRADITIONAL.isdisjoint(text)
     if not traditional and unicodedata.is_normalized("NFKC", text):
         return text  # the common case, checked in C
     folded = "".join(fold_char(c) for c in text)

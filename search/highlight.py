@@ -10,11 +10,12 @@ import html
 from search.analysis import Analyzer
 
 SNIPPET_CHARS = 120
+MAX_TEXT_CHARS = 4000  # long sections: the snippet comes from their beginning
 
 
 def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET_CHARS) -> str:
     """The `width`-character window of `text` with the most matched terms, marked."""
-    text = " ".join(text.split())
+    text = " ".join(text.split())[:MAX_TEXT_CHARS]
     spans = _merge([(s, e) for term, s, e in analyzer.spans(text) if term in terms])
     start = _best_window_start(spans, len(text), width)
     end = min(len(text), start + width)

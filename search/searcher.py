@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from whoosh import index as whoosh_index
 from whoosh.query import And, Term
 from whoosh.scoring import BM25F
@@ -27,7 +29,7 @@ from search.analysis import Analyzer, fold_text
 from search.highlight import snippet
 from search.query import build_query, clean_query, parse_query, synonym_map
 from search.results import Answer, ArticleHit, Link, SearchResults, article_url
-from search.schema import ARTICLE, ARTICLE_FIELDS, UNIT, UNIT_FIELDS
+from search.schema import ARTICLE, ARTICLE_FIELDS, UNIT_FIELDS
 
 REFRESH_SECONDS = 0.5
 MAX_LIMIT = 50
@@ -55,6 +57,9 @@ class _State:
     lexicon_key: list
     meta: dict
     catalog: dict[str, dict]  # article id → stored record
+    by_tag: dict[str, list[str]]  # tag → ids of articles carrying it
+    spelling: list[str]  # Latin words of titles, questions and headings
+    docsets: dict  # (lang, category, internal) → docnums to search within, cached
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
 
 
@@ -97,8 +102,14 @@ class SearchIndex:
         suggestions = sorted(
             {(fold_text(text).lower(), text, record["id"], n > 0) for record in catalog.values()
              for n, text in enumerate((record["title"], *record["questions"]))})
-        return _State(generation, ix, searcher, analyzer, synonym_map(lexicon.get("synonyms", []), analyzer),
-                      key, meta, catalog, suggestions)
+        by_tag: dict[str, list[str]] = {}
+        for record in catalog.values():
+            for tag in record["tags"]:
+                by_tag.setdefault(tag, []).append(record["id"])
+        spelling = [word.decode("utf-8") for word in searcher.reader().lexicon("spell")]
+        return _State(generation=generation, ix=ix, searcher=searcher, analyzer=analyzer,
+                      synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
+                      catalog=catalog, by_tag=by_tag, spelling=spelling, docsets={}, suggestions=suggestions)
 
     def close(self) -> None:
         with self._lock:
@@ -118,15 +129,17 @@ class SearchIndex:
             results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
             query = build_query(parsed, ARTICLE_FIELDS)
             if query is not None:
-                filters = _filters(lang, category, internal)
-                hits = state.searcher.search(query, filter=And([Term("kind", ARTICLE), *filters]),
-                                             limit=limit)
-                results.total = len(hits)
+                # Article and unit fields are disjoint, so a query over one kind's
+                # fields needs no filter on `kind`.
+                within = _docset(state, lang, category, internal)
+                hits = state.searcher.search(query, filter=within, limit=limit)
+                # Fewer hits than asked for means all were collected; otherwise count them.
+                results.total = hits.scored_length() if hits.scored_length() < limit else len(hits)
                 article_scores = {hit["article_id"]: hit.score for hit in hits}
-                answers = self._answers(state, parsed, filters, article_scores)
-                best_unit = {a.article_id: a for a in reversed(answers)}
+                ranked_units = self._rank_units(state, parsed, within, article_scores)
+                best_unit = {article_id: unit for _, article_id, unit in reversed(ranked_units)}
                 results.articles = [self._article_hit(state, hit, parsed, best_unit) for hit in hits]
-                results.answers = answers[:MAX_ANSWERS]
+                results.answers = [self._answer(state, parsed, *unit) for unit in ranked_units[:MAX_ANSWERS]]
                 if results.articles:
                     listed = {a.id for a in results.articles}
                     results.suggested = self._related(state, results.articles[0].id, internal, listed)
@@ -134,14 +147,14 @@ class SearchIndex:
         results.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return results
 
-    def _answers(self, state: _State, parsed, filters, article_scores: dict[str, float]) -> list[Answer]:
-        """All candidate units ranked by their own score and their article's, two per article.
+    def _rank_units(self, state: _State, parsed, within, article_scores: dict[str, float]) -> list[tuple]:
+        """(score, article id, unit) of candidate units, best first, at most two per article.
 
-        Single-unit articles have no unit documents; their article score ranks them.
+        A unit's score mixes its own and its article's; single-unit articles have no
+        unit documents, so their article score ranks their one answer.
         """
         query = build_query(parsed, UNIT_FIELDS)
-        hits = state.searcher.search(query, filter=And([Term("kind", UNIT), *filters]),
-                                     limit=UNIT_CANDIDATES)
+        hits = state.searcher.search(query, filter=within, limit=UNIT_CANDIDATES)
         top_unit = (hits[0].score if hits else 0.0) or 1.0
         top_article = max(article_scores.values(), default=0.0) or 1.0
         candidates = [(0.6 * hit.score / top_unit + 0.4 * article_scores.get(hit["article_id"], 0.0)
@@ -150,24 +163,26 @@ class SearchIndex:
                        for article_id, score in article_scores.items()
                        if "answer" in state.catalog.get(article_id, {})]
         candidates.sort(key=lambda c: -c[0])
-        answers, per_article = [], {}
-        for score, article_id, unit in candidates:
-            record = state.catalog.get(article_id)
-            if record is None or per_article.get(article_id, 0) >= 2:
-                continue
-            per_article[article_id] = per_article.get(article_id, 0) + 1
-            answers.append(Answer(
-                article_id=article_id, title=record["title"], heading=unit["heading"],
-                anchor=unit["anchor"], text=unit["text"],
-                snippet=snippet(unit["text"], parsed.terms, state.analyzer),
-                url=article_url(article_id, unit["anchor"]), score=round(score, 4),
-                visibility=record["visibility"]))
-        return answers
+        ranked, per_article = [], {}
+        for candidate in candidates:
+            article_id = candidate[1]
+            if article_id in state.catalog and per_article.get(article_id, 0) < 2:
+                per_article[article_id] = per_article.get(article_id, 0) + 1
+                ranked.append(candidate)
+        return ranked
 
-    def _article_hit(self, state: _State, hit, parsed, best_unit: dict[str, Answer]) -> ArticleHit:
+    def _answer(self, state: _State, parsed, score: float, article_id: str, unit: dict) -> Answer:
+        record = state.catalog[article_id]
+        return Answer(
+            article_id=article_id, title=record["title"], heading=unit["heading"], anchor=unit["anchor"],
+            text=unit["text"], snippet=snippet(unit["text"], parsed.terms, state.analyzer),
+            url=article_url(article_id, unit["anchor"]), score=round(score, 4),
+            visibility=record["visibility"])
+
+    def _article_hit(self, state: _State, hit, parsed, best_unit: dict[str, dict]) -> ArticleHit:
         record = hit["data"]
         unit = best_unit.get(record["id"])
-        source = unit.text if unit else " ".join((record["summary"], *record["questions"]))
+        source = unit["text"] if unit else " ".join((record["summary"], *record["questions"]))
         return ArticleHit(
             id=record["id"], title=record["title"], summary=record["summary"],
             category=record["category"], lang=record["lang"], tags=record["tags"],
@@ -176,17 +191,13 @@ class SearchIndex:
 
     def _did_you_mean(self, state: _State, text: str, total: int) -> str | None:
         """The query with misspelled Latin words corrected, when that changes it."""
-        words = state.analyzer.words(text)
-        if not words:
-            return None
-        corrector = state.searcher.corrector("spell")
         reader = state.searcher.reader()
         corrected = text
-        for word in words:
+        for word in state.analyzer.words(text):
             if reader.doc_frequency("spell", word) == 0:
-                suggestion = corrector.suggest(word, limit=1, maxdist=2)
+                suggestion = _closest_word(word, state.spelling, reader)
                 if suggestion:
-                    corrected = _replace_word(corrected, word, suggestion[0])
+                    corrected = _replace_word(corrected, word, suggestion)
         return corrected if corrected.lower() != text.lower() else None
 
     # -- related articles ----------------------------------------------------------------------------
@@ -195,12 +206,14 @@ class SearchIndex:
         record = state.catalog.get(article_id)
         if record is None:
             return []
-        visible = [r for r in state.catalog.values() if internal or r["visibility"] == "public"]
         ids = [i for i in record["related"] if i in state.catalog]
-        tags = set(record["tags"])
-        ranked = sorted((r for r in visible if r["lang"] == record["lang"] and tags & set(r["tags"])),
-                        key=lambda r: (-len(tags & set(r["tags"])), r["category"] != record["category"],
-                                       r["id"]))
+        shared: dict[str, int] = {}
+        for tag in record["tags"]:
+            for other in state.by_tag.get(tag, ()):
+                shared[other] = shared.get(other, 0) + 1
+        same_lang = [state.catalog[i] for i in shared if state.catalog[i]["lang"] == record["lang"]]
+        ranked = sorted(same_lang, key=lambda r: (-shared[r["id"]], r["category"] != record["category"],
+                                                  r["id"]))
         ids += [r["id"] for r in ranked]
         links, seen = [], set(exclude) | {article_id}
         for i in ids:
@@ -304,15 +317,25 @@ class SearchIndex:
                     "indexed_at": state.meta.get("indexed_at"), "errors": state.meta.get("problems", [])}
 
 
-def _filters(lang: str | None, category: str | None, internal: bool) -> list:
-    filters = []
-    if not internal:
-        filters.append(Term("visibility", "public"))
-    if lang:
-        filters.append(Term("lang", lang))
-    if category:
-        filters.append(Term("category", category))
-    return filters
+def _docset(state: _State, lang: str | None, category: str | None, internal: bool):
+    """The docnums a search may return, or None for all; computed once per index version."""
+    key = (lang, category, internal)
+    if key not in state.docsets:
+        terms = [] if internal else [Term("visibility", "public")]
+        terms += [Term("lang", lang)] if lang else []
+        terms += [Term("category", category)] if category else []
+        state.docsets[key] = set(state.searcher.docs_for_query(And(terms))) if terms else None
+    return state.docsets[key]
+
+
+def _closest_word(word: str, vocabulary: list[str], reader) -> str | None:
+    """The most frequent vocabulary word within edit distance 1 (short words) or 2."""
+    limit = 1 if len(word) <= 4 else 2
+    matches = process.extract(word, vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=10)
+    if not matches:
+        return None
+    best = min(distance for _, distance, _ in matches)
+    return max((m for m, d, _ in matches if d == best), key=lambda m: reader.doc_frequency("spell", m))
 
 
 def _listing(record: dict) -> dict:
