@@ -12,6 +12,9 @@ from kb.errors import ArticleError, Problem
 
 DICTIONARY_FILE = "_dict.txt"
 SYNONYMS_FILE = "_synonyms.txt"
+# Part-of-speech tags jieba's dictionaries use; a last word that is one of these is a tag.
+POS_TAGS = frozenset("a ad ag an b c d df dg e eng f g h i j k l m mg mq n ng nr nrfg nrt ns nt nz o p q "
+                     "r rg rr rz s t tg u ud ug uj ul uv uz v vd vg vi vn vq x y z zg".split())
 
 
 @dataclass
@@ -58,13 +61,7 @@ def load_lexicon(root: Path) -> tuple[Lexicon, list[Problem]]:
     problems: list[Problem] = []
     lexicon = Lexicon()
     for _, line in _data_lines(root / DICTIONARY_FILE, problems):
-        parts = line.rsplit(None, 2)
-        word, freq, tag = line, None, None
-        if len(parts) >= 2 and parts[-1].isdigit():
-            word, freq = line.rsplit(None, 1)[0], int(parts[-1])
-        elif len(parts) == 3 and parts[1].isdigit():
-            word, freq, tag = parts[0], int(parts[1]), parts[2]
-        lexicon.words.append((word.strip(), freq, tag))
+        lexicon.words.append(parse_dictionary_line(line))
     for n, line in _data_lines(root / SYNONYMS_FILE, problems):
         group = list(dict.fromkeys(t.strip() for t in line.replace("，", ",").split(",") if t.strip()))
         if len(group) < 2:
@@ -73,6 +70,14 @@ def load_lexicon(root: Path) -> tuple[Lexicon, list[Problem]]:
             continue
         lexicon.synonyms.append(group)
     return lexicon, problems
+
+
+def parse_dictionary_line(line: str) -> tuple[str, int | None, str | None]:
+    """`word [freq] [tag]` as jieba reads it; the word itself may contain spaces (Apple Pay)."""
+    parts = line.split()
+    tag = parts.pop() if len(parts) > 1 and parts[-1] in POS_TAGS else None
+    freq = int(parts.pop()) if len(parts) > 1 and parts[-1].isdigit() else None
+    return " ".join(parts), freq, tag
 
 
 def _data_lines(path: Path, problems: list[Problem]):

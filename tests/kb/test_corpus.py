@@ -1,0 +1,30 @@
+"""The articles folder: which files are articles, dictionary and synonyms files."""
+
+from kb.corpus import is_article_path, load_corpus, load_lexicon
+
+
+def test_underscore_and_dot_files_are_not_articles():
+    assert is_article_path("payments/refund.md")
+    assert not is_article_path("_drafts.md")
+    assert not is_article_path("payments/.hidden.md")
+    assert not is_article_path("_archive/old.md")
+    assert not is_article_path("notes.txt")
+
+
+def test_dictionary_lines_in_jieba_format(tmp_path):
+    (tmp_path / "_dict.txt").write_text("# comment\n花呗 3000 nz\nApple Pay 2000\n余额宝\n微粒贷 nz\n"
+                                        "Google Pay\n", "utf-8")
+    (tmp_path / "_synonyms.txt").write_text("退款, 退钱，退回\nlonely\n", "utf-8")
+    lexicon, problems = load_lexicon(tmp_path)
+    assert lexicon.words == [("花呗", 3000, "nz"), ("Apple Pay", 2000, None), ("余额宝", None, None),
+                             ("微粒贷", None, "nz"), ("Google Pay", None, None)]
+    assert lexicon.synonyms == [["退款", "退钱", "退回"]]
+    assert [(p.path, p.line, p.level) for p in problems] == [("_synonyms.txt", 2, "warning")]
+
+
+def test_corpus_adds_tags_to_the_dictionary(kb_dir):
+    corpus = load_corpus(kb_dir)
+    words = [w for w, _, _ in corpus.lexicon.words]
+    assert words[:4] == ["花呗", "微粒贷", "余额宝", "Apple Pay"]
+    assert "余额不足" in words and "支付失败怎么办" not in words  # tags are terms, titles are not
+    assert len(corpus.articles) == 9 and corpus.problems == []
