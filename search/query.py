@@ -6,8 +6,7 @@ at `MAX_QUERY_CHARS` and control characters are dropped.
 
 A query becomes a list of *concepts*, one per analyzed term; a concept matches if
 any of its alternatives does (the term itself, or a synonym from `_synonyms.txt`,
-which may be several terms). Articles score BM25F over their fields, with a
-coordination bonus for matching more concepts.
+which may be several terms). Articles score BM25F over their fields.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from search.analysis import Analyzer
 
 MAX_QUERY_CHARS = 200
 SYNONYM_WEIGHT = 0.8
-COORDINATION = 0.9
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 
@@ -118,7 +116,9 @@ def build_query(parsed: ParsedQuery, fields: dict[str, float]) -> Query | None:
         (required if concept.required else clauses).append(clause)
     if not clauses and not required:
         return None
-    query: Query | None = Or(clauses, scale=COORDINATION) if clauses else None
+    # No `Or(scale=...)`: Whoosh's coordination counts term matchers (fields ×
+    # alternatives), so its bonus is negligible here while scoring costs double.
+    query: Query | None = Or(clauses) if clauses else None
     if required:
         query = AndMaybe(And(required), query) if query else And(required)
     if parsed.excluded:
