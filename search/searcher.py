@@ -27,7 +27,14 @@ from kb.render import render_article_html
 from search import store
 from search.analysis import Analyzer, fold_text
 from search.highlight import snippet
-from search.query import build_query, clean_query, parse_query, synonym_map
+from search.query import (
+    build_query,
+    clean_query,
+    excluded_docnums,
+    matching_docnums,
+    parse_query,
+    synonym_map,
+)
 from search.results import Answer, ArticleHit, Link, SearchResults, article_url
 from search.schema import ARTICLE, ARTICLE_FIELDS, UNIT_FIELDS
 
@@ -37,6 +44,7 @@ MAX_ANSWERS = 3
 MAX_SUGGESTED = 5
 UNIT_CANDIDATES = 40
 RENDER_CACHE_SIZE = 1000
+POSTING_CACHE_SIZE = 20000
 # BM25F: short title and question fields are barely length-normalized.
 SCORING = BM25F(B=0.75, K1=1.2, title_B=0.3, questions_B=0.3, u_heading_B=0.3)
 
@@ -60,6 +68,19 @@ class _State:
     by_tag: dict[str, list[str]]  # tag → ids of articles carrying it
     spelling: list[str]  # Latin words of titles, questions and headings
     docsets: dict  # (lang, category, internal) → docnums to search within, cached
+    deleted: set[int]  # docnums deleted but not yet merged away
+    posting_sets: dict  # (field, term) → docnums, cached
+
+    def postings(self, field: str, term: str) -> set[int]:
+        """The documents containing `term` in `field`, cached for this index version."""
+        key = (field, term)
+        if key not in self.posting_sets:
+            if len(self.posting_sets) >= POSTING_CACHE_SIZE:
+                self.posting_sets.clear()
+            reader = self.searcher.reader()
+            found = (field, term) in reader
+            self.posting_sets[key] = set(reader.postings(field, term).all_ids()) if found else set()
+        return self.posting_sets[key]
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
 
 
@@ -109,7 +130,8 @@ class SearchIndex:
         spelling = [word.decode("utf-8") for word in searcher.reader().lexicon("spell")]
         return _State(generation=generation, ix=ix, searcher=searcher, analyzer=analyzer,
                       synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
-                      catalog=catalog, by_tag=by_tag, spelling=spelling, docsets={}, suggestions=suggestions)
+                      catalog=catalog, by_tag=by_tag, spelling=spelling, docsets={}, suggestions=suggestions,
+                      deleted=_deleted(searcher.reader()), posting_sets={})
 
     def close(self) -> None:
         with self._lock:
@@ -132,11 +154,15 @@ class SearchIndex:
                 # Article and unit fields are disjoint, so a query over one kind's
                 # fields needs no filter on `kind`.
                 within = _docset(state, lang, category, internal)
-                hits = state.searcher.search(query, filter=within, limit=limit)
+                # Exclusions as a mask of docnums: Whoosh's AndNot misses some under top-N skipping.
+                mask = excluded_docnums(parsed, {**ARTICLE_FIELDS, **UNIT_FIELDS}, state.postings)
+                hits = state.searcher.search(query, filter=within, mask=mask or None, limit=limit)
                 # Fewer hits than asked for means all were collected; otherwise count them.
-                results.total = hits.scored_length() if hits.scored_length() < limit else len(hits)
+                results.total = hits.scored_length()
+                if results.total >= limit:
+                    results.total = self._count(state, parsed, within)
                 article_scores = {hit["article_id"]: hit.score for hit in hits}
-                ranked_units = self._rank_units(state, parsed, within, article_scores)
+                ranked_units = self._rank_units(state, parsed, within, mask, article_scores)
                 best_unit = {article_id: unit for _, article_id, unit in reversed(ranked_units)}
                 results.articles = [self._article_hit(state, hit, parsed, best_unit) for hit in hits]
                 results.answers = [self._answer(state, parsed, *unit) for unit in ranked_units[:MAX_ANSWERS]]
@@ -147,14 +173,20 @@ class SearchIndex:
         results.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return results
 
-    def _rank_units(self, state: _State, parsed, within, article_scores: dict[str, float]) -> list[tuple]:
+    def _count(self, state: _State, parsed, within) -> int:
+        """The number of articles the query matches (Whoosh's own count is slow)."""
+        matched = matching_docnums(parsed, ARTICLE_FIELDS, state.postings) - state.deleted
+        return len(matched & within if within is not None else matched)
+
+    def _rank_units(self, state: _State, parsed, within, mask, article_scores: dict[str, float]
+                    ) -> list[tuple]:
         """(score, article id, unit) of candidate units, best first, at most two per article.
 
         A unit's score mixes its own and its article's; single-unit articles have no
         unit documents, so their article score ranks their one answer.
         """
         query = build_query(parsed, UNIT_FIELDS)
-        hits = state.searcher.search(query, filter=within, limit=UNIT_CANDIDATES)
+        hits = state.searcher.search(query, filter=within, mask=mask or None, limit=UNIT_CANDIDATES)
         top_unit = (hits[0].score if hits else 0.0) or 1.0
         top_article = max(article_scores.values(), default=0.0) or 1.0
         candidates = [(0.6 * hit.score / top_unit + 0.4 * article_scores.get(hit["article_id"], 0.0)
@@ -326,6 +358,12 @@ def _docset(state: _State, lang: str | None, category: str | None, internal: boo
         terms += [Term("category", category)] if category else []
         state.docsets[key] = set(state.searcher.docs_for_query(And(terms))) if terms else None
     return state.docsets[key]
+
+
+def _deleted(reader) -> set[int]:
+    if not reader.has_deletions():
+        return set()
+    return set(range(reader.doc_count_all())) - set(reader.all_doc_ids())
 
 
 def _closest_word(word: str, vocabulary: list[str], reader) -> str | None:

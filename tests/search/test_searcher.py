@@ -73,3 +73,16 @@ def test_listing_and_article(search_index):
     article = search_index.get_article("payment-failed")
     assert [s["anchor"] for s in article["sections"]] == ["余额不足", "网络问题", "商户端问题"]
     assert article["html"].count("<h2") == 3
+
+
+def test_total_counts_every_matching_article(search_index, kb_dir, index_dir):
+    for query in ["付款", "退款 提现 账户", "refund payment", '"退款" -银行卡', "退款 -银行卡", "Apple Pay"]:
+        everything = search_index.search(query, limit=50)
+        assert search_index.search(query, limit=1).total == len(everything.articles) == everything.total
+    (kb_dir / "payments/refund-timeline.md").unlink()  # a deletion the index keeps until merged
+    from search.indexer import sync_index
+
+    sync_index(kb_dir, index_dir)
+    search_index._checked = 0  # look at the disk now rather than in half a second
+    everything = search_index.search("退款 付款", limit=50)
+    assert search_index.search("退款 付款", limit=1).total == len(everything.articles) == 1
