@@ -46,7 +46,8 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
             continue
         units.append({
             **common, "uid": f"u:{article.id}#{section.anchor}", "kind": UNIT,
-            "u_heading": " ".join(heading_terms or title_terms), "u_text": " ".join(text_terms),
+            # The overview has no heading of its own; the title already ranks the article.
+            "u_heading": " ".join(heading_terms), "u_text": " ".join(text_terms),
             "data": {"anchor": section.anchor, "heading": section.heading, "text": section.text},
         })
     spelling = {w for text in (article.title, *article.questions, *(s.heading for s in article.sections))
