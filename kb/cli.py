@@ -126,6 +126,41 @@ def check_command(settings: Settings, as_json: bool, strict: bool):
     sys.exit(1 if failing else 0)
 
 
+@cli.command("eval")
+@click.option("--queries", "queries_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="TSV file: query<TAB>space-separated relevant article ids.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@with_settings
+def eval_command(settings: Settings, queries_file: str, as_json: bool):
+    """Measure search quality: MRR@10, hit@1/3/10, latency, and the worst misses."""
+    from kb.evaluate import QueriesFileError, evaluate, read_queries
+    from search.indexer import sync_index
+    from search.searcher import SearchIndex
+
+    try:
+        judgements = read_queries(queries_file)
+    except QueriesFileError as exc:
+        raise click.UsageError(str(exc)) from None
+    report = sync_index(settings.articles_dir, settings.index_dir)
+    print_problems(report.problems)
+    index = SearchIndex(settings.index_dir)
+    result = evaluate(judgements, lambda q: [a.id for a in index.search(q, limit=10, internal=True).articles])
+    summary = result.summary()
+    worst = [{"query": o.query, "expected": sorted(o.relevant), "rank": o.rank,
+              "first": o.ranked[0] if o.ranked else None} for o in result.worst(20)]
+    if as_json:
+        click.echo(json.dumps({**summary, "worst": worst}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"queries {summary['queries']}  MRR@10 {summary['mrr@10']:.3f}  hit@1 {summary['hit@1']:.3f}  "
+               f"hit@3 {summary['hit@3']:.3f}  hit@10 {summary['hit@10']:.3f}  "
+               f"latency p50 {summary['p50_ms']:.1f} ms  p95 {summary['p95_ms']:.1f} ms")
+    if worst:
+        click.echo("worst misses (rank, query, expected, first result):")
+    for miss in worst:
+        click.echo(f"  {miss['rank'] or '-':>2}  {miss['query']}  →  {' '.join(miss['expected'])}  "
+                   f"(first: {miss['first']})")
+
+
 def main():
     cli(prog_name="kb")
 

@@ -209,3 +209,18 @@ class Analyzer:
         """Unstemmed lower-case Latin words of `text`, for spelling suggestions."""
         return [m.group("word").lower() for m in _RUNS.finditer(fold_text(text)) if m.group("word")
                 and m.group("word").isalpha() and len(m.group("word")) > 2]
+
+
+_HAN_RUN = re.compile(rf"[{_HAN}]+")
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping pairs of Chinese characters (a single character stands alone).
+
+    Matching on pairs survives segmentation mismatches: 花呗 and 花/呗 share 花呗.
+    """
+    grams = []
+    for run in _HAN_RUN.findall(fold_text(text)):
+        grams += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+    return grams
+

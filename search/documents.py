@@ -9,7 +9,7 @@ to HTML on first view (`SearchIndex.get_article`), which keeps indexing fast.
 from __future__ import annotations
 
 from kb.articles import Article
-from search.analysis import Analyzer
+from search.analysis import Analyzer, char_bigrams
 from search.schema import ARTICLE, CONTENT, UNIT
 
 
@@ -64,6 +64,7 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
         "questions": " | ".join(" ".join(terms) for terms in question_terms),
         "tags": " ".join(t for tag in article.tags for t in analyzer.terms(tag)),
         "headings": " ".join(headings), "body": " ".join(body),
+        "grams": " ".join(char_bigrams(" ".join((article.title, *article.questions)))),
         "spell": " ".join(sorted(spelling)), "data": record,
     }
     return [doc, content, *units]

@@ -2,8 +2,9 @@
 
 `sync_index` is incremental by default: files are compared with the index by
 content hash and only added, changed and removed files are touched, in one
-Whoosh commit. A full build (`rebuild=True`, a missing or unreadable index, or a
-new domain word, which changes how existing texts segment) writes a new generation
+Whoosh commit. A full build (`rebuild=True`, a missing or unreadable index, an index
+written by another schema version, or a new domain word, which changes how existing
+texts segment) writes a new generation
 with every core segmenting and writing, then swaps it in atomically.
 
 A file that fails to parse is reported and skipped; if an earlier version of it is
@@ -29,7 +30,7 @@ from kb.errors import Problem
 from search import store
 from search.analysis import Analyzer
 from search.documents import article_documents
-from search.schema import ARTICLE, CONTENT, META, build_schema
+from search.schema import ARTICLE, CONTENT, META, SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 PARALLEL_MIN_FILES = 200  # below this, worker processes cost more than they save
@@ -128,11 +129,13 @@ def _parse(source: Source) -> Article:
 def _incremental(ix, sources: dict[str, Source], base: Lexicon,
                  lexicon_problems: list[Problem]) -> SyncReport | None:
     """Apply changed files in one commit; None when a full build is needed instead."""
+    meta = _meta(ix)
+    if meta.get("version") != SCHEMA_VERSION:
+        return None  # written by another version of kb: rebuild with this one
     indexed = _indexed_records(ix)
     changed = [s for p, s in sources.items() if p not in indexed or s.problem
                or indexed[p]["hash"] != _hash(s)]
     removed = [p for p in indexed if p not in sources]
-    meta = _meta(ix)
     parsed: dict[str, Article] = {}
     problems = list(lexicon_problems)
     for source in changed:
@@ -259,6 +262,7 @@ def _prepare_all(sources: list[Source], analyzer: Analyzer, workers: int):
 
 def _meta_document(lexicon: Lexicon, problems: list[Problem], count: int) -> dict:
     return {"uid": "meta", "kind": META, "data": {
+        "version": SCHEMA_VERSION,
         "lexicon": {"words": [list(w) for w in lexicon.words], "synonyms": lexicon.synonyms},
         "problems": _problem_dicts(problems), "articles": count,
         "indexed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -1,4 +1,4 @@
-"""From what a user typed to a Whoosh query object — never through Whoosh's parser.
+"""From what a user typed to a parsed query — never through Whoosh's query parser.
 
 The small syntax users may type: `"quoted words"` must all appear, `-word`
 excludes articles containing it; everything else is plain text. Input is capped
@@ -6,7 +6,7 @@ at `MAX_QUERY_CHARS` and control characters are dropped.
 
 A query becomes a list of *concepts*, one per analyzed term; a concept matches if
 any of its alternatives does (the term itself, or a synonym from `_synonyms.txt`,
-which may be several terms). Articles score BM25F over their fields.
+which may be several terms). `search.scoring` turns a parsed query into scores.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from whoosh.query import And, AndMaybe, Or, Query, Term
-
-from search.analysis import Analyzer
+from search.analysis import Analyzer, char_bigrams
 
 MAX_QUERY_CHARS = 200
 SYNONYM_WEIGHT = 0.8
@@ -42,6 +40,7 @@ class ParsedQuery:
     text: str  # the cleaned query
     concepts: list[Concept] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)  # terms
+    grams: list[str] = field(default_factory=list)  # Chinese character pairs of the plain text
 
     @property
     def terms(self) -> set[str]:
@@ -70,6 +69,7 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
         else:
             plain.append(match.group(0))
     terms = list(dict.fromkeys(analyzer.terms(" ".join(plain))))
+    parsed.grams = list(dict.fromkeys(char_bigrams(" ".join(plain))))
     parsed.concepts += [Concept([((t,), 1.0)]) for t in terms if t not in parsed.terms]
     _expand_synonyms(parsed, terms, synonyms)
     return parsed
@@ -99,58 +99,3 @@ def synonym_map(groups: list[list[str]], analyzer: Analyzer) -> dict[tuple[str, 
             mapping.setdefault(member, [])
             mapping[member] += [m for m in members if m != member and m not in mapping[member]]
     return mapping
-
-
-def _alternative(fieldname: str, terms: tuple[str, ...], boost: float) -> Query:
-    if len(terms) == 1:
-        return Term(fieldname, terms[0], boost=boost)
-    return And([Term(fieldname, t) for t in terms], boost=boost)
-
-
-def build_query(parsed: ParsedQuery, fields: dict[str, float]) -> Query | None:
-    """The Whoosh query for `parsed` over `fields` (name → weight); None if nothing to match."""
-    clauses, required = [], []
-    for concept in parsed.concepts:
-        clause = Or([_alternative(f, alt, fw * aw) for alt, aw in concept.alternatives
-                     for f, fw in fields.items()])
-        (required if concept.required else clauses).append(clause)
-    if not clauses and not required:
-        return None
-    # No `Or(scale=...)`: Whoosh's coordination counts term matchers (fields ×
-    # alternatives), so its bonus is negligible here while scoring costs double.
-    query: Query | None = Or(clauses) if clauses else None
-    if required:
-        query = AndMaybe(And(required), query) if query else And(required)
-    return query  # excluded terms are applied as a mask: see `excluded_docnums`
-
-
-def matching_docnums(parsed: ParsedQuery, fields: dict[str, float], docs_for) -> set[int]:
-    """Every document `build_query(parsed, fields)` matches, from flat posting sets.
-
-    `docs_for(field, term)` returns the set of documents containing the term. This
-    counts matches far faster than walking Whoosh's nested matchers.
-    """
-    def alternative(terms: tuple[str, ...]) -> set[int]:
-        found: set[int] = set()
-        for name in fields:
-            docs = set(docs_for(name, terms[0]))
-            for term in terms[1:]:
-                docs &= docs_for(name, term)
-            found |= docs
-        return found
-
-    def concept(c: Concept) -> set[int]:
-        return set().union(*(alternative(alt) for alt, _ in c.alternatives))
-
-    required = [concept(c) for c in parsed.concepts if c.required]
-    if required:
-        matched = set.intersection(*required)
-    else:
-        matched = set().union(*(concept(c) for c in parsed.concepts))
-    return matched - excluded_docnums(parsed, fields, docs_for)
-
-
-def excluded_docnums(parsed: ParsedQuery, fields: dict[str, float], docs_for) -> set[int]:
-    """Documents containing any `-excluded` term in any of `fields`."""
-    return set().union(*(docs_for(name, term) for term in parsed.excluded for name in fields))
-

@@ -17,11 +17,15 @@ once; the field analyzer only splits on spaces.
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
+# Bump when fields or analysis change: an index of another version is rebuilt in full.
+SCHEMA_VERSION = 2
 ARTICLE, CONTENT, UNIT, META = "article", "content", "unit", "meta"
 
 # Fields scored for articles and for units, with their query-time weights:
 # title and questions above headings above body.
 ARTICLE_FIELDS = {"title": 3.0, "questions": 3.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
+# Chinese character pairs of the title and questions, queried beside the words.
+GRAMS_FIELD, GRAMS_WEIGHT = "grams", 2.0
 UNIT_FIELDS = {"u_heading": 2.5, "u_text": 1.0}
 
 
@@ -42,6 +46,7 @@ def build_schema() -> Schema:
         questions=_terms(phrase=True),
         tags=_terms(),
         headings=_terms(),
+        grams=_terms(),
         body=_terms(),
         u_heading=_terms(phrase=True),
         u_text=_terms(),

@@ -16,37 +16,32 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh import index as whoosh_index
-from whoosh.query import And, Term
-from whoosh.scoring import BM25F
 
 from kb.articles import parse_article
 from kb.render import render_article_html
 from search import store
 from search.analysis import Analyzer, fold_text
 from search.highlight import snippet
-from search.query import (
-    build_query,
-    clean_query,
-    excluded_docnums,
-    matching_docnums,
-    parse_query,
-    synonym_map,
-)
+from search.query import clean_query, parse_query, synonym_map
 from search.results import Answer, ArticleHit, Link, SearchResults, article_url
-from search.schema import ARTICLE, ARTICLE_FIELDS, UNIT_FIELDS
+from search.schema import ARTICLE, ARTICLE_FIELDS, GRAMS_FIELD, GRAMS_WEIGHT, UNIT_FIELDS
+from search.scoring import Bm25Scorer, top
 
 REFRESH_SECONDS = 0.5
+ARTICLE_GRAMS = (GRAMS_FIELD, GRAMS_WEIGHT)
 MAX_LIMIT = 50
 MAX_ANSWERS = 3
 MAX_SUGGESTED = 5
 UNIT_CANDIDATES = 40
 RENDER_CACHE_SIZE = 1000
-POSTING_CACHE_SIZE = 20000
-# BM25F: short title and question fields are barely length-normalized.
-SCORING = BM25F(B=0.75, K1=1.2, title_B=0.3, questions_B=0.3, u_heading_B=0.3)
+# BM25 length normalization per field (default 0.75): a long title or question
+# that only partly matches is penalized fully; headings barely.
+FIELD_B = {"title": 1.0, "questions": 1.0, "u_heading": 0.3}
+SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, *UNIT_FIELDS]
 
 
 class IndexMissing(Exception):
@@ -67,21 +62,9 @@ class _State:
     catalog: dict[str, dict]  # article id → stored record
     by_tag: dict[str, list[str]]  # tag → ids of articles carrying it
     spelling: list[str]  # Latin words of titles, questions and headings
-    docsets: dict  # (lang, category, internal) → docnums to search within, cached
-    deleted: set[int]  # docnums deleted but not yet merged away
-    posting_sets: dict  # (field, term) → docnums, cached
-
-    def postings(self, field: str, term: str) -> set[int]:
-        """The documents containing `term` in `field`, cached for this index version."""
-        key = (field, term)
-        if key not in self.posting_sets:
-            if len(self.posting_sets) >= POSTING_CACHE_SIZE:
-                self.posting_sets.clear()
-            reader = self.searcher.reader()
-            found = (field, term) in reader
-            self.posting_sets[key] = set(reader.postings(field, term).all_ids()) if found else set()
-        return self.posting_sets[key]
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
+    scorer: Bm25Scorer
+    allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
 
 
 class SearchIndex:
@@ -106,7 +89,7 @@ class SearchIndex:
         state = self._state
         if state is None or state.generation != generation.name:
             ix = whoosh_index.open_dir(str(generation))
-            self._state = self._load(generation.name, ix, ix.searcher(weighting=SCORING), state)
+            self._state = self._load(generation.name, ix, ix.searcher(), state)
         elif not state.searcher.up_to_date():
             self._state = self._load(state.generation, state.ix, state.searcher.refresh(), state)
         return self._state
@@ -130,8 +113,8 @@ class SearchIndex:
         spelling = [word.decode("utf-8") for word in searcher.reader().lexicon("spell")]
         return _State(generation=generation, ix=ix, searcher=searcher, analyzer=analyzer,
                       synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
-                      catalog=catalog, by_tag=by_tag, spelling=spelling, docsets={}, suggestions=suggestions,
-                      deleted=_deleted(searcher.reader()), posting_sets={})
+                      catalog=catalog, by_tag=by_tag, spelling=spelling, suggestions=suggestions,
+                      scorer=Bm25Scorer(searcher.reader(), SCORED_FIELDS, FIELD_B), allowed={})
 
     def close(self) -> None:
         with self._lock:
@@ -149,48 +132,38 @@ class SearchIndex:
             state = self._current()
             parsed = parse_query(text, state.analyzer, state.synonyms)
             results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
-            query = build_query(parsed, ARTICLE_FIELDS)
-            if query is not None:
-                # Article and unit fields are disjoint, so a query over one kind's
-                # fields needs no filter on `kind`.
-                within = _docset(state, lang, category, internal)
-                # Exclusions as a mask of docnums: Whoosh's AndNot misses some under top-N skipping.
-                mask = excluded_docnums(parsed, {**ARTICLE_FIELDS, **UNIT_FIELDS}, state.postings)
-                hits = state.searcher.search(query, filter=within, mask=mask or None, limit=limit)
-                # Fewer hits than asked for means all were collected; otherwise count them.
-                results.total = hits.scored_length()
-                if results.total >= limit:
-                    results.total = self._count(state, parsed, within)
-                article_scores = {hit["article_id"]: hit.score for hit in hits}
-                ranked_units = self._rank_units(state, parsed, within, mask, article_scores)
-                best_unit = {article_id: unit for _, article_id, unit in reversed(ranked_units)}
-                results.articles = [self._article_hit(state, hit, parsed, best_unit) for hit in hits]
-                results.answers = [self._answer(state, parsed, *unit) for unit in ranked_units[:MAX_ANSWERS]]
-                if results.articles:
-                    listed = {a.id for a in results.articles}
-                    results.suggested = self._related(state, results.articles[0].id, internal, listed)
+            # Article and unit fields are disjoint, so scoring one kind's fields
+            # never returns the other kind.
+            allowed = _allowed(state, lang, category, internal)
+            scores = state.scorer.score(parsed, ARTICLE_FIELDS, ARTICLE_GRAMS)
+            docnums, results.total = top(scores, allowed, limit)
+            hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
+            article_scores = {record["id"]: score for record, score in hits}
+            ranked_units = self._rank_units(state, parsed, allowed, article_scores)
+            best_unit = {article_id: unit for _, article_id, unit in reversed(ranked_units)}
+            results.articles = [self._article_hit(state, record, score, parsed, best_unit)
+                                for record, score in hits]
+            results.answers = [self._answer(state, parsed, *unit) for unit in ranked_units[:MAX_ANSWERS]]
+            if results.articles:
+                listed = {a.id for a in results.articles}
+                results.suggested = self._related(state, results.articles[0].id, internal, listed)
             results.did_you_mean = self._did_you_mean(state, parsed.text, results.total)
         results.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return results
 
-    def _count(self, state: _State, parsed, within) -> int:
-        """The number of articles the query matches (Whoosh's own count is slow)."""
-        matched = matching_docnums(parsed, ARTICLE_FIELDS, state.postings) - state.deleted
-        return len(matched & within if within is not None else matched)
-
-    def _rank_units(self, state: _State, parsed, within, mask, article_scores: dict[str, float]
-                    ) -> list[tuple]:
+    def _rank_units(self, state: _State, parsed, allowed, article_scores: dict[str, float]) -> list[tuple]:
         """(score, article id, unit) of candidate units, best first, at most two per article.
 
         A unit's score mixes its own and its article's; single-unit articles have no
         unit documents, so their article score ranks their one answer.
         """
-        query = build_query(parsed, UNIT_FIELDS)
-        hits = state.searcher.search(query, filter=within, mask=mask or None, limit=UNIT_CANDIDATES)
-        top_unit = (hits[0].score if hits else 0.0) or 1.0
+        scores = state.scorer.score(parsed, UNIT_FIELDS)
+        docnums, _ = top(scores, allowed, UNIT_CANDIDATES)
+        hits = [(state.searcher.stored_fields(int(d)), float(scores[d])) for d in docnums]
+        top_unit = (hits[0][1] if hits else 0.0) or 1.0
         top_article = max(article_scores.values(), default=0.0) or 1.0
-        candidates = [(0.6 * hit.score / top_unit + 0.4 * article_scores.get(hit["article_id"], 0.0)
-                       / top_article, hit["article_id"], hit["data"]) for hit in hits]
+        candidates = [(0.6 * score / top_unit + 0.4 * article_scores.get(unit["article_id"], 0.0)
+                       / top_article, unit["article_id"], unit["data"]) for unit, score in hits]
         candidates += [(score / top_article, article_id, state.catalog[article_id]["answer"])
                        for article_id, score in article_scores.items()
                        if "answer" in state.catalog.get(article_id, {})]
@@ -211,15 +184,15 @@ class SearchIndex:
             url=article_url(article_id, unit["anchor"]), score=round(score, 4),
             visibility=record["visibility"])
 
-    def _article_hit(self, state: _State, hit, parsed, best_unit: dict[str, dict]) -> ArticleHit:
-        record = hit["data"]
+    def _article_hit(self, state: _State, record: dict, score: float, parsed, best_unit: dict[str, dict]
+                     ) -> ArticleHit:
         unit = best_unit.get(record["id"])
         source = unit["text"] if unit else " ".join((record["summary"], *record["questions"]))
         return ArticleHit(
             id=record["id"], title=record["title"], summary=record["summary"],
             category=record["category"], lang=record["lang"], tags=record["tags"],
             url=article_url(record["id"]), snippet=snippet(source, parsed.terms, state.analyzer),
-            score=round(hit.score, 4), visibility=record["visibility"])
+            score=round(score, 4), visibility=record["visibility"])
 
     def _did_you_mean(self, state: _State, text: str, total: int) -> str | None:
         """The query with misspelled Latin words corrected, when that changes it."""
@@ -349,21 +322,21 @@ class SearchIndex:
                     "indexed_at": state.meta.get("indexed_at"), "errors": state.meta.get("problems", [])}
 
 
-def _docset(state: _State, lang: str | None, category: str | None, internal: bool):
-    """The docnums a search may return, or None for all; computed once per index version."""
+def _allowed(state: _State, lang: str | None, category: str | None, internal: bool) -> np.ndarray:
+    """Which documents a search may return; computed once per index version and filter."""
     key = (lang, category, internal)
-    if key not in state.docsets:
-        terms = [] if internal else [Term("visibility", "public")]
-        terms += [Term("lang", lang)] if lang else []
-        terms += [Term("category", category)] if category else []
-        state.docsets[key] = set(state.searcher.docs_for_query(And(terms))) if terms else None
-    return state.docsets[key]
-
-
-def _deleted(reader) -> set[int]:
-    if not reader.has_deletions():
-        return set()
-    return set(range(reader.doc_count_all())) - set(reader.all_doc_ids())
+    if key not in state.allowed:
+        reader = state.searcher.reader()
+        allowed = np.ones(reader.doc_count_all(), dtype=bool)
+        if reader.has_deletions():
+            allowed[:] = False
+            allowed[list(reader.all_doc_ids())] = True  # deleted documents linger until a merge
+        for field, value in (("visibility", None if internal else "public"), ("lang", lang),
+                             ("category", category)):
+            if value:
+                allowed &= state.scorer.mask(field, value)
+        state.allowed[key] = allowed
+    return state.allowed[key]
 
 
 def _closest_word(word: str, vocabulary: list[str], reader) -> str | None:

@@ -1,0 +1,94 @@
+"""Measuring search quality: a queries file in, MRR and hit rates out.
+
+A queries file has one query per line: `query<TAB>space-separated relevant ids`.
+The search itself is passed in as a function, so this module knows nothing of how
+results are produced; `kb eval` hands it the product's real search path.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEPTH = 10
+
+
+class QueriesFileError(ValueError):
+    """A queries file line that cannot be read; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    query: str
+    relevant: frozenset[str]
+
+
+@dataclass
+class QueryOutcome:
+    query: str
+    relevant: frozenset[str]
+    ranked: list[str]
+    seconds: float
+
+    @property
+    def rank(self) -> int | None:
+        """1-based rank of the first relevant result within the top `DEPTH`, else None."""
+        return next((n for n, i in enumerate(self.ranked[:DEPTH], start=1) if i in self.relevant), None)
+
+
+@dataclass
+class Evaluation:
+    outcomes: list[QueryOutcome] = field(default_factory=list)
+
+    def hit_at(self, k: int) -> float:
+        return sum(1 for o in self.outcomes if o.rank and o.rank <= k) / max(1, len(self.outcomes))
+
+    @property
+    def mrr(self) -> float:
+        return sum(1 / o.rank for o in self.outcomes if o.rank) / max(1, len(self.outcomes))
+
+    def latency_ms(self, percentile: float) -> float:
+        times = sorted(o.seconds for o in self.outcomes)
+        if not times:
+            return 0.0
+        return 1000 * times[min(len(times) - 1, round(percentile / 100 * (len(times) - 1)))]
+
+    def worst(self, n: int = 20) -> list[QueryOutcome]:
+        """Misses first, then the lowest-ranked hits."""
+        return sorted((o for o in self.outcomes if o.rank != 1),
+                      key=lambda o: -(o.rank or DEPTH + 1))[:n]
+
+    def summary(self) -> dict:
+        return {"queries": len(self.outcomes), "mrr@10": round(self.mrr, 4),
+                "hit@1": round(self.hit_at(1), 4), "hit@3": round(self.hit_at(3), 4),
+                "hit@5": round(self.hit_at(5), 4), "hit@10": round(self.hit_at(10), 4),
+                "p50_ms": round(self.latency_ms(50), 2), "p95_ms": round(self.latency_ms(95), 2),
+                "mean_ms": round(statistics.fmean(o.seconds for o in self.outcomes) * 1000, 2)
+                if self.outcomes else 0.0}
+
+
+def read_queries(path: Path) -> list[Judgement]:
+    """The judgements in a queries file; blank lines and `#` comments are skipped."""
+    judgements = []
+    for n, line in enumerate(Path(path).read_text("utf-8-sig").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        query, tab, ids = line.partition("\t")
+        if not tab or not query.strip() or not ids.split():
+            raise QueriesFileError(f"{path}:{n}: expected `query<TAB>relevant ids`")
+        judgements.append(Judgement(query.strip(), frozenset(ids.split())))
+    return judgements
+
+
+def evaluate(judgements: list[Judgement], search: Callable[[str], list[str]]) -> Evaluation:
+    """Run every query through `search` (query → ranked ids) and keep the outcomes."""
+    evaluation = Evaluation()
+    for judgement in judgements:
+        started = time.perf_counter()
+        ranked = search(judgement.query)
+        evaluation.outcomes.append(QueryOutcome(judgement.query, judgement.relevant, ranked,
+                                                time.perf_counter() - started))
+    return evaluation

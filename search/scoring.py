@@ -1,0 +1,123 @@
+"""BM25F ranking over the Whoosh index's postings, computed with numpy.
+
+Whoosh stores the postings and field lengths; scoring a query through Whoosh's
+matcher trees costs pure-Python work per matching document per query term, which
+on short-question knowledge bases (a common word in most titles) made searches
+ten times slower than the peers. Here each (field, term) posting list is read once
+per index version, turned into per-document BM25 scores, and a query's score is a
+handful of vectorized additions. The result is the same model Whoosh's `BM25F`
+computes — per-field BM25 summed with field weights — and an exact match count.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from search.query import ParsedQuery
+
+K1 = 1.2
+B_DEFAULT = 0.75
+CACHE_SIZE = 50000  # (field, term) score lists kept per index version
+
+
+class Bm25Scorer:
+    """Per-document BM25F scores for parsed queries over one reader's documents."""
+
+    def __init__(self, reader, fields: list[str], b: dict[str, float] | None = None, k1: float = K1):
+        self.reader = reader
+        self.size = reader.doc_count_all()
+        self.k1 = k1
+        self._norms: dict[str, np.ndarray] = {}
+        for name in fields:
+            lengths = np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(self.size)),
+                                  dtype=np.float32, count=self.size)
+            present = lengths > 0
+            average = float(lengths[present].mean()) if present.any() else 1.0
+            field_b = (b or {}).get(name, B_DEFAULT)
+            self._norms[name] = k1 * (1 - field_b + field_b * lengths / average)
+        self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        ids, weights = [], []
+        if (field, term) in self.reader:
+            matcher = self.reader.postings(field, term)
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                matcher.next()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+
+    def term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, BM25 scores) of the documents containing `term` in scored `field`."""
+        key = (field, term)
+        if key not in self._cache:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            docs, tf = self._postings(field, term)
+            # Whoosh's idf, floored at 1: on short FAQ titles common words still count
+            # (measured better than BM25's own idf on both evaluation sets).
+            idf = math.log(self.size / (len(docs) + 1)) + 1
+            scores = idf * tf * (self.k1 + 1) / (tf + self._norms[field][docs])
+            self._cache[key] = (docs, scores.astype(np.float32))
+        return self._cache[key]
+
+    def mask(self, field: str, term: str) -> np.ndarray:
+        """A boolean array: which documents have `term` in `field` (any field, scored or not)."""
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self._postings(field, term)[0]] = True
+        return mask
+
+    def _alternative(self, field: str, terms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Documents with every term of `terms` in `field`, with their summed scores."""
+        docs, scores = self.term(field, terms[0])
+        for term in terms[1:]:
+            other_docs, other_scores = self.term(field, term)
+            both, left, right = np.intersect1d(docs, other_docs, assume_unique=True, return_indices=True)
+            docs, scores = both, scores[left] + other_scores[right]
+        return docs, scores
+
+    def score(self, parsed: ParsedQuery, fields: dict[str, float],
+              grams: tuple[str, float] | None = None) -> np.ndarray:
+        """One score per document (0 = no match) for `parsed` over `fields` (name → weight).
+
+        Quoted (required) concepts must match in some field; excluded terms zero a
+        document out; with `grams` (field, weight) the query's Chinese character
+        pairs add their scores in that field.
+        """
+        total = np.zeros(self.size, dtype=np.float32)
+        required = np.ones(self.size, dtype=bool)
+        for concept in parsed.concepts:
+            concept_scores = np.zeros(self.size, dtype=np.float32)
+            for terms, weight in concept.alternatives:
+                for name, field_weight in fields.items():
+                    docs, scores = self._alternative(name, terms)
+                    concept_scores[docs] += scores * (field_weight * weight)
+            if concept.required:
+                required &= concept_scores > 0
+            total += concept_scores
+        if grams:
+            for gram in parsed.grams:
+                docs, scores = self.term(grams[0], gram)
+                total[docs] += scores * grams[1]
+        if any(c.required for c in parsed.concepts):
+            total[~required] = 0
+        for term in parsed.excluded:
+            for name in fields:
+                total[self.term(name, term)[0]] = 0
+        return total
+
+
+def top(scores: np.ndarray, allowed: np.ndarray | None, limit: int) -> tuple[np.ndarray, int]:
+    """(best docnums, best first; number of matching allowed documents)."""
+    if allowed is not None:
+        scores = np.where(allowed, scores, 0)
+    matching = np.flatnonzero(scores > 0)
+    if len(matching) > limit:
+        best = matching[np.argpartition(-scores[matching], limit - 1)[:limit]]
+    else:
+        best = matching
+    # Ties are broken by docnum so results are stable.
+    order = np.lexsort((best, -scores[best]))
+    return best[order], len(matching)
