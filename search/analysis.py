@@ -24,6 +24,7 @@ from importlib import resources
 
 import jieba
 from opencc import OpenCC
+from pypinyin import Style, lazy_pinyin
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
 from whoosh.analysis.filters import Filter
@@ -205,10 +206,11 @@ class Analyzer:
     def spans(self, text: str) -> list[tuple[str, int, int]]:
         return [(t.text, t.startchar, t.endchar) for t in self.pipeline(text, chars=True)]
 
-    def words(self, text: str) -> list[str]:
-        """Unstemmed lower-case Latin words of `text`, for spelling suggestions."""
+    def words(self, text: str, min_length: int = 3) -> list[str]:
+        """Unstemmed lower-case Latin words of `text`, for spelling and pinyin."""
         return [m.group("word").lower() for m in _RUNS.finditer(fold_text(text)) if m.group("word")
-                and m.group("word").isalpha() and len(m.group("word")) > 2]
+                and m.group("word").isascii() and m.group("word").isalpha()
+                and len(m.group("word")) >= min_length]
 
 
 _HAN_RUN = re.compile(rf"[{_HAN}]+")
@@ -223,4 +225,17 @@ def char_bigrams(text: str) -> list[str]:
     for run in _HAN_RUN.findall(fold_text(text)):
         grams += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
     return grams
+
+
+def pinyin_keys(terms: list[str]) -> list[str]:
+    """Full pinyin and initials of each Chinese term: 花呗 → huabei, hb.
+
+    Lets users who type pinyin (`huabei`, `hb`) find Chinese articles.
+    """
+    keys = []
+    for term in terms:
+        if len(term) >= 2 and _HAN_RUN.fullmatch(term):
+            keys.append("".join(lazy_pinyin(term)))
+            keys.append("".join(lazy_pinyin(term, style=Style.FIRST_LETTER)))
+    return keys
 

@@ -9,7 +9,7 @@ to HTML on first view (`SearchIndex.get_article`), which keeps indexing fast.
 from __future__ import annotations
 
 from kb.articles import Article
-from search.analysis import Analyzer, char_bigrams
+from search.analysis import Analyzer, char_bigrams, pinyin_keys
 from search.schema import ARTICLE, CONTENT, UNIT
 
 
@@ -65,6 +65,8 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
         "tags": " ".join(t for tag in article.tags for t in analyzer.terms(tag)),
         "headings": " ".join(headings), "body": " ".join(body),
         "grams": " ".join(char_bigrams(" ".join((article.title, *article.questions)))),
+        "pinyin": " ".join(pinyin_keys(title_terms + [t for tag in article.tags
+                                                      for t in analyzer.terms(tag)])),
         "spell": " ".join(sorted(spelling)), "data": record,
     }
     return [doc, content, *units]

@@ -79,12 +79,12 @@ class Bm25Scorer:
         return docs, scores
 
     def score(self, parsed: ParsedQuery, fields: dict[str, float],
-              grams: tuple[str, float] | None = None) -> np.ndarray:
+              extras: list[tuple[str, float, list[str]]] = ()) -> np.ndarray:
         """One score per document (0 = no match) for `parsed` over `fields` (name → weight).
 
         Quoted (required) concepts must match in some field; excluded terms zero a
-        document out; with `grams` (field, weight) the query's Chinese character
-        pairs add their scores in that field.
+        document out; each of `extras` (field, weight, tokens) adds the scores of
+        those tokens in that field (character pairs, pinyin).
         """
         total = np.zeros(self.size, dtype=np.float32)
         required = np.ones(self.size, dtype=bool)
@@ -97,10 +97,10 @@ class Bm25Scorer:
             if concept.required:
                 required &= concept_scores > 0
             total += concept_scores
-        if grams:
-            for gram in parsed.grams:
-                docs, scores = self.term(grams[0], gram)
-                total[docs] += scores * grams[1]
+        for name, weight, tokens in extras:
+            for token in tokens:
+                docs, scores = self.term(name, token)
+                total[docs] += scores * weight
         if any(c.required for c in parsed.concepts):
             total[~required] = 0
         for term in parsed.excluded:

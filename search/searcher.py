@@ -28,11 +28,18 @@ from search.analysis import Analyzer, fold_text
 from search.highlight import snippet
 from search.query import clean_query, parse_query, synonym_map
 from search.results import Answer, ArticleHit, Link, SearchResults, article_url
-from search.schema import ARTICLE, ARTICLE_FIELDS, GRAMS_FIELD, GRAMS_WEIGHT, UNIT_FIELDS
+from search.schema import (
+    ARTICLE,
+    ARTICLE_FIELDS,
+    GRAMS_FIELD,
+    GRAMS_WEIGHT,
+    PINYIN_FIELD,
+    PINYIN_WEIGHT,
+    UNIT_FIELDS,
+)
 from search.scoring import Bm25Scorer, top
 
 REFRESH_SECONDS = 0.5
-ARTICLE_GRAMS = (GRAMS_FIELD, GRAMS_WEIGHT)
 MAX_LIMIT = 50
 MAX_ANSWERS = 3
 MAX_SUGGESTED = 5
@@ -41,7 +48,7 @@ RENDER_CACHE_SIZE = 1000
 # BM25 length normalization per field (default 0.75): a long title or question
 # that only partly matches is penalized fully; headings barely.
 FIELD_B = {"title": 1.0, "questions": 1.0, "u_heading": 0.3}
-SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, *UNIT_FIELDS]
+SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, PINYIN_FIELD, *UNIT_FIELDS]
 
 
 class IndexMissing(Exception):
@@ -135,7 +142,8 @@ class SearchIndex:
             # Article and unit fields are disjoint, so scoring one kind's fields
             # never returns the other kind.
             allowed = _allowed(state, lang, category, internal)
-            scores = state.scorer.score(parsed, ARTICLE_FIELDS, ARTICLE_GRAMS)
+            scores = state.scorer.score(parsed, ARTICLE_FIELDS, [(GRAMS_FIELD, GRAMS_WEIGHT, parsed.grams),
+                                                                 (PINYIN_FIELD, PINYIN_WEIGHT, parsed.words)])
             docnums, results.total = top(scores, allowed, limit)
             hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
             article_scores = {record["id"]: score for record, score in hits}
