@@ -45,6 +45,7 @@ MAX_ANSWERS = 3
 MAX_SUGGESTED = 5
 UNIT_CANDIDATES = 40
 RENDER_CACHE_SIZE = 1000
+TYPO_WEIGHT = 0.7  # a spelling correction counts a little less than the word as typed
 # BM25 length normalization per field (default 0.75): a long title or question
 # that only partly matches is penalized fully; headings barely.
 FIELD_B = {"title": 1.0, "questions": 1.0, "u_heading": 0.3}
@@ -139,6 +140,7 @@ class SearchIndex:
             state = self._current()
             parsed = parse_query(text, state.analyzer, state.synonyms)
             results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
+            corrections = self._corrections(state, parsed)
             # Article and unit fields are disjoint, so scoring one kind's fields
             # never returns the other kind.
             allowed = _allowed(state, lang, category, internal)
@@ -155,7 +157,11 @@ class SearchIndex:
             if results.articles:
                 listed = {a.id for a in results.articles}
                 results.suggested = self._related(state, results.articles[0].id, internal, listed)
-            results.did_you_mean = self._did_you_mean(state, parsed.text, results.total)
+            if corrections:
+                corrected = parsed.text
+                for word, suggestion in corrections.items():
+                    corrected = _replace_word(corrected, word, suggestion)
+                results.did_you_mean = corrected
         results.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return results
 
@@ -202,16 +208,26 @@ class SearchIndex:
             url=article_url(record["id"]), snippet=snippet(source, parsed.terms, state.analyzer),
             score=round(score, 4), visibility=record["visibility"])
 
-    def _did_you_mean(self, state: _State, text: str, total: int) -> str | None:
-        """The query with misspelled Latin words corrected, when that changes it."""
+    def _corrections(self, state: _State, parsed) -> dict[str, str]:
+        """Misspelled Latin words of the query → the likeliest word of the knowledge base.
+
+        Each correction also joins the query as a weaker alternative of the word,
+        so `refnd` finds refunds while `did_you_mean` offers the corrected query.
+        """
         reader = state.searcher.reader()
-        corrected = text
-        for word in state.analyzer.words(text):
+        corrections = {}
+        for word in state.analyzer.words(parsed.text):
             if reader.doc_frequency("spell", word) == 0:
                 suggestion = _closest_word(word, state.spelling, reader)
                 if suggestion:
-                    corrected = _replace_word(corrected, word, suggestion)
-        return corrected if corrected.lower() != text.lower() else None
+                    corrections[word] = suggestion
+        by_term = {c.alternatives[0][0]: c for c in parsed.concepts}
+        for word, suggestion in corrections.items():
+            concept = by_term.get(tuple(state.analyzer.terms(word)))
+            alternative = tuple(state.analyzer.terms(suggestion))
+            if concept is not None and alternative:
+                concept.alternatives.append((alternative, TYPO_WEIGHT))
+        return corrections
 
     # -- related articles ----------------------------------------------------------------------------
     def _related(self, state: _State, article_id: str, internal: bool, exclude: set[str]) -> list[Link]:
