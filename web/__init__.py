@@ -2,12 +2,14 @@
 
 `create_app()` is the application factory (as in Flask's tutorial): defaults from
 the environment via `kb.config.Settings`, overridable with `test_config`; each area
-of the site is a blueprint registered here. The web layer never opens Whoosh
+of the site is a blueprint registered here: `api` (JSON), `helpcenter` (public
+pages) and `agent` (the agent console). The web layer never opens Whoosh
 itself: it asks `search.searcher.SearchIndex` for plain data.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -27,7 +29,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if isinstance(tokens, str):
         tokens = tuple(t.strip() for t in tokens.split(",") if t.strip())
     app.config.from_mapping(
-        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        SECRET_KEY=settings.secret_key or persistent_secret(Path(overrides.get("KB_INDEX",
+                                                                               settings.index_dir))),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
         KB_ARTICLES=str(settings.articles_dir),
         KB_INDEX=str(settings.index_dir),
         KB_AGENT_TOKENS=tuple(tokens),
@@ -42,7 +47,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         sync_index(Path(app.config["KB_ARTICLES"]), index_dir)
     app.extensions["kb_index"] = SearchIndex(index_dir)
 
-    from web import api
+    from web import agent, api, errors, helpcenter, i18n, security
 
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(helpcenter.bp)
+    app.register_blueprint(agent.bp)
     return app
+
+
+def persistent_secret(index_dir: Path) -> str:
+    """A session-signing key kept beside the index, so every process and restart shares it."""
+    path = index_dir.resolve().parent / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

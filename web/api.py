@@ -7,9 +7,9 @@ requests with a valid agent bearer token.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
 
 from search.searcher import IndexMissing, SearchIndex
+from web import feedback
 from web.auth import InvalidToken, bearer_is_agent
 
 bp = Blueprint("api", __name__)
@@ -76,6 +76,23 @@ def get_article(article_id: str):
     return jsonify(article)
 
 
+@bp.post("/api/feedback")
+def post_feedback():
+    """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}."""
+    if not feedback.is_same_site():
+        abort(403, description="feedback must come from this site")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="send a JSON object: {\"article_id\", \"helpful\", \"query\"}")
+    article_id, helpful, query = body.get("article_id"), body.get("helpful"), body.get("query", "")
+    if not isinstance(article_id, str) or not isinstance(helpful, bool) or not isinstance(query, str):
+        abort(400, description="`article_id` must be text, `helpful` true or false, `query` text")
+    if index().get_article(article_id, internal=bearer_is_agent()) is None:
+        abort(404, description=f"no article with id {article_id[:100]!r}")
+    feedback.record_vote(article_id, helpful, query[:200])
+    return jsonify({"ok": True}), 201
+
+
 @bp.get("/healthz")
 def healthz():
     return jsonify(index().health())
@@ -92,18 +109,3 @@ def invalid_token(_exc):
 @bp.errorhandler(IndexMissing)
 def index_missing(exc):
     return jsonify({"error": str(exc)}), 503
-
-
-@bp.app_errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    if not request.path.startswith("/api/") and request.path != "/healthz":
-        return exc  # pages render their own error pages
-    return jsonify({"error": exc.description or exc.name}), exc.code
-
-
-@bp.app_errorhandler(Exception)
-def unexpected_error(exc: Exception):
-    current_app.logger.exception("unhandled error on %s", request.path)
-    if request.path.startswith("/api/") or request.path == "/healthz":
-        return jsonify({"error": "internal error"}), 500
-    return "Internal Server Error", 500

@@ -1,17 +1,28 @@
-"""Who is asking: an agent (valid bearer token) or the public.
+"""Who is asking: an agent or the public.
 
-Tokens are compared in constant time and never logged or echoed back.
+Agents prove themselves with a token from `KB_AGENT_TOKENS`: as an
+`Authorization: Bearer` header (API clients) or by signing in to the console, which
+keeps a digest of the token in the signed session cookie, so removing a token from
+the configuration ends its sessions too. Tokens are compared in constant time and
+never logged or echoed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
-from flask import current_app, request
+from flask import current_app, request, session
+
+SESSION_KEY = "agent"
 
 
 class InvalidToken(Exception):
     """An Authorization header was sent but its token is not an agent token."""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def is_agent_token(token: str) -> bool:
@@ -22,11 +33,35 @@ def is_agent_token(token: str) -> bool:
     return found
 
 
+def sign_in(token: str) -> bool:
+    """Start an agent session if `token` is valid."""
+    if not is_agent_token(token):
+        return False
+    session.clear()
+    session[SESSION_KEY] = _digest(token)
+    return True
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def session_is_agent() -> bool:
+    """Whether the signed session belongs to an agent whose token is still configured."""
+    digest = session.get(SESSION_KEY)
+    if not isinstance(digest, str):
+        return False
+    found = False
+    for known in current_app.config["KB_AGENT_TOKENS"]:
+        found |= hmac.compare_digest(digest, _digest(known))
+    return found
+
+
 def bearer_is_agent() -> bool:
-    """True for a valid `Authorization: Bearer` token, False without one; raises if it is wrong."""
+    """True for a valid bearer token or agent session; raises for a wrong bearer token."""
     header = request.headers.get("Authorization", "")
     if not header:
-        return False
+        return session_is_agent()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or not is_agent_token(token.strip()):
         raise InvalidToken()

@@ -1,0 +1,215 @@
+"""The help center and agent console pages through Flask's test client, against a real index."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AGENT_TOKEN
+
+ZH, EN = {"lang": "zh"}, {"lang": "en"}
+
+
+def page(client, url, **kwargs) -> str:
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, (url, response.status_code)
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, token=AGENT_TOKEN):
+    csrf = csrf_of(page(client, "/agent/"))
+    return client.post("/agent/sign-in", data={"csrf": csrf, "token": token})
+
+
+@pytest.mark.parametrize("lang, site_name, html_lang", [("zh", "钱包帮助中心", "zh-CN"),
+                                                       ("en", "Wallet Help Center", "en")])
+def test_home_in_both_languages(client, lang, site_name, html_lang):
+    html = page(client, "/", query_string={"lang": lang})
+    assert f'<html lang="{html_lang}">' in html and site_name in html
+    assert 'role="search"' in html and 'data-suggest-url="/api/suggest"' in html
+    assert "/categories/" in html and "退款与争议" in html  # categories with counts
+    assert "内部流程" not in html  # the internal category is not public
+
+
+def test_language_from_accept_language_and_cookie(client):
+    assert "Wallet Help Center" in page(client, "/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "钱包帮助中心" in page(client, "/", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    page(client, "/", query_string=EN)  # sets the cookie
+    assert "Wallet Help Center" in page(client, "/search", query_string={"q": "退款"},
+                                        headers={"Accept-Language": "zh-CN"})
+
+
+def test_results_page_answer_card_articles_and_filters(client):
+    html = page(client, "/search", query_string={"q": "提现多久到账"})
+    card = html.split('class="answer-card"')[1].split("</section>")[0]
+    assert "/articles/faq-withdraw#" in card and "2 小时内到" in card and "<mark>" in card
+    assert '<ol class="results">' in html and 'name="in"' in html and 'name="category"' in html
+    assert "<script" not in html.split('<main')[1].split('</main>')[0]  # works without scripts
+
+
+def test_results_filters_narrow_the_articles(client):
+    html = page(client, "/search", query_string={"q": "refund 退款", "in": "en"})
+    results = html.split('<ol class="results">')[1].split("</ol>")[0]
+    assert 'lang="en"' in results and 'lang="zh"' not in results
+    html = page(client, "/search", query_string={"q": "到账", "category": "充值与提现"})
+    results = html.split('<ol class="results">')[1].split("</ol>")[0]
+    assert "/articles/faq-withdraw" in results and "/articles/refund-timeline" not in results
+
+
+@pytest.mark.parametrize("lang, phrase", [("zh", "没有找到"), ("en", "Nothing found")])
+def test_no_results_page_shows_contacts_and_popular(client, lang, phrase):
+    html = page(client, "/search", query_string={"q": "qqqzzzxxx", "lang": lang})
+    assert phrase in html and "400-800-1234" in html and 'class="article-list"' in html
+
+
+def test_did_you_mean_line(client):
+    html = page(client, "/search", query_string={"q": "refnd pending", "lang": "en"})
+    assert "Did you mean" in html and "refund pending" in html
+
+
+def test_blank_search_shows_home(client):
+    assert 'class="hero"' in page(client, "/search", query_string={"q": "  "})
+
+
+@pytest.mark.parametrize("lang, helpful", [("zh", "这篇文章有帮助吗"), ("en", "Was this helpful?")])
+def test_article_page(client, lang, helpful):
+    html = page(client, "/articles/refund-timeline", query_string={"lang": lang})
+    assert "<h1>退款多久到账" in html and 'lang="zh"' in html  # content keeps its own language
+    assert '<nav class="toc"' in html and 'href="#到账时间"' in html and 'id="到账时间"' in html
+    assert 'href="/categories/%E9%80%80%E6%AC%BE%E4%B8%8E%E4%BA%89%E8%AE%AE"' in html  # breadcrumb
+    assert "<table>" in html and helpful in html and "2026-10-20" in html
+    assert 'data-article-id="refund-timeline"' in html
+
+
+def test_category_page(client):
+    html = page(client, "/categories/退款与争议")
+    assert "/articles/refund-timeline" in html
+    assert client.get("/categories/内部流程").status_code == 404  # internal only
+    assert client.get("/categories/no-such-category").status_code == 404
+
+
+@pytest.mark.parametrize("lang, text", [("zh", "页面不存在"), ("en", "Page not found")])
+def test_404_page_in_the_interface_language(client, lang, text):
+    response = client.get("/articles/no-such-article", query_string={"lang": lang})
+    assert response.status_code == 404 and text in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, text", [("zh", "出错了"), ("en", "Something went wrong")])
+def test_500_page_has_no_stack_trace(app, lang, text):
+    def explode():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/explode", view_func=explode)
+    response = app.test_client().get("/explode", query_string={"lang": lang})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500 and text in body
+    assert "secret internals" not in body and "Traceback" not in body
+
+
+def test_security_headers_on_pages_and_api(client):
+    for url in ("/", "/api/search?q=x", "/static/site.css"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"]
+
+
+def test_pages_load_nothing_from_other_hosts(client):
+    for url in ("/", "/search?q=退款", "/articles/refund-timeline", "/agent/"):
+        html = page(client, url)
+        assert not re.search(r'(src|href)="(https?:)?//', html), url
+
+
+def test_feedback_is_stored(client, built_index: Path):
+    response = client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": True,
+                                                  "query": "退款"},
+                           headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 201
+    client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": False})
+    rows = sqlite3.connect(built_index.parent / "feedback.sqlite3").execute(
+        "SELECT article_id, helpful, query FROM feedback ORDER BY id").fetchall()
+    assert rows == [("refund-timeline", 1, "退款"), ("refund-timeline", 0, "")]
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site", "Origin": "http://sub.localhost"}])
+def test_feedback_rejects_cross_site_posts(client, headers, built_index: Path):
+    response = client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": True},
+                           headers=headers)
+    assert response.status_code == 403 and "error" in response.get_json()
+    assert not (built_index.parent / "feedback.sqlite3").exists()
+
+
+@pytest.mark.parametrize("body", [None, [], {"article_id": "refund-timeline"},
+                                  {"article_id": 3, "helpful": True},
+                                  {"article_id": "refund-timeline", "helpful": "yes"}])
+def test_feedback_rejects_bad_bodies(client, body):
+    response = client.post("/api/feedback", json=body) if body is not None else client.post(
+        "/api/feedback", data="not json", content_type="application/json")
+    assert response.status_code == 400 and "error" in response.get_json()
+
+
+def test_feedback_on_unknown_or_internal_article_is_404(client):
+    for article_id in ("nope", "ops/escalation"):
+        response = client.post("/api/feedback", json={"article_id": article_id, "helpful": True})
+        assert response.status_code == 404
+
+
+def test_agent_console_needs_sign_in(client):
+    html = page(client, "/agent/")
+    assert 'name="token"' in html and 'id="agent-q"' not in html
+    assert client.get("/agent").status_code in (301, 308)
+
+
+def test_agent_sign_in_wrong_token(client):
+    response = sign_in(client, "wrong")
+    assert response.status_code == 401 and "令牌无效" in response.get_data(as_text=True)
+    assert 'id="agent-q"' not in page(client, "/agent/")
+
+
+def test_agent_sign_in_needs_the_form_token(client):
+    page(client, "/agent/")
+    response = client.post("/agent/sign-in", data={"csrf": "forged", "token": AGENT_TOKEN})
+    assert response.status_code == 400
+    assert 'id="agent-q"' not in page(client, "/agent/")
+
+
+def test_agent_session_flow(client):
+    response = sign_in(client)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/agent/")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and AGENT_TOKEN not in cookie
+    html = page(client, "/agent/", query_string=EN)
+    assert 'id="agent-q"' in html and "Sign out" in html and 'data-search-url="/api/search"' in html
+    # The session reaches the API (the console's fetches) and the help center.
+    body = client.get("/api/search", query_string={"q": "升级二线"}).get_json()
+    assert body["articles"][0]["id"] == "ops/escalation"
+    assert "一线升级二线处理规范" in page(client, "/articles/ops/escalation")
+
+    csrf = csrf_of(html)
+    assert client.post("/agent/sign-out", data={"csrf": csrf}).status_code == 302
+    assert 'name="token"' in page(client, "/agent/")
+    assert client.get("/api/articles/ops/escalation").status_code == 404
+
+
+def test_session_ends_when_the_token_is_removed(app, client):
+    sign_in(client)
+    app.config["KB_AGENT_TOKENS"] = ("another-token",)
+    assert 'name="token"' in page(client, "/agent/")
+
+
+def test_internal_articles_never_on_public_pages(client):
+    pages = [page(client, url) for url in (
+        "/", "/?lang=en", "/search?q=升级二线", "/search?q=升级", "/search?q=escalation",
+        "/categories/退款与争议", "/articles/refund-timeline")]
+    for html in pages:
+        assert "ops/escalation" not in html and "一线升级二线" not in html
+    assert client.get("/articles/ops/escalation").status_code == 404

@@ -1,0 +1,51 @@
+"""The agent console: sign in with an agent token, then search as you type.
+
+Everything under /agent needs a signed-in agent; without one the sign-in page is
+shown, never content. Forms carry a per-session token against cross-site posts.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+
+from web.auth import session_is_agent, sign_in, sign_out
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+CSRF_KEY = "csrf"
+
+
+def csrf_token() -> str:
+    if CSRF_KEY not in session:
+        session[CSRF_KEY] = secrets.token_urlsafe(24)
+    return session[CSRF_KEY]
+
+
+def check_csrf() -> None:
+    sent = request.form.get("csrf", "")
+    if not sent or not secrets.compare_digest(sent, session.get(CSRF_KEY, "")):
+        abort(400, description="the form expired; reload the page")
+
+
+@bp.get("/")
+def console():
+    if not session_is_agent():
+        return render_template("agent/sign_in.html", csrf=csrf_token(), failed=False)
+    health = current_app.extensions["kb_index"].health()
+    return render_template("agent/console.html", csrf=csrf_token(), problems=health["errors"])
+
+
+@bp.post("/sign-in")
+def do_sign_in():
+    check_csrf()
+    if not sign_in(request.form.get("token", "").strip()):
+        return render_template("agent/sign_in.html", csrf=csrf_token(), failed=True), 401
+    return redirect(url_for("agent.console"))
+
+
+@bp.post("/sign-out")
+def do_sign_out():
+    check_csrf()
+    sign_out()
+    return redirect(url_for("agent.console"))

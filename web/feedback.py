@@ -1,0 +1,60 @@
+""""Was this helpful?" votes, kept in a SQLite file beside the index.
+
+Posts must come from this site (same-origin `Origin`, or `Sec-Fetch-Site` of
+`same-origin`) and be JSON, so another site cannot vote in a visitor's name.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+
+SCHEMA = """CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    helpful INTEGER NOT NULL,
+    query TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT (datetime('now'))
+)"""
+_lock = threading.Lock()
+
+
+def database_path() -> Path:
+    """`feedback.sqlite3` in the folder that holds the index folder."""
+    return Path(current_app.config["KB_INDEX"]).resolve().parent / "feedback.sqlite3"
+
+
+def record_vote(article_id: str, helpful: bool, query: str) -> None:
+    path = database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock, sqlite3.connect(path, timeout=10) as connection:
+        connection.execute(SCHEMA)
+        connection.execute("INSERT INTO feedback (article_id, helpful, query) VALUES (?, ?, ?)",
+                           (article_id, int(helpful), query))
+
+
+def vote_counts(article_id: str) -> tuple[int, int]:
+    """(helpful, not helpful) votes for an article."""
+    path = database_path()
+    if not path.exists():
+        return 0, 0
+    with sqlite3.connect(path, timeout=10) as connection:
+        connection.execute(SCHEMA)
+        row = connection.execute("SELECT SUM(helpful), SUM(1 - helpful) FROM feedback WHERE article_id = ?",
+                                 (article_id,)).fetchone()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def is_same_site() -> bool:
+    """Whether this request was sent by a page of this site."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser cross-site request (browsers send Origin on POST)
+    return urlsplit(origin).netloc == request.host

@@ -1,0 +1,63 @@
+"""The public help center: home, search results, articles and categories.
+
+Pages are rendered on the server and work without JavaScript; scripts only add
+type-ahead and the feedback buttons.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+
+from search.searcher import SearchIndex
+from web.auth import session_is_agent
+
+bp = Blueprint("helpcenter", __name__)
+RECENT = 6
+
+
+def index() -> SearchIndex:
+    return current_app.extensions["kb_index"]
+
+
+def _categories() -> list[dict]:
+    """Categories of the interface language first, then the others."""
+    categories = index().categories(internal=session_is_agent())
+    return sorted(categories, key=lambda c: (c["lang"] != g.ui_lang, c["name"]))
+
+
+def _recent() -> list[dict]:
+    return index().list_articles(limit=RECENT, lang=g.ui_lang, sort="updated", internal=False)[1]
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html", categories=_categories(), recent=_recent())
+
+
+@bp.get("/search")
+def search():
+    q = request.args.get("q", "").strip()
+    lang = request.args.get("in", "") if request.args.get("in", "") in ("zh", "en") else None
+    category = request.args.get("category", "").strip() or None
+    if not q:
+        return render_template("home.html", categories=_categories(), recent=_recent())
+    results = index().search(q, limit=10, lang=lang, category=category, internal=session_is_agent())
+    return render_template("search.html", q=q, results=results, lang_filter=lang or "",
+                           category_filter=category or "", categories=_categories(),
+                           popular=_recent() if not results.articles else [])
+
+
+@bp.get("/articles/<path:article_id>")
+def article(article_id: str):
+    found = index().get_article(article_id, internal=session_is_agent())
+    if found is None:
+        abort(404)
+    return render_template("article.html", article=found, q=request.args.get("q", "")[:200])
+
+
+@bp.get("/categories/<path:name>")
+def category(name: str):
+    total, articles = index().list_articles(limit=200, category=name, internal=session_is_agent())
+    if not total:
+        abort(404)
+    return render_template("category.html", name=name, articles=articles, total=total)

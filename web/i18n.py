@@ -1,0 +1,109 @@
+"""The interface language: Chinese by default, English on request; messages for both.
+
+The language comes from `?lang=`, then the `lang` cookie, then Accept-Language.
+A `?lang=` choice is remembered in the cookie. Article content keeps its own
+language whatever the interface shows.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+
+LANGS = ("zh", "en")
+COOKIE = "lang"
+
+MESSAGES = {
+    "zh": {
+        "site_name": "钱包帮助中心", "search_placeholder": "输入你的问题，例如：退款多久到账",
+        "search": "搜索", "search_label": "搜索帮助文章", "categories": "文章分类",
+        "recent": "最近更新", "articles_count": "{n} 篇", "results_for": "“{q}”的搜索结果",
+        "found": "找到 {n} 篇文章", "best_answer": "最佳答案", "other_answers": "其他相关段落",
+        "read_more": "查看全文", "articles": "相关文章", "suggested": "你可能还想看",
+        "did_you_mean": "你是不是要找：", "no_results": "没有找到与“{q}”相关的文章。",
+        "no_results_help": "换个说法试试，或者直接联系我们：",
+        "contact": "客服热线 400-800-1234（每天 8:00–22:00）；App「我的 → 客服中心」在线客服 24 小时。",
+        "popular": "常见文章", "all_languages": "全部语言", "all_categories": "全部分类",
+        "language": "语言", "category": "分类", "filter": "筛选", "home": "首页",
+        "contents": "目录", "tags": "标签", "updated": "更新于 {d}", "related": "相关文章",
+        "helpful": "这篇文章有帮助吗？", "yes": "有帮助", "no": "没帮助",
+        "thanks": "感谢你的反馈！", "feedback_error": "反馈没有发送成功，请稍后再试。",
+        "not_found": "页面不存在", "not_found_text": "你要找的页面不存在或已被移除。",
+        "server_error": "出错了", "server_error_text": "服务暂时出现问题，请稍后再试。",
+        "back_home": "返回首页", "switch_lang": "English", "switch_lang_code": "en",
+        "skip": "跳到主要内容", "lang_zh": "中文", "lang_en": "英文",
+        "internal": "内部", "agent_console": "坐席工作台", "sign_in": "登录",
+        "sign_out": "退出登录", "token": "坐席令牌", "sign_in_title": "坐席登录",
+        "sign_in_error": "令牌无效，请重试。", "agent_search": "搜索答案（按 / 聚焦）",
+        "recent_viewed": "最近查看", "copy_hint": "↑↓ 选择 · Enter 打开 · c 复制答案",
+        "copied": "已复制答案", "index_problems": "有 {n} 个文章文件存在问题，当前使用其上一个正确版本：",
+        "no_article": "选择一条结果查看全文", "open_error": "文章打开失败，请重试。",
+        "results_count": "{n} 条结果",
+    },
+    "en": {
+        "site_name": "Wallet Help Center", "search_placeholder": "Ask a question, e.g. where is my refund",
+        "search": "Search", "search_label": "Search help articles", "categories": "Categories",
+        "recent": "Recently updated", "articles_count": "{n} articles", "results_for": "Results for “{q}”",
+        "found": "{n} articles found", "found_one": "1 article found", "articles_count_one": "1 article",
+        "best_answer": "Best answer",
+        "other_answers": "Other matching sections",
+        "read_more": "Read the article", "articles": "Articles", "suggested": "You may also want",
+        "did_you_mean": "Did you mean:", "no_results": "Nothing found for “{q}”.",
+        "no_results_help": "Try other words, or contact us:",
+        "contact": ("Hotline 400-800-1234 (every day 8:00–22:00); "
+                    "24-hour chat in the app under Me → Help center."),
+        "popular": "Popular articles", "all_languages": "All languages", "all_categories": "All categories",
+        "language": "Language", "category": "Category", "filter": "Filter", "home": "Home",
+        "contents": "Contents", "tags": "Tags", "updated": "Updated {d}", "related": "Related articles",
+        "helpful": "Was this helpful?", "yes": "Yes", "no": "No",
+        "thanks": "Thanks for your feedback!",
+        "feedback_error": "Your feedback was not sent; please try again.",
+        "not_found": "Page not found", "not_found_text": "The page you are looking for does not exist.",
+        "server_error": "Something went wrong", "server_error_text": "Please try again in a moment.",
+        "back_home": "Back to the help center", "switch_lang": "中文", "switch_lang_code": "zh",
+        "skip": "Skip to main content", "lang_zh": "Chinese", "lang_en": "English",
+        "internal": "internal", "agent_console": "Agent console", "sign_in": "Sign in",
+        "sign_out": "Sign out", "token": "Agent token", "sign_in_title": "Agent sign-in",
+        "sign_in_error": "That token is not valid. Please try again.",
+        "agent_search": "Search answers (press / to focus)", "recent_viewed": "Recently viewed",
+        "copy_hint": "↑↓ select · Enter open · c copy answer", "copied": "Answer copied",
+        "index_problems": "{n} article files have problems; their last good version is served:",
+        "no_article": "Pick a result to read the article",
+        "open_error": "The article could not be opened; please try again.", "results_count": "{n} results",
+    },
+}
+
+
+def pick_lang() -> str:
+    """The interface language for this request."""
+    asked = request.args.get("lang", "")
+    if asked in LANGS:
+        return asked
+    remembered = request.cookies.get(COOKIE, "")
+    if remembered in LANGS:
+        return remembered
+    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-TW", "en"], default="zh")
+    return "en" if best == "en" else "zh"
+
+
+def t(key: str, **values) -> str:
+    """The message `key` in the current interface language."""
+    messages = MESSAGES[g.get("ui_lang", "zh")]
+    if values.get("n") == 1 and key + "_one" in messages:
+        key += "_one"  # English singular; Chinese has no plural forms
+    text = messages[key]
+    return text.format(**values) if values else text
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def choose_language():
+        g.ui_lang = pick_lang()
+
+    @app.after_request
+    def remember_language(response):
+        asked = request.args.get("lang", "")
+        if asked in LANGS and request.cookies.get(COOKIE) != asked:
+            response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        return response
+
+    app.jinja_env.globals.update(t=t)
