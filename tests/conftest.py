@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -57,3 +65,44 @@ def client(app):
 @pytest.fixture
 def agent_headers() -> dict:
     return {"Authorization": f"Bearer {AGENT_TOKEN}"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_kb_serve(articles: Path, index: Path, *args: str, env: dict | None = None):
+    """A real `kb serve` process on a free port; yields its base URL and stops it afterwards."""
+    port = free_port()
+    environment = {**os.environ, "KB_AGENT_TOKENS": AGENT_TOKEN, **(env or {})}
+    # The log goes to a file: a pipe nobody reads would fill up and block the server.
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--port", str(port),
+                                "--articles", str(articles), "--index", str(index), *args],
+                               env=environment, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    if process.poll() is not None or time.monotonic() >= deadline:
+        process.kill()
+        log.seek(0)
+        pytest.fail("kb serve did not start: " + log.read().decode(errors="replace"))
+    try:
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

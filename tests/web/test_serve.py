@@ -1,24 +1,13 @@
 """The API through a real `kb serve` process on a free port."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from tests.conftest import AGENT_TOKEN
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import AGENT_TOKEN, running_kb_serve
 
 
 def get(url: str, headers: dict | None = None):
@@ -32,25 +21,8 @@ def get(url: str, headers: dict | None = None):
 
 @pytest.fixture
 def server(kb_dir, index_dir):
-    port = free_port()
-    env = {**os.environ, "KB_AGENT_TOKENS": AGENT_TOKEN}
-    process = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--port", str(port),
-                                "--articles", str(kb_dir), "--index", str(index_dir)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            get(base + "/healthz")
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("kb serve did not start: " + process.stdout.read().decode(errors="replace"))
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with running_kb_serve(kb_dir, index_dir) as base:
+        yield base
 
 
 def test_serve_indexes_first_and_answers(server):
