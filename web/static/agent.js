@@ -134,8 +134,9 @@
         body.innerHTML = article.html;  // sanitized by the server when rendered
         panel.appendChild(body);
         var target = anchor ? document.getElementById(anchor) : null;
-        if (target) { target.scrollIntoView({ block: "start" }); target.classList.add("focused-section"); }
-        else panel.scrollTop = 0;
+        // Scroll the panel, not the page, so the results stay where the agent left them.
+        panel.scrollTop = target ? target.getBoundingClientRect().top - panel.getBoundingClientRect().top - 8 : 0;
+        if (target) target.classList.add("focused-section");
         remember(article);
       })
       .catch(function () { panel.textContent = root.dataset.openError || ""; });
@@ -169,7 +170,7 @@
     area.select();
     try { document.execCommand("copy"); } catch (e) { /* nothing else to try */ }
     document.body.removeChild(area);
-    list.focus();
+    list.focus({ preventScroll: true });
   }
 
   function typing(target) {
@@ -194,7 +195,7 @@
       var step = event.key === "ArrowDown" ? 1 : -1;
       // From the box, ↓ enters the list on the first result; in the list it moves.
       select(inBox && event.key === "ArrowDown" ? Math.max(selected, 0) : selected + step);
-      list.focus();
+      list.focus({ preventScroll: true });
     } else if (event.key === "Enter" && (inBox || event.target === list) && selected >= 0) {
       event.preventDefault();
       openArticle(results[selected].articleId, results[selected].anchor);
