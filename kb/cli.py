@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 
 import click
@@ -92,18 +93,22 @@ def search_command(settings: Settings, query: str, as_json: bool, limit: int, la
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes; one of them applies article changes, all of them answer.")
+@click.option("--no-watch", is_flag=True, help="Do not apply article changes while serving.")
 @with_settings
-def serve_command(settings: Settings, host: str, port: int):
-    """Index what changed, then serve the site and the API."""
+def serve_command(settings: Settings, host: str, port: int, workers: int, no_watch: bool):
+    """Index what changed, then serve the site and the API, applying article changes live."""
     from search.indexer import sync_index
-    from web import create_app
+    from web.server import serve
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     report = sync_index(settings.articles_dir, settings.index_dir)
     print_problems(report.problems)
     click.echo(f"index {report.mode}: {report.articles} articles", err=True)
-    app = create_app({"KB_ARTICLES": str(settings.articles_dir), "KB_INDEX": str(settings.index_dir)})
-    click.echo(f"serving on http://{host}:{port}", err=True)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    click.echo(f"serving on http://{host}:{port} with {workers} worker(s)", err=True)
+    serve({"KB_ARTICLES": str(settings.articles_dir), "KB_INDEX": str(settings.index_dir),
+           "KB_WATCH": settings.watch and not no_watch}, host, port, workers)
 
 
 @cli.command("check")

@@ -1,8 +1,9 @@
 """Configuration: where the articles and the index are, and who is an agent.
 
 Values come from command-line options, then the environment (`KB_ARTICLES`,
-`KB_INDEX`, `KB_AGENT_TOKENS`, `KB_SECRET_KEY`), then defaults, and are validated
-up front: a bad value stops the program with a message naming the setting.
+`KB_INDEX`, `KB_AGENT_TOKENS`, `KB_SECRET_KEY`, `KB_WATCH`, `KB_RATE_LIMIT`,
+`KB_SIGN_IN_LIMIT`), then defaults, and are validated up front: a bad value stops
+the program with a message naming the setting.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from pathlib import Path
 
 DEFAULT_ARTICLES = "articles"
 DEFAULT_INDEX = ".kb/index"
+DEFAULT_RATE_LIMIT = "300 per minute"  # public API, per client address and process
+DEFAULT_SIGN_IN_LIMIT = "10 per minute"
+_FALSE = ("0", "false", "no", "off")
+_TRUE = ("1", "true", "yes", "on")
 
 
 class ConfigError(Exception):
@@ -25,6 +30,9 @@ class Settings:
     index_dir: Path
     agent_tokens: tuple[str, ...] = ()
     secret_key: str | None = None
+    watch: bool = True
+    rate_limit: str = DEFAULT_RATE_LIMIT
+    sign_in_limit: str = DEFAULT_SIGN_IN_LIMIT
 
     @classmethod
     def load(cls, articles: str | None = None, index: str | None = None,
@@ -37,6 +45,9 @@ class Settings:
             index_dir=Path(index or env.get("KB_INDEX") or DEFAULT_INDEX),
             agent_tokens=tokens,
             secret_key=env.get("KB_SECRET_KEY") or None,
+            watch=_flag("KB_WATCH", env.get("KB_WATCH", "1")),
+            rate_limit=env.get("KB_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
+            sign_in_limit=env.get("KB_SIGN_IN_LIMIT") or DEFAULT_SIGN_IN_LIMIT,
         )
         settings.validate()
         return settings
@@ -48,7 +59,30 @@ class Settings:
         if self.index_dir.exists() and not self.index_dir.is_dir():
             raise ConfigError(f"index folder (--index / KB_INDEX): {self.index_dir} exists and is "
                               "not a folder")
+        for name, value in (("KB_RATE_LIMIT", self.rate_limit), ("KB_SIGN_IN_LIMIT", self.sign_in_limit)):
+            check_rate_limit(name, value)
         short = [t for t in self.agent_tokens if len(t) < 8]
         if short:
             raise ConfigError("KB_AGENT_TOKENS: every token must be at least 8 characters "
                               f"({len(short)} shorter)")
+
+
+def check_rate_limit(name: str, value: str) -> None:
+    """A rate limit in flask-limiter's notation ("300 per minute", "10/second"), or "off"."""
+    if value.strip().lower() == "off":
+        return
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name}: {value!r} is not a rate limit; write it like '300 per minute', "
+                          "'10/second' or 'off'") from None
+
+
+def _flag(name: str, value: str) -> bool:
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise ConfigError(f"{name}: {value!r} is not yes or no; use 1/0, true/false, yes/no or on/off")

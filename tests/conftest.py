@@ -54,7 +54,7 @@ def app(kb_dir: Path, built_index: Path):
     from web import create_app
 
     return create_app({"TESTING": True, "KB_ARTICLES": str(kb_dir), "KB_INDEX": str(built_index),
-                       "KB_AGENT_TOKENS": AGENT_TOKEN})
+                       "KB_AGENT_TOKENS": AGENT_TOKEN, "KB_WATCH": False})
 
 
 @pytest.fixture
@@ -74,12 +74,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_kb_serve(articles: Path, index: Path, *args: str, env: dict | None = None):
-    """A real `kb serve` process on a free port; yields its base URL and stops it afterwards."""
+def running_kb_serve(articles: Path, index: Path, *args: str, env: dict | None = None,
+                     log_path: Path | None = None):
+    """A real `kb serve` process on a free port; yields its base URL and stops it afterwards.
+    Its output goes to `log_path` when given."""
     port = free_port()
     environment = {**os.environ, "KB_AGENT_TOKENS": AGENT_TOKEN, **(env or {})}
     # The log goes to a file: a pipe nobody reads would fill up and block the server.
-    log = tempfile.TemporaryFile()
+    log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--port", str(port),
                                 "--articles", str(articles), "--index", str(index), *args],
                                env=environment, stdout=log, stderr=subprocess.STDOUT)

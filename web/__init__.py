@@ -17,6 +17,7 @@ from flask import Flask
 
 from kb.config import Settings
 from search.indexer import exists, sync_index
+from search.live import LiveIndexer
 from search.searcher import SearchIndex
 
 
@@ -36,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         KB_ARTICLES=str(settings.articles_dir),
         KB_INDEX=str(settings.index_dir),
         KB_AGENT_TOKENS=tuple(tokens),
+        KB_WATCH=settings.watch,
+        KB_RATE_LIMIT=settings.rate_limit,
+        KB_SIGN_IN_LIMIT=settings.sign_in_limit,
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in overrides.items() if k != "KB_AGENT_TOKENS"})
@@ -46,9 +50,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not exists(index_dir):
         sync_index(Path(app.config["KB_ARTICLES"]), index_dir)
     app.extensions["kb_index"] = SearchIndex(index_dir)
+    if app.config["KB_WATCH"]:
+        app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()
 
-    from web import agent, api, errors, helpcenter, i18n, security
+    from web import agent, api, errors, helpcenter, i18n, ratelimit, security
 
+    ratelimit.limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -11,6 +11,7 @@ import secrets
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 
 from web.auth import session_is_agent, sign_in, sign_out
+from web.ratelimit import sign_in_limit
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 CSRF_KEY = "csrf"
@@ -37,6 +38,7 @@ def console():
 
 
 @bp.post("/sign-in")
+@sign_in_limit
 def do_sign_in():
     check_csrf()
     if not sign_in(request.form.get("token", "").strip()):

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from search.searcher import IndexMissing, SearchIndex
 from web import feedback
 from web.auth import InvalidToken, bearer_is_agent
+from web.ratelimit import api_limit
 
 bp = Blueprint("api", __name__)
 LANGS = ("zh", "en")
@@ -39,6 +40,7 @@ def lang_arg() -> str | None:
 
 
 @bp.get("/api/search")
+@api_limit
 def search():
     q = request.args.get("q", "")
     if not q.strip():
@@ -50,6 +52,7 @@ def search():
 
 
 @bp.get("/api/suggest")
+@api_limit
 def suggest():
     suggestions = index().suggest(request.args.get("q", ""), limit=int_arg("limit", 8, 1, 20),
                                   internal=bearer_is_agent())
@@ -57,6 +60,7 @@ def suggest():
 
 
 @bp.get("/api/articles")
+@api_limit
 def list_articles():
     sort = request.args.get("sort", "title")
     if sort not in ("title", "updated"):
@@ -69,6 +73,7 @@ def list_articles():
 
 
 @bp.get("/api/articles/<path:article_id>")
+@api_limit
 def get_article(article_id: str):
     article = index().get_article(article_id, internal=bearer_is_agent())
     if article is None:
@@ -77,6 +82,7 @@ def get_article(article_id: str):
 
 
 @bp.post("/api/feedback")
+@api_limit
 def post_feedback():
     """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}."""
     if not feedback.is_same_site():

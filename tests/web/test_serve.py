@@ -1,12 +1,15 @@
 """The API through a real `kb serve` process on a free port."""
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 
+from search import store
+from search.indexer import sync_index
 from tests.conftest import AGENT_TOKEN, running_kb_serve
 
 
@@ -34,3 +37,50 @@ def test_serve_indexes_first_and_answers(server):
     assert status == 404
     status, body = get(server + "/api/articles/ops/escalation", {"Authorization": f"Bearer {AGENT_TOKEN}"})
     assert status == 200 and body["visibility"] == "internal"
+
+
+def wait_for(check, timeout: float) -> float:
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"not true after {timeout}s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def first_article(base: str, query: str) -> str | None:
+    _, body = get(base + "/api/search?q=" + urllib.parse.quote(query))
+    return body["articles"][0]["id"] if body["articles"] else None
+
+
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_saved_article_is_live_within_two_seconds_on_every_worker(kb_dir, index_dir, workers):
+    with running_kb_serve(kb_dir, index_dir, "--workers", workers) as base:
+        time.sleep(1.5)  # let every worker start and the writer be elected
+        (kb_dir / "payments/live.md").write_text("# 实时生效的文章\n\n保存即可搜索。\n", "utf-8")
+        # Twelve requests in a row spread over the workers: all of them must see it.
+        seconds = wait_for(lambda: all(first_article(base, "实时生效的文章") == "payments/live"
+                                       for _ in range(12)), timeout=4)
+        assert seconds < 2.0
+        (kb_dir / "payments/live.md").write_text("---\ntitle: [broken\n---\n", "utf-8")
+        wait_for(lambda: get(base + "/healthz")[1]["errors"], timeout=4)
+        assert first_article(base, "实时生效的文章") == "payments/live"  # last good version
+
+
+def test_corrupt_index_is_rebuilt_on_start(kb_dir, index_dir, tmp_path):
+    sync_index(kb_dir, index_dir)
+    generation = store.current_generation(index_dir)
+    for path in generation.iterdir():
+        if path.suffix in (".toc", ".seg", ".pst", ".trm"):
+            path.write_bytes(b"\x00garbage" * 10)
+    log = tmp_path / "serve.log"
+    with running_kb_serve(kb_dir, index_dir, log_path=log) as base:
+        assert get(base + "/healthz")[1]["articles"] == 9
+        assert first_article(base, "退款多久到账") == "refund-timeline"
+    lines = [line for line in log.read_text().splitlines() if "unreadable" in line]
+    assert len(lines) == 1 and "rebuilding" in lines[0]
+
+
+def test_missing_index_is_built_on_start(kb_dir, tmp_path):
+    with running_kb_serve(kb_dir, tmp_path / "nowhere" / "index") as base:
+        assert get(base + "/healthz")[1]["articles"] == 9

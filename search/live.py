@@ -1,0 +1,149 @@
+"""Live reload: keep the index in step with the articles folder while the site runs.
+
+Every serving process starts a `LiveIndexer`, but only one of them writes: the one
+holding the `watch.lock` flock in the index folder. The others keep trying once a
+second, so when the writer dies (even by `kill -9`; the kernel drops its lock),
+another process takes over. Readers in every process see a change through
+`SearchIndex`, which re-opens the index twice a second.
+
+The writer watches the folder with watchdog's native observer (inotify on Linux),
+falling back to polling where that is unavailable. A burst of events is applied
+once: an update runs when the folder has been quiet for `debounce` seconds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+import time
+from pathlib import Path
+
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from search.indexer import sync_index
+
+log = logging.getLogger(__name__)
+ELECTION_FILE = "watch.lock"
+IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
+
+
+class _Changes(FileSystemEventHandler):
+    """Notes the time of the last relevant change in the articles folder."""
+
+    def __init__(self, wake: threading.Event):
+        self.wake = wake
+        self.last_change = 0.0
+
+    def on_any_event(self, event):
+        if event.event_type in ("opened", "closed_no_write"):
+            return  # reads (our own indexing among them) change nothing
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if all(_ignored(p) for p in paths if p):
+            return
+        self.last_change = time.monotonic()
+        self.wake.set()
+
+
+def _ignored(path: str) -> bool:
+    """Editor swap and backup files: their churn must not trigger updates."""
+    name = Path(str(path)).name
+    return name.endswith(IGNORED_SUFFIXES) or (name.startswith(".") and name != ".")
+
+
+class LiveIndexer:
+    """A background thread that applies article changes to the index, in one elected process."""
+
+    def __init__(self, articles_dir: Path, index_dir: Path, debounce: float = 0.3,
+                 poll_interval: float = 1.0, polling: bool = False):
+        self.articles_dir = Path(articles_dir)
+        self.index_dir = Path(index_dir)
+        self.debounce = debounce
+        self.poll_interval = poll_interval
+        self.polling = polling
+        self.is_writer = False
+        self.updates = 0
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._changes = _Changes(self._wake)
+        self._thread = threading.Thread(target=self._run, name="kb-live-indexer", daemon=True)
+        self._lock_handle = None
+        self._observer = None
+
+    def start(self) -> LiveIndexer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set() and not self._elect():
+                self._stop.wait(1.0)
+            if self._stop.is_set():
+                return
+            self._watch()
+            self._update()  # catch up with what changed while no one was watching
+            while not self._stop.is_set():
+                self._wake.wait(self.poll_interval)
+                if self._stop.is_set() or not self._wake.is_set():
+                    continue
+                quiet_for = time.monotonic() - self._changes.last_change
+                if quiet_for < self.debounce:
+                    self._stop.wait(self.debounce - quiet_for)  # a burst of saves: wait for the last
+                    continue
+                self._wake.clear()
+                self._update()
+        finally:
+            self._release()
+
+    def _elect(self) -> bool:
+        """Take the writer's flock if no other process holds it."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(self.index_dir / ELECTION_FILE, "a+")  # noqa: SIM115 (held for the thread's life)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._lock_handle = handle
+        self.is_writer = True
+        return True
+
+    def _watch(self) -> None:
+        for observer_class in ((PollingObserver,) if self.polling else (Observer, PollingObserver)):
+            observer = observer_class(timeout=self.poll_interval) if observer_class is PollingObserver \
+                else observer_class()
+            try:
+                observer.schedule(self._changes, str(self.articles_dir), recursive=True)
+                observer.start()
+            except OSError as exc:  # e.g. the inotify watch limit: poll instead
+                log.warning("cannot watch %s natively (%s); polling instead", self.articles_dir, exc)
+                continue
+            self._observer = observer
+            log.info("watching %s for changes (%s)", self.articles_dir, type(observer).__name__)
+            return
+
+    def _update(self) -> None:
+        try:
+            report = sync_index(self.articles_dir, self.index_dir)
+        except Exception:  # a failed update must not end live reload; the next change retries
+            log.exception("updating the index from %s failed", self.articles_dir)
+            return
+        self.updates += 1
+        if report.mode != "unchanged":
+            log.info("index %s: +%d ~%d -%d, %d problems, %.2fs", report.mode, report.added, report.changed,
+                     report.removed, len(report.problems), report.seconds)
+
+    def _release(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self.is_writer = False

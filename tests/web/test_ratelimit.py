@@ -1,0 +1,59 @@
+"""Rate limits: the public API answers 429 JSON over its limit; sign-in attempts are limited."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.config import ConfigError, Settings
+from tests.conftest import AGENT_TOKEN
+from tests.web.test_pages import csrf_of
+
+
+@pytest.fixture
+def limited_app(kb_dir, built_index):
+    from web import create_app
+
+    return create_app({"TESTING": True, "KB_ARTICLES": str(kb_dir), "KB_INDEX": str(built_index),
+                       "KB_AGENT_TOKENS": AGENT_TOKEN, "KB_WATCH": False,
+                       "KB_RATE_LIMIT": "3 per minute", "KB_SIGN_IN_LIMIT": "2 per minute"})
+
+
+def test_public_api_over_the_limit_is_429_json(limited_app):
+    client = limited_app.test_client()
+    statuses = [client.get("/api/search", query_string={"q": "退款"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    response = client.get("/api/suggest", query_string={"q": "退"})
+    assert response.status_code == 429 and "error" in response.get_json()
+    assert response.headers["Retry-After"]
+    assert client.get("/healthz").status_code == 200  # monitoring is never limited
+    other = limited_app.test_client()
+    assert other.get("/api/search", query_string={"q": "退款"},
+                     environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200  # per address
+
+
+def test_agents_are_not_limited(limited_app):
+    client = limited_app.test_client()
+    headers = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    assert all(client.get("/api/search", query_string={"q": "退款"}, headers=headers).status_code == 200
+               for _ in range(6))
+
+
+def test_sign_in_attempts_are_limited(limited_app):
+    client = limited_app.test_client()
+    csrf = csrf_of(client.get("/agent/").get_data(as_text=True))
+    codes = [client.post("/agent/sign-in", data={"csrf": csrf, "token": f"guess-{n}"}).status_code
+             for n in range(3)]
+    assert codes == [401, 401, 429]
+    response = client.post("/agent/sign-in", data={"csrf": csrf, "token": AGENT_TOKEN})
+    assert response.status_code == 429 and "请求太频繁" in response.get_data(as_text=True)
+    assert client.get("/agent/").status_code == 200  # only attempts are counted
+
+
+@pytest.mark.parametrize("name", ["KB_RATE_LIMIT", "KB_SIGN_IN_LIMIT"])
+def test_a_bad_limit_is_a_config_error(kb_dir, name):
+    with pytest.raises(ConfigError, match=name):
+        Settings.load(str(kb_dir), environ={name: "lots"})
+
+
+def test_limit_can_be_turned_off(kb_dir):
+    assert Settings.load(str(kb_dir), environ={"KB_RATE_LIMIT": "off"}).rate_limit == "off"
