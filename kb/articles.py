@@ -183,8 +183,8 @@ def read_article_bytes(path: Path, root: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_ARTICLE_BYTES:
-            raise ArticleError(Problem(relpath, 0, f"file is {size:,} bytes; articles are limited to "
-                                       f"{MAX_ARTICLE_BYTES:,} bytes"))
+            raise ArticleError(Problem(relpath, 0, f"file is {size:,} bytes; articles are limited to 1 MB "
+                                       f"({MAX_ARTICLE_BYTES:,} bytes)"))
         return path.read_bytes()
     except OSError as exc:
         raise ArticleError(Problem(relpath, 0, f"cannot read: {exc.strerror or exc}")) from None

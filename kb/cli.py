@@ -111,6 +111,23 @@ def serve_command(settings: Settings, host: str, port: int, workers: int, no_wat
            "KB_WATCH": settings.watch and not no_watch}, host, port, workers)
 
 
+@cli.command("new")
+@click.argument("title")
+@click.option("--category", help="Category; the file goes to the folder that holds this category.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language [default: detected from the title]")
+@click.option("--internal", is_flag=True, help="Visible to agents only.")
+@with_settings
+def new_command(settings: Settings, title: str, category: str | None, lang: str | None, internal: bool):
+    """Write a new article with complete front matter and print its path."""
+    from kb.new import create_article
+
+    try:
+        path = create_article(settings.articles_dir, title, category, lang, internal)
+    except ValueError as exc:
+        raise click.UsageError(f"TITLE: {exc}") from None
+    click.echo(path)
+
+
 @cli.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
