@@ -68,16 +68,14 @@ class Settings:
 
 
 def check_rate_limit(name: str, value: str) -> None:
-    """A rate limit in flask-limiter's notation ("300 per minute", "10/second"), or "off"."""
-    if value.strip().lower() == "off":
-        return
+    """A rate limit in flask-limiter's notation: "300 per minute", "10/second"."""
     from limits import parse_many
 
     try:
         parse_many(value)
     except ValueError:
         raise ConfigError(f"{name}: {value!r} is not a rate limit; write it like '300 per minute', "
-                          "'10/second' or 'off'") from None
+                          "'10/second' or '100 per hour'") from None
 
 
 def _flag(name: str, value: str) -> bool:

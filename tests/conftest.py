@@ -49,12 +49,26 @@ def search_index(built_index: Path):
     index.close()
 
 
-@pytest.fixture
-def app(kb_dir: Path, built_index: Path):
+def make_app(articles: Path, index: Path, **config):
+    """The real application over `articles` and `index`, for Flask's test client (no live reload)."""
     from web import create_app
 
-    return create_app({"TESTING": True, "KB_ARTICLES": str(kb_dir), "KB_INDEX": str(built_index),
-                       "KB_AGENT_TOKENS": AGENT_TOKEN, "KB_WATCH": False})
+    return create_app({"TESTING": True, "KB_ARTICLES": str(articles), "KB_INDEX": str(index),
+                       "KB_AGENT_TOKENS": AGENT_TOKEN, "KB_WATCH": False, **config})
+
+
+def indexed_copy(root: Path, *extra) -> Path:
+    """The fixture knowledge base copied to `root/articles` (plus `extra(articles)` writers), indexed."""
+    shutil.copytree(FIXTURE_KB, root / "articles")
+    for write in extra:
+        write(root / "articles")
+    sync_index(root / "articles", root / "index")
+    return root
+
+
+@pytest.fixture
+def app(kb_dir: Path, built_index: Path):
+    return make_app(kb_dir, built_index)
 
 
 @pytest.fixture

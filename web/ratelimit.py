@@ -1,6 +1,6 @@
 """Rate limits (flask-limiter, in memory): the public JSON API per client address, and
-agent sign-in attempts. Limits come from `KB_RATE_LIMIT` and `KB_SIGN_IN_LIMIT`
-("off" turns one off). Signed-in agents and valid bearer tokens are not limited.
+agent sign-in attempts. Limits come from `KB_RATE_LIMIT` and `KB_SIGN_IN_LIMIT`.
+Signed-in agents and valid bearer tokens are not limited by the API limit.
 Over the limit, the API answers 429 with a JSON error; pages show the error page.
 
 In-memory counters are per process: with N workers a client gets up to N times the
@@ -27,18 +27,12 @@ def _sign_in_limit() -> str:
 
 
 def _api_exempt() -> bool:
-    if current_app.config["KB_RATE_LIMIT"].lower() == "off":
-        return True
     try:
         return bearer_is_agent()
     except InvalidToken:
         return False
 
 
-def _sign_in_exempt() -> bool:
-    return current_app.config["KB_SIGN_IN_LIMIT"].lower() == "off"
-
-
 # One budget for the whole API (not one per endpoint); /healthz is not limited.
 api_limit = limiter.shared_limit(_api_limit, scope="api", exempt_when=_api_exempt)
-sign_in_limit = limiter.limit(_sign_in_limit, exempt_when=_sign_in_exempt, methods=["POST"])
+sign_in_limit = limiter.limit(_sign_in_limit, methods=["POST"])

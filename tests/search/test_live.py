@@ -94,6 +94,7 @@ def test_changes_while_no_one_watched_are_caught_up(built_index, kb_dir, first_i
 def test_sync_and_live_agree(built_index, kb_dir):
     """The live writer uses the same incremental sync as `kb index`: nothing is left to do after it."""
     indexer = LiveIndexer(kb_dir, built_index).start()
+    eventually(lambda: indexer.updates >= 1)  # watching and caught up
     (kb_dir / "agree.md").write_text("# 一致性\n\n正文。\n", "utf-8")
     eventually(lambda: indexer.updates >= 2)
     indexer.stop()

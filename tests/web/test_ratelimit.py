@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 
 from kb.config import ConfigError, Settings
-from tests.conftest import AGENT_TOKEN
+from tests.conftest import AGENT_TOKEN, make_app
 from tests.web.test_pages import csrf_of
 
 
 @pytest.fixture
 def limited_app(kb_dir, built_index):
-    from web import create_app
-
-    return create_app({"TESTING": True, "KB_ARTICLES": str(kb_dir), "KB_INDEX": str(built_index),
-                       "KB_AGENT_TOKENS": AGENT_TOKEN, "KB_WATCH": False,
-                       "KB_RATE_LIMIT": "3 per minute", "KB_SIGN_IN_LIMIT": "2 per minute"})
+    return make_app(kb_dir, built_index, KB_RATE_LIMIT="3 per minute", KB_SIGN_IN_LIMIT="2 per minute")
 
 
 def test_public_api_over_the_limit_is_429_json(limited_app):
@@ -53,7 +49,3 @@ def test_sign_in_attempts_are_limited(limited_app):
 def test_a_bad_limit_is_a_config_error(kb_dir, name):
     with pytest.raises(ConfigError, match=name):
         Settings.load(str(kb_dir), environ={name: "lots"})
-
-
-def test_limit_can_be_turned_off(kb_dir):
-    assert Settings.load(str(kb_dir), environ={"KB_RATE_LIMIT": "off"}).rate_limit == "off"
