@@ -19,9 +19,7 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import kb_serve, percentile  # noqa: E402
 from search.indexer import sync_index  # noqa: E402
 from search.searcher import SearchIndex  # noqa: E402
 
@@ -96,30 +95,8 @@ def timed(function, *args) -> float:
     return time.perf_counter() - started
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve_latencies(articles: Path, index_dir: Path, queries: list[str]) -> list[float]:
-    port = free_port()
-    process = subprocess.Popen([str(Path(sys.executable).parent / "kb"), "serve", "--port", str(port),
-                                "--articles", str(articles), "--index", str(index_dir)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=5).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with kb_serve(articles, index_dir) as base:
         for query in queries[:20]:  # warm-up
             urllib.request.urlopen(f"{base}/api/search?q={urllib.parse.quote(query)}", timeout=10).read()
         latencies = []
@@ -130,9 +107,6 @@ def serve_latencies(articles: Path, index_dir: Path, queries: list[str]) -> list
             latencies.append(time.perf_counter() - started)
             json.loads(body)
         return latencies
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def main() -> None:

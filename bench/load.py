@@ -1,0 +1,209 @@
+"""Load with live edits: 16 clients for 30 seconds while an editor keeps changing files.
+
+    .venv/bin/python bench/load.py [--clients 16] [--seconds 30] [--workers 2]
+
+A copy of `articles/` is served by a real `kb serve --workers N`. Clients mix
+searches (the golden queries), type-ahead, article pages and results pages. Two
+phases in one run: first without edits (the peer: the same server at rest), then
+while an editor adds, edits, renames, breaks, fixes and deletes articles every
+0.3 s. Budgets (issue 5): zero 5xx answers and zero failed connections; at the
+end the served index holds exactly what the folder holds (ids listed by the API
+match the folder, and an incremental `kb index` finds nothing to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import BENCH_TOKEN, kb_serve, percentile  # noqa: E402
+from kb.corpus import load_corpus  # noqa: E402
+from search.indexer import sync_index  # noqa: E402
+
+
+class Tally:
+    """Latencies by request kind and status counts, shared by the client threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latency: dict[str, list[float]] = defaultdict(list)
+        self.statuses: Counter = Counter()
+        self.failures: list[str] = []
+
+    def add(self, kind: str, seconds: float, status: int) -> None:
+        with self.lock:
+            self.latency[kind].append(seconds)
+            self.statuses[status] += 1
+
+
+def requests_for(queries: list[str], article_urls: list[str]):
+    """An endless, shuffled mix: 45% search API, 20% suggest, 20% article pages, 15% results pages."""
+    rng = random.Random(7)
+    while True:
+        roll = rng.random()
+        query = rng.choice(queries)
+        if roll < 0.45:
+            yield "api/search", "/api/search?q=" + urllib.parse.quote(query)
+        elif roll < 0.65:
+            yield "api/suggest", "/api/suggest?q=" + urllib.parse.quote(query[: rng.randint(1, 4)])
+        elif roll < 0.85:
+            yield "article page", urllib.parse.quote(rng.choice(article_urls), safe="/#")
+        else:
+            yield "results page", "/search?q=" + urllib.parse.quote(query)
+
+
+def client(base: str, mix, stop: threading.Event, tally: Tally) -> None:
+    host = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+    while not stop.is_set():
+        kind, path = next(mix)
+        started = time.perf_counter()
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            tally.add(kind, time.perf_counter() - started, response.status)
+        except (OSError, http.client.HTTPException) as exc:
+            with tally.lock:
+                tally.failures.append(f"{kind} {path}: {exc!r}")
+            connection.close()
+            connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+
+
+def editor(articles: Path, stop: threading.Event, log: Counter) -> None:
+    """Keeps changing the folder the way editors do, including mistakes they then fix."""
+    folder = articles / "load-test"
+    folder.mkdir(exist_ok=True)
+    existing = sorted(p for p in articles.rglob("*.md")
+                      if "load-test" not in p.parts and not p.name.startswith("_"))
+    for n in itertools.count():
+        if stop.wait(0.3):
+            return
+        step = n % 6
+        new = folder / f"note-{n // 6}.md"
+        if step == 0:
+            new.write_text(f"---\ntitle: 压测临时文章 {n}\ntags: [压测]\n---\n第 {n} 次保存的正文。\n",
+                           "utf-8")
+            log["add"] += 1
+        elif step == 1:
+            victim = existing[n % len(existing)]
+            victim.write_text(victim.read_text("utf-8") + f"\n\n<!-- edit {n} -->\n补充说明 {n}。\n", "utf-8")
+            log["edit"] += 1
+        elif step == 2:
+            new.write_text("---\ntitle: [broken yaml\n---\n", "utf-8")
+            log["break"] += 1
+        elif step == 3:
+            new.write_text(f"---\ntitle: 修好的文章 {n}\n---\n已修复。\n", "utf-8")
+            log["fix"] += 1
+        elif step == 4:
+            new.rename(folder / f"renamed-{n // 6}.md")
+            log["rename"] += 1
+        elif n // 6 % 2:
+            (folder / f"renamed-{n // 6}.md").unlink()
+            log["delete"] += 1
+
+
+def run_phase(base: str, clients: int, seconds: float, mix_args, edit_folder: Path | None) -> tuple:
+    tally, stop, edits = Tally(), threading.Event(), Counter()
+    threads = [threading.Thread(target=client, args=(base, requests_for(*mix_args), stop, tally))
+               for _ in range(clients)]
+    if edit_folder is not None:
+        threads.append(threading.Thread(target=editor, args=(edit_folder, stop, edits)))
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return tally, edits
+
+
+def report(name: str, tally: Tally, seconds: float) -> float:
+    total = sum(tally.statuses.values())
+    errors = sum(n for status, n in tally.statuses.items() if status >= 500)
+    print(f"\n{name}: {total} requests in {seconds:.0f}s = {total / seconds:.0f}/s; "
+          f"statuses {dict(sorted(tally.statuses.items()))}; 5xx {errors}; failed connections "
+          f"{len(tally.failures)}")
+    for kind, values in sorted(tally.latency.items()):
+        print(f"  {kind:14} n={len(values):6}  p50 {statistics.median(values) * 1000:7.1f} ms  "
+              f"p95 {percentile(values, 95) * 1000:7.1f} ms")
+    for failure in tally.failures[:5]:
+        print("  failure:", failure)
+    return total / seconds
+
+
+def listed_ids(base: str) -> set[str]:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(base + "/api/articles?limit=200&offset=0",
+                                     headers={"Authorization": f"Bearer {BENCH_TOKEN}"})
+    ids, offset = set(), 0
+    while True:
+        request.full_url = f"{base}/api/articles?limit=200&offset={offset}"
+        body = json.loads(urllib.request.urlopen(request, timeout=30).read())
+        ids |= {a["id"] for a in body["articles"]}
+        offset += 200
+        if offset >= body["total"]:
+            return ids
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="kb-load-"))
+    articles, index_dir = work / "articles", work / "index"
+    shutil.copytree(ROOT / "articles", articles)
+    golden = (ROOT / "tests/golden_queries.tsv").read_text("utf-8").splitlines()
+    queries = [line.split("\t")[0] for line in golden if line.strip() and not line.startswith("#")]
+    article_urls = ["/articles/" + a.id for a in load_corpus(articles).articles if not a.internal]
+    print(f"kb serve --workers {args.workers}, {args.clients} clients, {args.seconds:.0f}s per phase, "
+          f"{len(article_urls)} public articles, {len(queries)} queries")
+    try:
+        with kb_serve(articles, index_dir, "--workers", str(args.workers)) as base:
+            run_phase(base, args.clients, 3, (queries, article_urls), None)  # warm-up
+            rest, _ = run_phase(base, args.clients, args.seconds, (queries, article_urls), None)
+            rest_rate = report("at rest (peer)", rest, args.seconds)
+            busy, edits = run_phase(base, args.clients, args.seconds, (queries, article_urls), articles)
+            busy_rate = report(f"with live edits {dict(edits)}", busy, args.seconds)
+            time.sleep(2.5)  # the 2-second promise, plus a little
+            expected = {a.id for a in load_corpus(articles).articles}
+            served = listed_ids(base)
+            in_step = sync_index(articles, index_dir).mode == "unchanged"
+        five_xx = sum(n for s, n in (rest.statuses + busy.statuses).items() if s >= 500)
+        failures = len(rest.failures) + len(busy.failures)
+        print(f"\nthroughput with edits / at rest: {busy_rate / rest_rate:.2f}")
+        print(f"5xx answers: {five_xx}; failed connections: {failures}")
+        print(f"index holds what the folder holds: ids {'match' if served == expected else 'DIFFER'} "
+              f"({len(served)} served, {len(expected)} in the folder); incremental kb index afterwards: "
+              f"{'nothing to do' if in_step else 'HAD WORK LEFT'}")
+        if served != expected:
+            print("  missing:", sorted(expected - served)[:10], "extra:", sorted(served - expected)[:10])
+        ok = five_xx == 0 and failures == 0 and served == expected and in_step
+        print("PASS" if ok else "FAIL")
+        sys.exit(0 if ok else 1)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
