@@ -213,3 +213,41 @@ def test_internal_articles_never_on_public_pages(client):
     for html in pages:
         assert "ops/escalation" not in html and "一线升级二线" not in html
     assert client.get("/articles/ops/escalation").status_code == 404
+
+
+def test_console_banner_names_broken_files(app, client, kb_dir, built_index):
+    from search.indexer import sync_index
+
+    (kb_dir / "payments/refund-timeline.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
+    sync_index(kb_dir, built_index)
+    sign_in(client)
+    html = page(client, "/agent/")
+    banner = html.split('class="banner"')[1].split("</div>")[0]
+    assert "payments/refund-timeline.md:2" in banner
+    assert client.get("/healthz").get_json()["errors"][0]["path"] == "payments/refund-timeline.md"
+    assert "退款多久到账" in page(client, "/articles/refund-timeline")  # the last good version
+
+
+def test_tokens_are_never_echoed(client):
+    response = sign_in(client, "a-wrong-token-4242")
+    assert b"a-wrong-token-4242" not in response.data
+    response = client.get("/api/search", query_string={"q": "x"},
+                          headers={"Authorization": "Bearer a-wrong-token-4242"})
+    assert b"a-wrong-token-4242" not in response.data
+
+
+def test_internal_articles_never_related_or_suggested_to_the_public(client, kb_dir, built_index):
+    from search.indexer import sync_index
+
+    (kb_dir / "payments/links.md").write_text(
+        "---\ntitle: 升级投诉怎么处理\ntags: [升级, 二线]\nrelated: [ops/escalation]\n---\n"
+        "升级二线的说明见内部手册。\n", "utf-8")
+    sync_index(kb_dir, built_index)
+    for url in ("/articles/payments/links", "/search?q=升级二线", "/api/articles/payments/links",
+                "/api/search?q=升级二线", "/api/suggest?q=一线", "/api/articles?limit=200",
+                "/categories/内部流程"):
+        body = client.get(url).get_data(as_text=True)
+        assert "ops/escalation" not in body and "一线升级二线处理规范" not in body, url
+    agent = client.get("/api/articles/payments/links",
+                       headers={"Authorization": f"Bearer {AGENT_TOKEN}"}).get_json()
+    assert [r["id"] for r in agent["related"]] == ["ops/escalation"]
