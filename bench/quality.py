@@ -149,6 +149,28 @@ def main() -> None:
     write_report(args.out, rows)
 
 
+def target_lines(rows) -> list[str]:
+    """AFQMC: kb ≥ 1.15 × the better peer; BANKING77: kb ≥ the better peer + 0.04; p95 ≤ plain's."""
+    lines = []
+    for label in dict.fromkeys(row[0] for row in rows):
+        found = {system: summary for row_label, system, summary, _ in rows if row_label == label}
+        kb, peers = found["kb"], {k: v for k, v in found.items() if k != "kb"}
+        best = max(peers, key=lambda k: peers[k]["mrr@10"])
+        best_mrr = peers[best]["mrr@10"]
+        if label.startswith("AFQMC"):
+            ratio = kb["mrr@10"] / best_mrr
+            verdict = f"{ratio:.2f}× the better peer ({best}); target 1.15×: " + (
+                "met" if ratio >= 1.15 else "NOT met")
+        else:
+            gain = kb["mrr@10"] - best_mrr
+            verdict = f"{gain:+.3f} over the better peer ({best}); target +0.040: " + (
+                "met" if gain >= 0.04 else "NOT met")
+        fast = kb["p95_ms"] <= found["plain recipe"]["p95_ms"]
+        lines.append(f"- {label}: MRR@10 {kb['mrr@10']:.3f}, {verdict}; p95 {kb['p95_ms']:.1f} ms vs plain "
+                     f"recipe {found['plain recipe']['p95_ms']:.1f} ms: {'met' if fast else 'NOT met'}.")
+    return lines
+
+
 def write_report(path: Path, rows) -> None:
     lines = [
         "# Search quality",
@@ -168,6 +190,8 @@ def write_report(path: Path, rows) -> None:
     for label, system, s, seconds in rows:
         lines.append(f"| {label} | {system} | {s['mrr@10']:.3f} | {s['hit@1']:.3f} | {s['hit@5']:.3f} | "
                      f"{s['p50_ms']:.1f} | {s['p95_ms']:.1f} | {seconds:.1f} |")
+    lines += ["", "Against the targets of issue 4 (measured in this run):", ""]
+    lines += target_lines(rows)
     lines += [
         "",
         "Peers: *plain recipe* = jieba's `ChineseAnalyzer` in a Whoosh schema with `title` and `content` "

@@ -88,7 +88,7 @@ class LiveIndexer:
             if self._stop.is_set():
                 return
             self._watch()
-            self._update()  # catch up with what changed while no one was watching
+            self._wake.set()  # first, catch up with what changed while no one was watching
             while not self._stop.is_set():
                 self._wake.wait(self.poll_interval)
                 if self._stop.is_set() or not self._wake.is_set():
@@ -98,7 +98,9 @@ class LiveIndexer:
                     self._stop.wait(self.debounce - quiet_for)  # a burst of saves: wait for the last
                     continue
                 self._wake.clear()
-                self._update()
+                if not self._update():
+                    self._stop.wait(1.0)  # then try again, even if nothing else changes
+                    self._wake.set()
         finally:
             self._release()
 
@@ -116,9 +118,9 @@ class LiveIndexer:
         return True
 
     def _watch(self) -> None:
-        for observer_class in ((PollingObserver,) if self.polling else (Observer, PollingObserver)):
-            observer = observer_class(timeout=self.poll_interval) if observer_class is PollingObserver \
-                else observer_class()
+        kinds = ("polling",) if self.polling else ("native", "polling")
+        for kind in kinds:
+            observer = Observer() if kind == "native" else PollingObserver(timeout=self.poll_interval)
             try:
                 observer.schedule(self._changes, str(self.articles_dir), recursive=True)
                 observer.start()
@@ -129,16 +131,17 @@ class LiveIndexer:
             log.info("watching %s for changes (%s)", self.articles_dir, type(observer).__name__)
             return
 
-    def _update(self) -> None:
+    def _update(self) -> bool:
         try:
             report = sync_index(self.articles_dir, self.index_dir)
-        except Exception:  # a failed update must not end live reload; the next change retries
-            log.exception("updating the index from %s failed", self.articles_dir)
-            return
+        except Exception:  # e.g. a long `kb index --rebuild` holds the lock: live reload goes on
+            log.exception("updating the index from %s failed; retrying", self.articles_dir)
+            return False
         self.updates += 1
         if report.mode != "unchanged":
             log.info("index %s: +%d ~%d -%d, %d problems, %.2fs", report.mode, report.added, report.changed,
                      report.removed, len(report.problems), report.seconds)
+        return True
 
     def _release(self) -> None:
         if self._observer is not None:

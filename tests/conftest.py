@@ -122,3 +122,13 @@ def running_kb_serve(articles: Path, index: Path, *args: str, env: dict | None =
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def eventually(check, timeout: float = 3.0) -> float:
+    """Seconds until `check()` holds, polling; fails the test after `timeout` seconds."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"still not true after {timeout}s: {check.__doc__ or check}")
+        time.sleep(0.05)
+    return time.monotonic() - started

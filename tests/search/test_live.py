@@ -9,18 +9,11 @@ import pytest
 from search.indexer import sync_index
 from search.live import LiveIndexer
 from search.searcher import SearchIndex
+from tests.conftest import eventually
 
 DEADLINE = 2.0  # the promise to editors: searchable within 2 seconds of saving
 
 
-def eventually(check, timeout: float = DEADLINE + 1.0) -> float:
-    """Seconds until `check()` holds; fails the test after `timeout`."""
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"still not true after {timeout}s: {check.__doc__ or check}")
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 @pytest.fixture(params=["native", "polling"])

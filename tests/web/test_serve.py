@@ -10,7 +10,7 @@ import pytest
 
 from search import store
 from search.indexer import sync_index
-from tests.conftest import AGENT_TOKEN, running_kb_serve
+from tests.conftest import AGENT_TOKEN, eventually, running_kb_serve
 
 
 def get(url: str, headers: dict | None = None):
@@ -39,15 +39,6 @@ def test_serve_indexes_first_and_answers(server):
     assert status == 200 and body["visibility"] == "internal"
 
 
-def wait_for(check, timeout: float) -> float:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"not true after {timeout}s")
-        time.sleep(0.05)
-    return time.monotonic() - started
-
-
 def first_article(base: str, query: str) -> str | None:
     _, body = get(base + "/api/search?q=" + urllib.parse.quote(query))
     return body["articles"][0]["id"] if body["articles"] else None
@@ -59,11 +50,11 @@ def test_saved_article_is_live_within_two_seconds_on_every_worker(kb_dir, index_
         time.sleep(1.5)  # let every worker start and the writer be elected
         (kb_dir / "payments/live.md").write_text("# 实时生效的文章\n\n保存即可搜索。\n", "utf-8")
         # Twelve requests in a row spread over the workers: all of them must see it.
-        seconds = wait_for(lambda: all(first_article(base, "实时生效的文章") == "payments/live"
+        seconds = eventually(lambda: all(first_article(base, "实时生效的文章") == "payments/live"
                                        for _ in range(12)), timeout=4)
         assert seconds < 2.0
         (kb_dir / "payments/live.md").write_text("---\ntitle: [broken\n---\n", "utf-8")
-        wait_for(lambda: get(base + "/healthz")[1]["errors"], timeout=4)
+        eventually(lambda: get(base + "/healthz")[1]["errors"], timeout=4)
         assert first_article(base, "实时生效的文章") == "payments/live"  # last good version
 
 
