@@ -200,7 +200,11 @@ def _full_build(index_dir: Path, old_ix, sources: dict[str, Source], base: Lexic
             writer = ix.writer(limitmb=128, procs=workers, multisegment=True)
         else:
             writer = ix.writer(limitmb=256)
-        by_id: dict[str, Article] = {}
+        # An id keeps the file that held it in the previous index, whatever the order
+        # of paths: a newcomer copying an id never displaces the article that had it.
+        previous = _indexed_records(old_ix) if old_ix is not None else {}
+        by_id: dict = {record["id"]: _stub(record) for path, record in previous.items() if path in sources}
+        written = 0
         for relpath, result in _prepare_all(list(sources.values()), analyzer, workers):
             if isinstance(result, Problem):
                 problems.append(result)
@@ -213,15 +217,16 @@ def _full_build(index_dir: Path, old_ix, sources: dict[str, Source], base: Lexic
                 problems.append(duplicate)
                 continue
             by_id[article.id] = article
+            written += 1
             for doc in docs:
                 writer.add_document(**doc)
-        writer.add_document(**_meta_document(lexicon, problems, len(by_id)))
+        writer.add_document(**_meta_document(lexicon, problems, written))
         writer.commit()
         store.publish(index_dir, generation)
     except BaseException:
         store.discard(generation)
         raise
-    return SyncReport("full", added=len(by_id), articles=len(by_id), problems=problems)
+    return SyncReport("full", added=written, articles=written, problems=problems)
 
 
 def _last_good(ix, relpath: str, analyzer: Analyzer):

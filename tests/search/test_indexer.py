@@ -58,6 +58,17 @@ def test_duplicate_ids_name_both_files(kb_dir, index_dir):
     assert ids(index_dir, "支付失败怎么办")[0] == "payment-failed"
 
 
+def test_a_newcomer_never_takes_an_indexed_articles_id(kb_dir, index_dir):
+    sync_index(kb_dir, index_dir)
+    (kb_dir / "a-copy.md").write_text("---\ntitle: 抢注的文章\nid: payment-failed\n---\n冒名。\n", "utf-8")
+    for rebuild in (False, True):
+        report = sync_index(kb_dir, index_dir, rebuild=rebuild)
+        assert [p.path for p in report.problems] == ["a-copy.md"]
+        index = SearchIndex(index_dir)
+        assert index.get_article("payment-failed")["title"] == "支付失败怎么办"
+        index.close()
+
+
 def test_new_tag_changes_the_dictionary_and_rebuilds(kb_dir, index_dir):
     sync_index(kb_dir, index_dir)
     (kb_dir / "pay.md").write_text("---\ntitle: 云闪付绑定\ntags: [云闪付]\n---\n", "utf-8")
