@@ -300,6 +300,13 @@ class SearchIndex:
         offset, limit = max(0, int(offset)), max(0, min(int(limit), 200))
         return len(records), [_listing(r) for r in records[offset:offset + limit]]
 
+    def lookup(self, article_ids: list[str], internal: bool = False) -> list[dict]:
+        """Listings of the given articles, in that order; unknown or hidden ids are left out."""
+        with self._lock:
+            catalog = self._current().catalog
+            records = [catalog[i] for i in article_ids if i in catalog]
+        return [_listing(r) for r in records if internal or r["visibility"] == "public"]
+
     def categories(self, internal: bool = False) -> list[dict]:
         """Each category with its language and number of visible articles."""
         counts: dict[tuple[str, str], int] = {}

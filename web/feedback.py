@@ -49,6 +49,19 @@ def vote_counts(article_id: str) -> tuple[int, int]:
     return int(row[0] or 0), int(row[1] or 0)
 
 
+def most_helpful(limit: int) -> list[str]:
+    """Ids of the articles with the most "helpful" votes, most first."""
+    path = database_path()
+    if not path.exists():
+        return []
+    with sqlite3.connect(path, timeout=10) as connection:
+        connection.execute(SCHEMA)
+        rows = connection.execute(
+            "SELECT article_id FROM feedback GROUP BY article_id HAVING SUM(helpful) > 0 "
+            "ORDER BY SUM(helpful) DESC, MAX(id) DESC LIMIT ?", (limit,)).fetchall()
+    return [row[0] for row in rows]
+
+
 def is_same_site() -> bool:
     """Whether this request was sent by a page of this site."""
     fetch_site = request.headers.get("Sec-Fetch-Site")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, render_template, request
 
 from search.searcher import SearchIndex
+from web import feedback
 from web.auth import session_is_agent
 
 bp = Blueprint("helpcenter", __name__)
@@ -29,6 +30,13 @@ def _recent() -> list[dict]:
     return index().list_articles(limit=RECENT, lang=g.ui_lang, sort="updated", internal=False)[1]
 
 
+def _popular() -> list[dict]:
+    """The articles readers found most helpful; recently updated ones until there are votes."""
+    voted = index().lookup(feedback.most_helpful(RECENT * 4))
+    in_language = [a for a in voted if a["lang"] == g.ui_lang] or voted
+    return in_language[:RECENT] or _recent()
+
+
 @bp.get("/")
 def home():
     return render_template("home.html", categories=_categories(), recent=_recent())
@@ -44,7 +52,7 @@ def search():
     results = index().search(q, limit=10, lang=lang, category=category, internal=session_is_agent())
     return render_template("search.html", q=q, results=results, lang_filter=lang or "",
                            category_filter=category or "", categories=_categories(),
-                           popular=_recent() if not results.articles else [])
+                           popular=_popular() if not results.articles else [])
 
 
 @bp.get("/articles/<path:article_id>")

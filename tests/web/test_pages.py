@@ -251,3 +251,14 @@ def test_internal_articles_never_related_or_suggested_to_the_public(client, kb_d
     agent = client.get("/api/articles/payments/links",
                        headers={"Authorization": f"Bearer {AGENT_TOKEN}"}).get_json()
     assert [r["id"] for r in agent["related"]] == ["ops/escalation"]
+
+
+def test_no_results_lists_the_most_helpful_articles(client):
+    for article_id, helpful in (("faq-withdraw", True), ("faq-withdraw", True), ("account-freeze", True),
+                                ("refund-timeline", False), ("ops/escalation", True)):
+        client.post("/api/feedback", json={"article_id": article_id, "helpful": helpful},
+                    headers={"Authorization": f"Bearer {AGENT_TOKEN}"})
+    html = page(client, "/search", query_string={"q": "qqqzzzxxx"})
+    popular = html.split('class="no-results"')[1].split("</section>")[0]
+    assert popular.index("/articles/faq-withdraw") < popular.index("/articles/account-freeze")
+    assert "/articles/refund-timeline" not in popular and "ops/escalation" not in popular
