@@ -22,7 +22,8 @@ class KbServer(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                self.cfg.set(key, value)
 
     def load(self):
         return create_app(self.app_config)
@@ -40,4 +41,6 @@ def serve(app_config: dict, host: str, port: int, workers: int = 1, threads: int
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "kb serve",
+        # One control socket per user (gunicorn ≥ 25) would be shared by every kb serve.
+        "control_socket_disable": True,
     }).run()
