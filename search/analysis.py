@@ -227,6 +227,24 @@ def char_bigrams(text: str) -> list[str]:
     return grams
 
 
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+LATIN_GRAM_SIZES = (3, 4)
+
+
+def latin_char_grams(text: str) -> list[str]:
+    """Character 3- and 4-grams of each Latin word, marked at its edges: refund → _re, ref, …, nd_.
+
+    Pieces of words match where whole words do not: other forms the stemmer leaves
+    apart (deliver, delivery), joined and split words (topup, top-up), spelling slips.
+    """
+    grams = []
+    for word in _LATIN_WORD.findall(fold_text(text).lower()):
+        marked = f"_{word}_"
+        for size in LATIN_GRAM_SIZES:
+            grams += [marked[i:i + size] for i in range(max(1, len(marked) - size + 1))]
+    return grams
+
+
 def pinyin_keys(terms: list[str]) -> list[str]:
     """Full pinyin and initials of each Chinese term: 花呗 → huabei, hb.
 

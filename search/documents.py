@@ -9,7 +9,7 @@ to HTML on first view (`SearchIndex.get_article`), which keeps indexing fast.
 from __future__ import annotations
 
 from kb.articles import Article
-from search.analysis import Analyzer, char_bigrams, pinyin_keys
+from search.analysis import Analyzer, char_bigrams, latin_char_grams, pinyin_keys
 from search.schema import ARTICLE, CONTENT, UNIT
 
 
@@ -57,6 +57,7 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
     if len(units) == 1:
         # The article is its one answer: no unit document repeating its terms.
         record["answer"] = units.pop()["data"]
+    phrasings = "\n".join((article.title, *article.questions))
     doc = {
         **common, "uid": f"a:{article.id}", "kind": ARTICLE,
         "title": " ".join(title_terms),
@@ -64,7 +65,8 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
         "questions": " | ".join(" ".join(terms) for terms in question_terms),
         "tags": " ".join(t for tag in article.tags for t in analyzer.terms(tag)),
         "headings": " ".join(headings), "body": " ".join(body),
-        "grams": " ".join(char_bigrams(" ".join((article.title, *article.questions)))),
+        "grams": " ".join(char_bigrams(phrasings)),
+        "latin_grams": " ".join(latin_char_grams(phrasings)),
         "pinyin": " ".join(pinyin_keys(title_terms + [t for tag in article.tags
                                                       for t in analyzer.terms(tag)])),
         "spell": " ".join(sorted(spelling)), "data": record,

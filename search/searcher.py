@@ -33,6 +33,8 @@ from search.schema import (
     ARTICLE_FIELDS,
     GRAMS_FIELD,
     GRAMS_WEIGHT,
+    LATIN_GRAMS_FIELD,
+    LATIN_GRAMS_WEIGHT,
     PINYIN_FIELD,
     PINYIN_WEIGHT,
     UNIT_FIELDS,
@@ -48,8 +50,8 @@ RENDER_CACHE_SIZE = 1000
 TYPO_WEIGHT = 0.7  # a spelling correction counts a little less than the word as typed
 # BM25 length normalization per field (default 0.75): a long title or question
 # that only partly matches is penalized fully; headings barely.
-FIELD_B = {"title": 1.0, "questions": 1.0, "u_heading": 0.3}
-SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, PINYIN_FIELD, *UNIT_FIELDS]
+FIELD_B = {"title": 1.0, "questions": 1.0, "latin_grams": 1.0, "u_heading": 0.3}
+SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, *UNIT_FIELDS]
 
 
 class IndexMissing(Exception):
@@ -144,8 +146,10 @@ class SearchIndex:
             # Article and unit fields are disjoint, so scoring one kind's fields
             # never returns the other kind.
             allowed = _allowed(state, lang, category, internal)
-            scores = state.scorer.score(parsed, ARTICLE_FIELDS, [(GRAMS_FIELD, GRAMS_WEIGHT, parsed.grams),
-                                                                 (PINYIN_FIELD, PINYIN_WEIGHT, parsed.words)])
+            scores = state.scorer.score(parsed, ARTICLE_FIELDS, [
+                (GRAMS_FIELD, GRAMS_WEIGHT, parsed.grams),
+                (LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT, parsed.latin_grams),
+                (PINYIN_FIELD, PINYIN_WEIGHT, parsed.words)])
             docnums, results.total = top(scores, allowed, limit)
             hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
             article_scores = {record["id"]: score for record, score in hits}

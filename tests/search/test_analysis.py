@@ -37,3 +37,11 @@ def test_spans_point_into_the_original_text():
     for _term, start, end in Analyzer(WORDS).spans(text):
         assert 0 <= start < end <= len(text)
     assert ("绑卡", 13, 15) in Analyzer(WORDS).spans(text)
+
+
+def test_latin_char_grams_mark_word_edges():
+    from search.analysis import latin_char_grams
+
+    assert latin_char_grams("Top-up") == ["_to", "top", "op_", "_top", "top_", "_up", "up_", "_up_"]
+    assert latin_char_grams("花呗") == []
+    assert "ｒｅｆ" not in latin_char_grams("ＲＥＦＵＮＤ") and "ref" in latin_char_grams("ＲＥＦＵＮＤ")

@@ -86,3 +86,23 @@ def test_total_counts_every_matching_article(search_index, kb_dir, index_dir):
     search_index._checked = 0  # look at the disk now rather than in half a second
     everything = search_index.search("退款 付款", limit=50)
     assert search_index.search("退款 付款", limit=1).total == len(everything.articles) == 1
+
+
+def test_pieces_of_words_match_joined_and_other_forms(kb_dir, index_dir):
+    from search.indexer import sync_index
+    from search.searcher import SearchIndex
+
+    (kb_dir / "en/top-up.md").write_text(
+        "---\ntitle: Adding money\nquestions: [How do I top up my wallet?, Can I add cash at a shop?]\n---\n"
+        "Use a linked card.\n", "utf-8")
+    (kb_dir / "en/delivery.md").write_text(
+        "---\ntitle: Card delivery\nquestions: [When will my card be delivered?]\n---\nFive working days.\n",
+        "utf-8")
+    sync_index(kb_dir, index_dir)
+    index = SearchIndex(index_dir)
+    try:
+        # No whole word of these queries is in the index: only pieces of words match.
+        assert index.search("wallettopup").articles[0].id == "en/top-up"
+        assert index.search("carddelivery").articles[0].id == "en/delivery"
+    finally:
+        index.close()
