@@ -40,6 +40,7 @@ CHINESE_STOP_WORDS = frozenset("""
 能 能否 可以 可不可以 能不能 会 会不会 要 想 需要 应该 该 该怎么 是否 是不是 有没有
 一个 一些 一直 已经 现在 然后 之后 以后 时候 的话 如果 还是
 """.split())
+SPANS_CACHE = 20000  # analyzed snippet sources kept per analyzer
 STOP = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS | {"pls", "please", "hi", "hello", "thanks"}
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -199,12 +200,14 @@ class Analyzer:
 
     def __init__(self, words: list[tuple[str, int | None, str | None]] = ()):
         self.pipeline = build_analyzer(words)
+        # Snippets analyze the same summaries and sections query after query.
+        self.spans = functools.lru_cache(maxsize=SPANS_CACHE)(self._spans)
 
     def terms(self, text: str) -> list[str]:
         return [t.text for t in self.pipeline(text)]
 
-    def spans(self, text: str) -> list[tuple[str, int, int]]:
-        return [(t.text, t.startchar, t.endchar) for t in self.pipeline(text, chars=True)]
+    def _spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
+        return tuple((t.text, t.startchar, t.endchar) for t in self.pipeline(text, chars=True))
 
     def words(self, text: str, min_length: int = 3) -> list[str]:
         """Unstemmed lower-case Latin words of `text`, for spelling and pinyin."""
