@@ -9,6 +9,7 @@ itself: it asks `search.searcher.SearchIndex` for plain data.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
+    _log_index_updates()
     index_dir = Path(app.config["KB_INDEX"])
     if not exists(index_dir):
         sync_index(Path(app.config["KB_ARTICLES"]), index_dir)
@@ -64,6 +66,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(helpcenter.bp)
     app.register_blueprint(agent.bp)
     return app
+
+
+def _log_index_updates() -> None:
+    """Index rebuilds and live updates are logged to stderr, also under a bare gunicorn."""
+    logger = logging.getLogger("search")
+    if logger.handlers or logging.getLogger().handlers:
+        return  # `kb serve` or the host application configured logging
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def persistent_secret(index_dir: Path) -> str:
