@@ -15,7 +15,7 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 
 from kb.config import Settings
 from search.indexer import exists, sync_index
@@ -66,6 +66,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(helpcenter.bp)
     app.register_blueprint(agent.bp)
     return app
+
+
+def current_index() -> SearchIndex:
+    """The search index of the app handling this request."""
+    return current_app.extensions["kb_index"]
 
 
 def _log_index_updates() -> None:

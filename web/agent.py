@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
+from web import current_index
 from web.auth import session_is_agent, sign_in, sign_out
 from web.ratelimit import sign_in_limit
 
@@ -33,7 +34,7 @@ def check_csrf() -> None:
 def console():
     if not session_is_agent():
         return render_template("agent/sign_in.html", csrf=csrf_token(), failed=False)
-    health = current_app.extensions["kb_index"].health()
+    health = current_index().health()
     return render_template("agent/console.html", csrf=csrf_token(), problems=health["errors"])
 
 

@@ -6,19 +6,16 @@ requests with a valid agent bearer token.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 
-from search.searcher import IndexMissing, SearchIndex
-from web import feedback
+from search.searcher import IndexMissing
+from web import current_index, feedback
 from web.auth import InvalidToken, bearer_is_agent
 from web.ratelimit import api_limit
 
 bp = Blueprint("api", __name__)
 LANGS = ("zh", "en")
 
-
-def index() -> SearchIndex:
-    return current_app.extensions["kb_index"]
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -45,7 +42,7 @@ def search():
     q = request.args.get("q", "")
     if not q.strip():
         abort(400, description="`q` is required: the words to search for")
-    results = index().search(q, limit=int_arg("limit", 10, 1, 50), lang=lang_arg(),
+    results = current_index().search(q, limit=int_arg("limit", 10, 1, 50), lang=lang_arg(),
                              category=request.args.get("category", "").strip() or None,
                              internal=bearer_is_agent())
     return jsonify(results.to_dict())
@@ -54,7 +51,7 @@ def search():
 @bp.get("/api/suggest")
 @api_limit
 def suggest():
-    suggestions = index().suggest(request.args.get("q", ""), limit=int_arg("limit", 8, 1, 20),
+    suggestions = current_index().suggest(request.args.get("q", ""), limit=int_arg("limit", 8, 1, 20),
                                   internal=bearer_is_agent())
     return jsonify({"suggestions": suggestions})
 
@@ -65,7 +62,7 @@ def list_articles():
     sort = request.args.get("sort", "title")
     if sort not in ("title", "updated"):
         abort(400, description="`sort` must be `title` or `updated`")
-    total, articles = index().list_articles(
+    total, articles = current_index().list_articles(
         limit=int_arg("limit", 50, 0, 200), offset=int_arg("offset", 0, 0, 10**9),
         category=request.args.get("category", "").strip() or None, lang=lang_arg(),
         internal=bearer_is_agent(), sort=sort)
@@ -75,7 +72,7 @@ def list_articles():
 @bp.get("/api/articles/<path:article_id>")
 @api_limit
 def get_article(article_id: str):
-    article = index().get_article(article_id, internal=bearer_is_agent())
+    article = current_index().get_article(article_id, internal=bearer_is_agent())
     if article is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
     return jsonify(article)
@@ -93,7 +90,7 @@ def post_feedback():
     article_id, helpful, query = body.get("article_id"), body.get("helpful"), body.get("query", "")
     if not isinstance(article_id, str) or not isinstance(helpful, bool) or not isinstance(query, str):
         abort(400, description="`article_id` must be text, `helpful` true or false, `query` text")
-    if index().get_article(article_id, internal=bearer_is_agent()) is None:
+    if current_index().get_article(article_id, internal=bearer_is_agent()) is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
     feedback.record_vote(article_id, helpful, query[:200])
     return jsonify({"ok": True}), 201
@@ -101,7 +98,7 @@ def post_feedback():
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify(index().health())
+    return jsonify(current_index().health())
 
 
 @bp.errorhandler(InvalidToken)

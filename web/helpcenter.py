@@ -6,33 +6,29 @@ type-ahead and the feedback buttons.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 
-from search.searcher import SearchIndex
-from web import feedback
+from web import current_index, feedback
 from web.auth import session_is_agent
 
 bp = Blueprint("helpcenter", __name__)
 RECENT = 6
 
 
-def index() -> SearchIndex:
-    return current_app.extensions["kb_index"]
-
 
 def _categories() -> list[dict]:
     """Categories of the interface language first, then the others."""
-    categories = index().categories(internal=session_is_agent())
+    categories = current_index().categories(internal=session_is_agent())
     return sorted(categories, key=lambda c: (c["lang"] != g.ui_lang, c["name"]))
 
 
 def _recent() -> list[dict]:
-    return index().list_articles(limit=RECENT, lang=g.ui_lang, sort="updated", internal=False)[1]
+    return current_index().list_articles(limit=RECENT, lang=g.ui_lang, sort="updated", internal=False)[1]
 
 
 def _popular() -> list[dict]:
     """The articles readers found most helpful; recently updated ones until there are votes."""
-    voted = index().lookup(feedback.most_helpful(RECENT * 4))
+    voted = current_index().lookup(feedback.most_helpful(RECENT * 4))
     in_language = [a for a in voted if a["lang"] == g.ui_lang] or voted
     return in_language[:RECENT] or _recent()
 
@@ -49,7 +45,7 @@ def search():
     category = request.args.get("category", "").strip() or None
     if not q:
         return render_template("home.html", categories=_categories(), recent=_recent())
-    results = index().search(q, limit=10, lang=lang, category=category, internal=session_is_agent())
+    results = current_index().search(q, limit=10, lang=lang, category=category, internal=session_is_agent())
     return render_template("search.html", q=q, results=results, lang_filter=lang or "",
                            category_filter=category or "", categories=_categories(),
                            popular=_popular() if not results.articles else [])
@@ -57,7 +53,7 @@ def search():
 
 @bp.get("/articles/<path:article_id>")
 def article(article_id: str):
-    found = index().get_article(article_id, internal=session_is_agent())
+    found = current_index().get_article(article_id, internal=session_is_agent())
     if found is None:
         abort(404)
     return render_template("article.html", article=found, q=request.args.get("q", "")[:200])
@@ -65,7 +61,7 @@ def article(article_id: str):
 
 @bp.get("/categories/<path:name>")
 def category(name: str):
-    total, articles = index().list_articles(limit=200, category=name, internal=session_is_agent())
+    total, articles = current_index().list_articles(limit=200, category=name, internal=session_is_agent())
     if not total:
         abort(404)
     return render_template("category.html", name=name, articles=articles, total=total)
