@@ -17,7 +17,6 @@ bp = Blueprint("api", __name__)
 LANGS = ("zh", "en")
 
 
-
 def int_arg(name: str, default: int, low: int, high: int) -> int:
     """An integer query parameter, clamped to [low, high]; 400 if it is not a number."""
     raw = request.args.get(name, "")
@@ -43,8 +42,8 @@ def search():
     if not q.strip():
         abort(400, description="`q` is required: the words to search for")
     results = current_index().search(q, limit=int_arg("limit", 10, 1, 50), lang=lang_arg(),
-                             category=request.args.get("category", "").strip() or None,
-                             internal=bearer_is_agent())
+                                     category=request.args.get("category", "").strip() or None,
+                                     internal=bearer_is_agent())
     return jsonify(results.to_dict())
 
 
@@ -52,7 +51,7 @@ def search():
 @api_limit
 def suggest():
     suggestions = current_index().suggest(request.args.get("q", ""), limit=int_arg("limit", 8, 1, 20),
-                                  internal=bearer_is_agent())
+                                          internal=bearer_is_agent())
     return jsonify({"suggestions": suggestions})
 
 

@@ -13,6 +13,7 @@ from web.auth import session_is_agent
 
 bp = Blueprint("helpcenter", __name__)
 RECENT = 6
+PAGE_SIZE = 50  # articles per category page
 
 
 
@@ -61,7 +62,11 @@ def article(article_id: str):
 
 @bp.get("/categories/<path:name>")
 def category(name: str):
-    total, articles = current_index().list_articles(limit=200, category=name, internal=session_is_agent())
-    if not total:
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    total, articles = current_index().list_articles(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+                                                    category=name, internal=session_is_agent())
+    if not total or not articles:
         abort(404)
-    return render_template("category.html", name=name, articles=articles, total=total)
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    return render_template("category.html", name=name, articles=articles, total=total, page=page, pages=pages)

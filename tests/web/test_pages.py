@@ -262,3 +262,22 @@ def test_no_results_lists_the_most_helpful_articles(client):
     popular = html.split('class="no-results"')[1].split("</section>")[0]
     assert popular.index("/articles/faq-withdraw") < popular.index("/articles/account-freeze")
     assert "/articles/refund-timeline" not in popular and "ops/escalation" not in popular
+
+
+def test_category_pages_are_paged(kb_dir, tmp_path):
+    from tests.conftest import make_app
+
+    for n in range(60):
+        (kb_dir / "payments" / f"bulk-{n:02d}.md").write_text(
+            f"---\ntitle: 批量文章 {n:02d}\ncategory: 批量\n---\n正文 {n}。\n", "utf-8")
+    from search.indexer import sync_index
+
+    sync_index(kb_dir, tmp_path / "paged-index")
+    client = make_app(kb_dir, tmp_path / "paged-index").test_client()
+    first = page(client, "/categories/批量")
+    assert first.count("/articles/payments/bulk-") == 50 and 'rel="next" href="?page=2"' in first
+    second = page(client, "/categories/批量", query_string={"page": 2})
+    assert second.count("/articles/payments/bulk-") == 10 and 'rel="prev"' in second
+    assert "第 2 / 2 页" in second
+    assert client.get("/categories/批量", query_string={"page": 3}).status_code == 404
+    assert client.get("/categories/批量", query_string={"page": "x"}).status_code == 200
