@@ -80,11 +80,12 @@ def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
         base_lexicon, lexicon_problems = load_lexicon(articles_dir)
         sources = read_sources(articles_dir)
         ix = _open_current(index_dir)
+        indexed = _indexed_records(ix) if ix is not None else {}
         report = None
         if ix is not None and not rebuild:
-            report = _incremental(ix, sources, base_lexicon, lexicon_problems)
+            report = _incremental(ix, indexed, sources, base_lexicon, lexicon_problems)
         if report is None:
-            report = _full_build(index_dir, ix, sources, base_lexicon, lexicon_problems, workers)
+            report = _full_build(index_dir, ix, indexed, sources, base_lexicon, lexicon_problems, workers)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -126,13 +127,12 @@ def _parse(source: Source) -> Article:
     return parse_article(source.data, source.relpath, default_updated=source.updated)
 
 
-def _incremental(ix, sources: dict[str, Source], base: Lexicon,
+def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base: Lexicon,
                  lexicon_problems: list[Problem]) -> SyncReport | None:
     """Apply changed files in one commit; None when a full build is needed instead."""
     meta = _meta(ix)
     if meta.get("version") != SCHEMA_VERSION:
         return None  # written by another version of kb: rebuild with this one
-    indexed = _indexed_records(ix)
     changed = [s for p, s in sources.items() if p not in indexed or s.problem
                or indexed[p]["hash"] != _hash(s)]
     removed = [p for p in indexed if p not in sources]
@@ -184,8 +184,8 @@ def _incremental(ix, sources: dict[str, Source], base: Lexicon,
     return report
 
 
-def _full_build(index_dir: Path, old_ix, sources: dict[str, Source], base: Lexicon,
-                lexicon_problems: list[Problem], workers: int | None) -> SyncReport:
+def _full_build(index_dir: Path, old_ix, indexed: dict[str, dict], sources: dict[str, Source],
+                base: Lexicon, lexicon_problems: list[Problem], workers: int | None) -> SyncReport:
     """Write every article into a new generation and publish it."""
     tags = [t for s in sources.values() if s.data is not None for t in front_matter_tags(s.data, s.relpath)]
     lexicon = _lexicon_for(base, tags)
@@ -202,8 +202,7 @@ def _full_build(index_dir: Path, old_ix, sources: dict[str, Source], base: Lexic
             writer = ix.writer(limitmb=256)
         # An id keeps the file that held it in the previous index, whatever the order
         # of paths: a newcomer copying an id never displaces the article that had it.
-        previous = _indexed_records(old_ix) if old_ix is not None else {}
-        by_id: dict = {record["id"]: _stub(record) for path, record in previous.items() if path in sources}
+        by_id: dict = {record["id"]: _stub(record) for path, record in indexed.items() if path in sources}
         written = 0
         for relpath, result in _prepare_all(list(sources.values()), analyzer, workers):
             if isinstance(result, Problem):
