@@ -25,12 +25,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def is_agent_token(token: str) -> bool:
-    """Whether `token` is one of the configured agent tokens (constant-time compare)."""
+def _is_agent_digest(digest: str) -> bool:
+    """Whether `digest` is that of a configured agent token; compared in constant time, to all."""
     found = False
     for known in current_app.config["KB_AGENT_TOKENS"]:
-        found |= hmac.compare_digest(token.encode("utf-8"), known.encode("utf-8"))
+        found |= hmac.compare_digest(digest, _digest(known))
     return found
+
+
+def is_agent_token(token: str) -> bool:
+    """Whether `token` is one of the configured agent tokens."""
+    return _is_agent_digest(_digest(token))
 
 
 def sign_in(token: str) -> bool:
@@ -49,12 +54,7 @@ def sign_out() -> None:
 def session_is_agent() -> bool:
     """Whether the signed session belongs to an agent whose token is still configured."""
     digest = session.get(SESSION_KEY)
-    if not isinstance(digest, str):
-        return False
-    found = False
-    for known in current_app.config["KB_AGENT_TOKENS"]:
-        found |= hmac.compare_digest(digest, _digest(known))
-    return found
+    return isinstance(digest, str) and _is_agent_digest(digest)
 
 
 def bearer_is_agent() -> bool:
