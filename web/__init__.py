@@ -68,6 +68,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def beside_index(index_dir: Path, name: str) -> Path:
+    """Where the site keeps a file of its own (session key, votes): beside the index folder."""
+    return Path(index_dir).resolve().parent / name
+
+
 def current_index() -> SearchIndex:
     """The search index of the app handling this request."""
     return current_app.extensions["kb_index"]
@@ -86,7 +91,7 @@ def _log_index_updates() -> None:
 
 def persistent_secret(index_dir: Path) -> str:
     """A session-signing key kept beside the index, so every process and restart shares it."""
-    path = index_dir.resolve().parent / "secret_key"
+    path = beside_index(index_dir, "secret_key")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -6,12 +6,15 @@ Posts must come from this site (same-origin `Origin`, or `Sec-Fetch-Site` of
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, request
+
+from web import beside_index
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY,
@@ -25,37 +28,30 @@ _lock = threading.Lock()
 
 def database_path() -> Path:
     """`feedback.sqlite3` in the folder that holds the index folder."""
-    return Path(current_app.config["KB_INDEX"]).resolve().parent / "feedback.sqlite3"
+    return beside_index(current_app.config["KB_INDEX"], "feedback.sqlite3")
+
+
+@contextlib.contextmanager
+def _database():
+    """A connection to the votes database (created on first use), committed and closed after."""
+    path = database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(path, timeout=10)) as connection, connection:
+        connection.execute(SCHEMA)
+        yield connection
 
 
 def record_vote(article_id: str, helpful: bool, query: str) -> None:
-    path = database_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _lock, sqlite3.connect(path, timeout=10) as connection:
-        connection.execute(SCHEMA)
+    with _lock, _database() as connection:
         connection.execute("INSERT INTO feedback (article_id, helpful, query) VALUES (?, ?, ?)",
                            (article_id, int(helpful), query))
 
 
-def vote_counts(article_id: str) -> tuple[int, int]:
-    """(helpful, not helpful) votes for an article."""
-    path = database_path()
-    if not path.exists():
-        return 0, 0
-    with sqlite3.connect(path, timeout=10) as connection:
-        connection.execute(SCHEMA)
-        row = connection.execute("SELECT SUM(helpful), SUM(1 - helpful) FROM feedback WHERE article_id = ?",
-                                 (article_id,)).fetchone()
-    return int(row[0] or 0), int(row[1] or 0)
-
-
 def most_helpful(limit: int) -> list[str]:
     """Ids of the articles with the most "helpful" votes, most first."""
-    path = database_path()
-    if not path.exists():
-        return []
-    with sqlite3.connect(path, timeout=10) as connection:
-        connection.execute(SCHEMA)
+    if not database_path().exists():
+        return []  # no votes yet: reading must not create the file
+    with _database() as connection:
         rows = connection.execute(
             "SELECT article_id FROM feedback GROUP BY article_id HAVING SUM(helpful) > 0 "
             "ORDER BY SUM(helpful) DESC, MAX(id) DESC LIMIT ?", (limit,)).fetchall()
