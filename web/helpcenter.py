@@ -45,7 +45,7 @@ def search():
     lang = request.args.get("in", "") if request.args.get("in", "") in ("zh", "en") else None
     category = request.args.get("category", "").strip() or None
     if not q:
-        return render_template("home.html", categories=_categories(), recent=_recent())
+        return home()
     results = current_index().search(q, limit=10, lang=lang, category=category, internal=session_is_agent())
     return render_template("search.html", q=q, results=results, lang_filter=lang or "",
                            category_filter=category or "", categories=_categories(),

@@ -127,7 +127,7 @@
         if (b) title.appendChild(b);
         panel.appendChild(title);
         var link = element("a", "", article.category);
-        link.href = "/articles/" + articleId.split("/").map(encodeURIComponent).join("/");
+        link.href = article.url;
         panel.appendChild(link);
         var body = element("div", "body");
         body.lang = article.lang;
