@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import itertools
+import json
 import random
 import shutil
 import statistics
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -147,19 +149,15 @@ def report(name: str, tally: Tally, seconds: float) -> float:
 
 
 def listed_ids(base: str) -> set[str]:
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(base + "/api/articles?limit=200&offset=0",
-                                     headers={"Authorization": f"Bearer {BENCH_TOKEN}"})
-    ids, offset = set(), 0
-    while True:
-        request.full_url = f"{base}/api/articles?limit=200&offset={offset}"
+    """Every article id the server lists, internal ones included."""
+    ids, offset, total = set(), 0, 1
+    while offset < total:
+        request = urllib.request.Request(f"{base}/api/articles?limit=200&offset={offset}",
+                                         headers={"Authorization": f"Bearer {BENCH_TOKEN}"})
         body = json.loads(urllib.request.urlopen(request, timeout=30).read())
         ids |= {a["id"] for a in body["articles"]}
-        offset += 200
-        if offset >= body["total"]:
-            return ids
+        offset, total = offset + 200, body["total"]
+    return ids
 
 
 def main() -> None:

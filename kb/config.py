@@ -79,8 +79,9 @@ def check_rate_limit(name: str, value: str) -> None:
 
 
 def _flag(name: str, value: str) -> bool:
-    if value.strip().lower() in _TRUE:
+    word = value.strip().lower()
+    if word in _TRUE:
         return True
-    if value.strip().lower() in _FALSE:
+    if word in _FALSE:
         return False
     raise ConfigError(f"{name}: {value!r} is not yes or no; use 1/0, true/false, yes/no or on/off")

@@ -46,25 +46,22 @@ def create_article(root: Path, title: str, category: str | None = None, lang: st
     if not title:
         raise ValueError("the title is empty")
     folder = category_folder(root, category)
-    path = folder / f"{file_slug(title)}.md"
+    slug = file_slug(title)
+    path = folder / f"{slug}.md"
     n = 2
     while path.exists() or path.is_symlink():
-        path = folder / f"{file_slug(title)}-{n}.md"
+        path = folder / f"{slug}-{n}.md"
         n += 1
     front_matter = {
         "title": title,
         "id": article_id_for(path.relative_to(root).as_posix()),
         "lang": lang or detect_lang(title),
-        "category": category or "",
-        "tags": [],
-        "questions": [],
-        "summary": "",
-        "related": [],
-        "visibility": "internal" if internal else "public",
-        "updated": (today or dt.date.today()).isoformat(),
     }
-    if not category:
-        del front_matter["category"]  # default: the first folder, as for any article
+    if category:  # without one, the default applies: the first folder, as for any article
+        front_matter["category"] = category
+    front_matter.update(tags=[], questions=[], summary="", related=[],
+                        visibility="internal" if internal else "public",
+                        updated=(today or dt.date.today()).isoformat())
     text = "---\n" + yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False,
                                     default_flow_style=None) + "---\n"
     folder.mkdir(parents=True, exist_ok=True)

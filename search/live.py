@@ -50,7 +50,7 @@ class _Changes(FileSystemEventHandler):
 def _ignored(path: str) -> bool:
     """Editor swap and backup files: their churn must not trigger updates."""
     name = Path(str(path)).name
-    return name.endswith(IGNORED_SUFFIXES) or (name.startswith(".") and name != ".")
+    return name.endswith(IGNORED_SUFFIXES) or name.startswith(".")
 
 
 class LiveIndexer:
