@@ -230,6 +230,15 @@ def char_bigrams(text: str) -> list[str]:
     return grams
 
 
+def han_characters(text: str) -> list[str]:
+    """Each Chinese character of `text`, folded.
+
+    Short questions that say the same thing in other words still share characters
+    (删不掉 and 删除, 还款 and 还钱), where their words and character pairs differ.
+    """
+    return [char for run in _HAN_RUN.findall(fold_text(text)) for char in run]
+
+
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 LATIN_GRAM_SIZES = (3, 4)
 

@@ -9,7 +9,7 @@ to HTML on first view (`SearchIndex.get_article`), which keeps indexing fast.
 from __future__ import annotations
 
 from kb.articles import Article
-from search.analysis import Analyzer, char_bigrams, latin_char_grams, pinyin_keys
+from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams, pinyin_keys
 from search.schema import ARTICLE, CONTENT, UNIT
 
 
@@ -66,6 +66,7 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
         "tags": " ".join(t for tag in article.tags for t in analyzer.terms(tag)),
         "headings": " ".join(headings), "body": " ".join(body),
         "grams": " ".join(char_bigrams(phrasings)),
+        "chars": " ".join(han_characters(phrasings)),
         "latin_grams": " ".join(latin_char_grams(phrasings)),
         "pinyin": " ".join(pinyin_keys(title_terms + [t for tag in article.tags
                                                       for t in analyzer.terms(tag)])),

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from search.analysis import Analyzer, char_bigrams, latin_char_grams
+from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams
 
 MAX_QUERY_CHARS = 200
 SYNONYM_WEIGHT = 0.8
@@ -41,6 +41,7 @@ class ParsedQuery:
     concepts: list[Concept] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)  # terms
     grams: list[str] = field(default_factory=list)  # Chinese character pairs of the plain text
+    chars: list[str] = field(default_factory=list)  # its Chinese characters
     latin_grams: list[str] = field(default_factory=list)  # character 3/4-grams of its Latin words
     words: list[str] = field(default_factory=list)  # unstemmed Latin words, e.g. pinyin
 
@@ -72,6 +73,7 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
             plain.append(match.group(0))
     terms = list(dict.fromkeys(analyzer.terms(" ".join(plain))))
     parsed.grams = list(dict.fromkeys(char_bigrams(" ".join(plain))))
+    parsed.chars = list(dict.fromkeys(han_characters(" ".join(plain))))
     parsed.latin_grams = list(dict.fromkeys(latin_char_grams(" ".join(plain))))
     parsed.words = list(dict.fromkeys(analyzer.words(" ".join(plain), min_length=2)))
     parsed.concepts += [Concept([((t,), 1.0)]) for t in terms if t not in parsed.terms]

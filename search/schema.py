@@ -18,7 +18,7 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 # Bump when fields or analysis change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 ARTICLE, CONTENT, UNIT, META = "article", "content", "unit", "meta"
 
 # Fields scored for articles and for units, with their query-time weights:
@@ -26,6 +26,8 @@ ARTICLE, CONTENT, UNIT, META = "article", "content", "unit", "meta"
 ARTICLE_FIELDS = {"title": 3.0, "questions": 3.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
 # Chinese character pairs of the title and questions, queried beside the words.
 GRAMS_FIELD, GRAMS_WEIGHT = "grams", 2.0
+# Single Chinese characters of the title and questions.
+CHARS_FIELD, CHARS_WEIGHT = "chars", 6.0
 # Character 3- and 4-grams of the Latin words of the title and questions.
 LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT = "latin_grams", 0.6
 # Pinyin (full and initials) of the title's and tags' Chinese words, for Latin query words.
@@ -51,6 +53,7 @@ def build_schema() -> Schema:
         tags=_terms(),
         headings=_terms(),
         grams=_terms(),
+        chars=_terms(),
         latin_grams=_terms(),
         pinyin=_terms(),
         body=_terms(),

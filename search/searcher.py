@@ -32,6 +32,8 @@ from search.results import Answer, ArticleHit, Link, SearchResults, article_url
 from search.schema import (
     ARTICLE,
     ARTICLE_FIELDS,
+    CHARS_FIELD,
+    CHARS_WEIGHT,
     GRAMS_FIELD,
     GRAMS_WEIGHT,
     LATIN_GRAMS_FIELD,
@@ -52,10 +54,11 @@ TYPO_WEIGHT = 0.7  # a spelling correction counts a little less than the word as
 # The question classifier's probabilities (scaled to the most likely article) join
 # the word scores at this fraction of the best word score.
 CLASSIFIER_WEIGHT = 0.3
+MIN_SHARED_CHARACTERS = 0.5
 # BM25 length normalization per field (default 0.75): a long title or question
 # that only partly matches is penalized fully; headings barely.
 FIELD_B = {"title": 1.0, "questions": 1.0, "latin_grams": 1.0, "u_heading": 0.3}
-SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, *UNIT_FIELDS]
+SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, CHARS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, *UNIT_FIELDS]
 
 
 class IndexMissing(Exception):
@@ -196,6 +199,7 @@ class SearchIndex:
                 (GRAMS_FIELD, GRAMS_WEIGHT, parsed.grams),
                 (LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT, parsed.latin_grams),
                 (PINYIN_FIELD, PINYIN_WEIGHT, parsed.words)])
+            _add_characters(state, parsed, scores)
             _add_classifier(state, parsed, scores)
             docnums, results.total = top(scores, allowed, limit)
             hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
@@ -429,6 +433,28 @@ def _article_docnums(searcher, classifier: QuestionClassifier | None) -> np.ndar
     ids = classifier.article_ids if classifier else []
     numbers = (searcher.document_number(uid=f"a:{article_id}") for article_id in ids)
     return np.fromiter((-1 if n is None else n for n in numbers), dtype=np.int64, count=len(ids))
+
+
+def _add_characters(state: _State, parsed, scores: np.ndarray) -> None:
+    """Add the scores of the Chinese characters the query shares with titles and questions, in place.
+
+    Characters find paraphrases whose words differ (付不了款 → 付款失败), but one
+    common character is no match: an article no word matched must share at least
+    `MIN_SHARED_CHARACTERS` of the query's distinct characters, and it never counts
+    against quoted or excluded words.
+    """
+    if not parsed.chars:
+        return
+    characters = np.zeros_like(scores)
+    shared = np.zeros(len(scores), dtype=np.float32)
+    for char in parsed.chars:
+        docs, char_scores = state.scorer.term(CHARS_FIELD, char)
+        characters[docs] += char_scores
+        shared[docs] += 1
+    eligible = scores > 0
+    if not (parsed.excluded or any(c.required for c in parsed.concepts)):
+        eligible |= shared >= max(2, MIN_SHARED_CHARACTERS * len(parsed.chars))
+    scores += np.where(eligible, CHARS_WEIGHT * characters, 0)
 
 
 def _add_classifier(state: _State, parsed, scores: np.ndarray) -> None:

@@ -45,3 +45,9 @@ def test_latin_char_grams_mark_word_edges():
     assert latin_char_grams("Top-up") == ["_to", "top", "op_", "_top", "top_", "_up", "up_", "_up_"]
     assert latin_char_grams("花呗") == []
     assert "ｒｅｆ" not in latin_char_grams("ＲＥＦＵＮＤ") and "ref" in latin_char_grams("ＲＥＦＵＮＤ")
+
+
+def test_han_characters_are_folded_and_skip_other_text():
+    from search.analysis import han_characters
+
+    assert han_characters("還款 refund 花呗!") == ["还", "款", "花", "呗"]
