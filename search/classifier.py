@@ -6,10 +6,9 @@ character 1–4-grams of the folded text and of the analyzer's words — learns 
 pieces of wording tell one article from the others, something BM25's one weight
 per term cannot. `SearchIndex` adds its probabilities to the word scores.
 
-Trained in each search process when an index version with new phrasings is
-opened: a second or two for a hundred articles. Training time grows with the
-square of the number of articles, so knowledge bases with more than
-`MAX_ARTICLES` articles that list questions rank by words alone.
+Trained by each search process (`SearchIndex`) on the index it opens, about 40 ms
+per article, so knowledge bases with more than `MAX_ARTICLES` articles that list
+questions rank by words alone.
 """
 
 from __future__ import annotations
