@@ -13,8 +13,6 @@ questions rank by words alone.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from search.analysis import Analyzer, fold_text
+from search.phrasings import phrasings
 
 MIN_PHRASINGS = 3  # the title and at least two questions
 MIN_ARTICLES = 2
@@ -32,20 +31,9 @@ MAX_ARTICLES = 300
 REGULARIZATION_C = 10.0
 
 
-def phrasings(catalog: dict[str, dict]) -> list[tuple[str, str]]:
-    """(article id, phrasing) of every article with at least `MIN_PHRASINGS`, in id order."""
-    pairs = []
-    for article_id in sorted(catalog):
-        record = catalog[article_id]
-        texts = [record["title"], *record["questions"]]
-        if len(texts) >= MIN_PHRASINGS:
-            pairs += [(article_id, text) for text in texts]
-    return pairs
-
-
-def fingerprint(pairs: list[tuple[str, str]]) -> str:
-    """A key that changes exactly when the training data does."""
-    return hashlib.sha256(json.dumps(pairs, ensure_ascii=False).encode("utf-8")).hexdigest()
+def training_phrasings(catalog: dict[str, dict]) -> list[tuple[str, str]]:
+    """(article id, phrasing) of every article with at least `MIN_PHRASINGS`."""
+    return phrasings(catalog, min_count=MIN_PHRASINGS)
 
 
 def _folded(text: str) -> str:
@@ -85,6 +73,11 @@ class QuestionClassifier:
             offset += len(part.idf)
         exp = np.exp(logits - logits.max())
         return exp / exp.sum()
+
+    def scores(self, text: str) -> np.ndarray:
+        """The probabilities scaled so that the most likely article has 1."""
+        probabilities = self.probabilities(text)
+        return probabilities / probabilities.max()
 
 
 def _vectorizers(analyzer: Analyzer) -> list[TfidfVectorizer]:

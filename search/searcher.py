@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +25,10 @@ from kb.articles import parse_article
 from kb.render import render_article_html
 from search import store
 from search.analysis import Analyzer, fold_text
-from search.classifier import QuestionClassifier, fingerprint, phrasings, train_question_classifier
+from search.classifier import train_question_classifier, training_phrasings
+from search.embeddings import embed_phrasings, embedding_phrasings
 from search.highlight import snippet
+from search.phrasings import fingerprint
 from search.query import clean_query, parse_query, synonym_map
 from search.results import Answer, ArticleHit, Link, SearchResults, article_url
 from search.schema import (
@@ -51,9 +53,10 @@ MAX_SUGGESTED = 5
 UNIT_CANDIDATES = 40
 RENDER_CACHE_SIZE = 1000
 TYPO_WEIGHT = 0.7  # a spelling correction counts a little less than the word as typed
-# The question classifier's probabilities (scaled to the most likely article) join
-# the word scores at this fraction of the best word score.
+# The article models' scores (0–1) join the word scores of the articles the words
+# found, at these fractions of the best word score.
 CLASSIFIER_WEIGHT = 0.3
+MEANING_WEIGHT = 2.0
 MIN_SHARED_CHARACTERS = 0.5
 # BM25 length normalization per field (default 0.75): a long title or question
 # that only partly matches is penalized fully; headings barely.
@@ -63,6 +66,25 @@ SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, CHARS_FIELD, LATIN_GRAMS_FIELD, P
 
 class IndexMissing(Exception):
     """No index has been built in the index folder yet."""
+
+
+@dataclass
+class _ArticleModel:
+    """A model scoring its articles for a query (`article_ids`, `scores(text)`), in one index version."""
+
+    model: object | None  # a QuestionClassifier or PhrasingVectors; None when there is nothing to learn
+    key: str  # fingerprint of the phrasings it was built from
+    docnums: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def placed(self, searcher) -> _ArticleModel:
+        """The same model with the article document of each of its articles (-1: no longer indexed).
+
+        Document numbers change with every commit; the model does not.
+        """
+        ids = self.model.article_ids if self.model is not None else []
+        numbers = (searcher.document_number(uid=f"a:{article_id}") for article_id in ids)
+        docnums = np.fromiter((-1 if n is None else n for n in numbers), dtype=np.int64, count=len(ids))
+        return replace(self, docnums=docnums)
 
 
 @dataclass
@@ -81,9 +103,8 @@ class _State:
     spelling: list[str]  # Latin words of titles, questions and headings
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
     scorer: Bm25Scorer
-    classifier: QuestionClassifier | None
-    classifier_key: str  # fingerprint of the phrasings it was trained on
-    classifier_docnums: np.ndarray  # the article document of each of its articles
+    classifier: _ArticleModel  # the question classifier
+    meaning: _ArticleModel  # the phrasing embeddings
     allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
 
 
@@ -132,36 +153,35 @@ class SearchIndex:
             for tag in record["tags"]:
                 by_tag.setdefault(tag, []).append(record["id"])
         spelling = [word.decode("utf-8") for word in searcher.reader().lexicon("spell")]
-        classifier, classifier_key = self._question_classifier(catalog, analyzer, previous)
         return _State(generation=generation, ix=ix, searcher=searcher, analyzer=analyzer,
                       synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
                       catalog=catalog, by_tag=by_tag, spelling=spelling, suggestions=suggestions,
-                      scorer=Bm25Scorer(searcher.reader(), SCORED_FIELDS, FIELD_B), classifier=classifier,
-                      classifier_key=classifier_key,
-                      classifier_docnums=_article_docnums(searcher, classifier), allowed={})
+                      scorer=Bm25Scorer(searcher.reader(), SCORED_FIELDS, FIELD_B),
+                      classifier=self._question_classifier(catalog, analyzer, previous).placed(searcher),
+                      meaning=_phrasing_vectors(catalog, previous).placed(searcher), allowed={})
 
     def _question_classifier(self, catalog: dict, analyzer: Analyzer, previous: _State | None
-                             ) -> tuple[QuestionClassifier | None, str]:
-        """(classifier, fingerprint of its phrasings) to search the catalog with.
+                             ) -> _ArticleModel:
+        """The question classifier to search the catalog with.
 
         The first index opened waits for its classifier. Later, when titles or
         questions change, searches go on with the last classifier (new articles
         just get no help from it) while the new one learns in a thread: training
         takes seconds, and an editor's save must not stall searches.
         """
-        pairs = phrasings(catalog)
+        pairs = training_phrasings(catalog)
         key = fingerprint(pairs)
         if previous is None or previous.analyzer is not analyzer:
-            return train_question_classifier(pairs, analyzer), key
-        if previous.classifier_key != key and self._training != key:
+            return _ArticleModel(train_question_classifier(pairs, analyzer), key)
+        if previous.classifier.key != key and self._training != key:
             self._training = key
             threading.Thread(target=self._train_in_background, args=(pairs, analyzer, key), daemon=True,
                              name="kb-classifier").start()
-        return previous.classifier, previous.classifier_key
+        return previous.classifier
 
     def _train_in_background(self, pairs: list[tuple[str, str]], analyzer: Analyzer, key: str) -> None:
         try:
-            classifier = train_question_classifier(pairs, analyzer)
+            classifier = _ArticleModel(train_question_classifier(pairs, analyzer), key)
         finally:  # a failed training is tried again at the next change
             with self._lock:
                 if self._training == key:
@@ -170,10 +190,8 @@ class SearchIndex:
             state = self._state
             # Only if the index still holds these phrasings: a later change has its own thread.
             if (state is not None and state.analyzer is analyzer
-                    and fingerprint(phrasings(state.catalog)) == key):
-                self._state = replace(
-                    state, classifier=classifier, classifier_key=key,
-                    classifier_docnums=_article_docnums(state.searcher, classifier))
+                    and fingerprint(training_phrasings(state.catalog)) == key):
+                self._state = replace(state, classifier=classifier.placed(state.searcher))
 
     def close(self) -> None:
         with self._lock:
@@ -200,7 +218,7 @@ class SearchIndex:
                 (LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT, parsed.latin_grams),
                 (PINYIN_FIELD, PINYIN_WEIGHT, parsed.words)])
             _add_characters(state, parsed, scores)
-            _add_classifier(state, parsed, scores)
+            _rerank(state, parsed, scores)
             docnums, results.total = top(scores, allowed, limit)
             hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
             article_scores = {record["id"]: score for record, score in hits}
@@ -425,14 +443,13 @@ def _allowed(state: _State, lang: str | None, category: str | None, internal: bo
     return state.allowed[key]
 
 
-def _article_docnums(searcher, classifier: QuestionClassifier | None) -> np.ndarray:
-    """The article document of each of the classifier's articles; -1 for one no longer indexed.
-
-    Document numbers change with every commit; the trained model does not.
-    """
-    ids = classifier.article_ids if classifier else []
-    numbers = (searcher.document_number(uid=f"a:{article_id}") for article_id in ids)
-    return np.fromiter((-1 if n is None else n for n in numbers), dtype=np.int64, count=len(ids))
+def _phrasing_vectors(catalog: dict, previous: _State | None) -> _ArticleModel:
+    """The embedded phrasings of the catalog; the previous ones if the phrasings are unchanged."""
+    pairs = embedding_phrasings(catalog)
+    key = fingerprint(pairs)
+    if previous is not None and previous.meaning.key == key:
+        return previous.meaning
+    return _ArticleModel(embed_phrasings(pairs), key)
 
 
 def _add_characters(state: _State, parsed, scores: np.ndarray) -> None:
@@ -457,20 +474,23 @@ def _add_characters(state: _State, parsed, scores: np.ndarray) -> None:
     scores += np.where(eligible, CHARS_WEIGHT * characters, 0)
 
 
-def _add_classifier(state: _State, parsed, scores: np.ndarray) -> None:
-    """Add the question classifier's view to the scores of articles that matched, in place.
+def _rerank(state: _State, parsed, scores: np.ndarray) -> None:
+    """Add the article models' scores to the articles the words found, in place.
 
-    It re-ranks what the words found and adds nothing: gibberish has a most likely
-    article too, and quoted and excluded words, filters and totals keep their meaning.
+    They re-rank and add nothing: gibberish has a most likely article too, and
+    quoted and excluded words, filters and totals keep their meaning.
     """
     best = float(scores.max()) if len(scores) else 0.0
-    if state.classifier is None or best <= 0:
+    if best <= 0:
         return
-    probabilities = state.classifier.probabilities(parsed.text)
-    boost = CLASSIFIER_WEIGHT * best * probabilities / probabilities.max()
-    indexed = state.classifier_docnums >= 0
-    docnums, boost = state.classifier_docnums[indexed], boost[indexed]
-    scores[docnums] += np.where(scores[docnums] > 0, boost, 0)
+    matched = scores > 0
+    for weight, article_model in ((CLASSIFIER_WEIGHT, state.classifier), (MEANING_WEIGHT, state.meaning)):
+        if article_model.model is None:
+            continue
+        indexed = article_model.docnums >= 0
+        docnums = article_model.docnums[indexed]
+        boost = weight * best * article_model.model.scores(parsed.text)[indexed]
+        scores[docnums] += np.where(matched[docnums], boost, 0)
 
 
 def _closest_word(word: str, vocabulary: list[str], reader) -> str | None:

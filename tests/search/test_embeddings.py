@@ -1,0 +1,50 @@
+"""The phrasing embeddings: the committed static model, and what it changes in real searches."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import search.searcher as searcher_module
+from search.embeddings import embed_phrasings, embedding_phrasings, encode
+from tests.search.conftest import first
+
+
+def test_vectors_have_unit_length_and_put_paraphrases_close():
+    delivered, arrived, top_up = encode(["When will my card be delivered?", "my card has not arrived",
+                                         "How do I top up?"])
+    assert abs(np.linalg.norm(delivered) - 1) < 1e-5
+    assert delivered @ arrived > delivered @ top_up + 0.2
+
+
+def test_an_article_scores_its_closest_phrasing():
+    pairs = [("card", "Card delivery"), ("card", "my card has not arrived"),
+             ("refund", "Where is my refund?")]
+    vectors = embed_phrasings(pairs)
+    assert vectors.article_ids == ["card", "refund"]
+    query = "the card you sent never came"
+    expected = encode([text for _, text in pairs]) @ encode([query])[0]
+    np.testing.assert_allclose(vectors.scores(query), [max(expected[0], expected[1]), max(expected[2], 0)],
+                               rtol=1e-5)
+
+
+def test_only_articles_in_english_are_embedded():
+    catalog = {"en-card": {"title": "Card delivery", "questions": ["Where is my card?"], "lang": "en"},
+               "zh-card": {"title": "银行卡多久寄到", "questions": [], "lang": "zh"}}
+    assert embedding_phrasings(catalog) == [("en-card", "Card delivery"), ("en-card", "Where is my card?")]
+    assert embed_phrasings([]) is None
+
+
+def test_meaning_ranks_the_article_the_words_alone_miss(intents, monkeypatch):
+    _, _, index = intents
+    monkeypatch.setattr(searcher_module, "CLASSIFIER_WEIGHT", 0.0)
+    # No word of "refund" in the query: the embeddings know that money given back is one.
+    query = "the merchant gave my money back but I can't see it"
+    assert first(index, query) == "refund-status"
+    monkeypatch.setattr(searcher_module, "MEANING_WEIGHT", 0.0)
+    assert first(index, query) != "refund-status"
+
+
+def test_meaning_adds_no_article_the_words_did_not_find(intents):
+    _, _, index = intents
+    assert index.search("zzxq wvvk").articles == []
+    assert {a.id for a in index.search('"refund" the card you sent never came').articles} == {"refund-status"}
