@@ -57,7 +57,7 @@ TYPO_WEIGHT = 0.7  # a spelling correction counts a little less than the word as
 # found, at these fractions of the best word score.
 CLASSIFIER_WEIGHT = 0.3
 MEANING_WEIGHT = 2.0
-MIN_SHARED_CHARACTERS = 0.5
+MIN_SHARED_CHARACTERS = 0.5  # of a query's characters, for articles only characters match
 # BM25 length normalization per field (default 0.75): a long title or question
 # that only partly matches is penalized fully; headings barely.
 FIELD_B = {"title": 1.0, "questions": 1.0, "latin_grams": 1.0, "u_heading": 0.3}
@@ -456,9 +456,9 @@ def _add_characters(state: _State, parsed, scores: np.ndarray) -> None:
     """Add the scores of the Chinese characters the query shares with titles and questions, in place.
 
     Characters find paraphrases whose words differ (付不了款 → 付款失败), but one
-    common character is no match: an article no word matched must share at least
-    `MIN_SHARED_CHARACTERS` of the query's distinct characters, and it never counts
-    against quoted or excluded words.
+    common character is no match: an article no word matched must share a fraction
+    `MIN_SHARED_CHARACTERS` of the query's distinct characters, and at least two;
+    and none counts against quoted or excluded words.
     """
     if not parsed.chars:
         return
