@@ -12,10 +12,23 @@ computes — per-field BM25 summed with field weights — and an exact match cou
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from search.query import ParsedQuery
+
+
+class Extra(NamedTuple):
+    """Query tokens scored in one more field: character pairs, single characters, pinyin."""
+
+    field: str
+    weight: float
+    tokens: list[str]
+    # A document that nothing before this extra matched counts it only if it shares at
+    # least this many of the tokens, and never under quoted or excluded words (0: any token).
+    min_shared: float = 0.0
+
 
 K1 = 1.2
 B_DEFAULT = 0.75
@@ -79,12 +92,12 @@ class Bm25Scorer:
         return docs, scores
 
     def score(self, parsed: ParsedQuery, fields: dict[str, float],
-              extras: list[tuple[str, float, list[str]]] = ()) -> np.ndarray:
+              extras: list[Extra] = ()) -> np.ndarray:
         """One score per document (0 = no match) for `parsed` over `fields` (name → weight).
 
         Quoted (required) concepts must match in some field; excluded terms zero a
-        document out; each of `extras` (field, weight, tokens) adds the scores of
-        those tokens in that field (character pairs, pinyin).
+        document out; each of `extras`, in order, adds the scores of its tokens in
+        its field.
         """
         total = np.zeros(self.size, dtype=np.float32)
         required = np.ones(self.size, dtype=bool)
@@ -97,10 +110,17 @@ class Bm25Scorer:
             if concept.required:
                 required &= concept_scores > 0
             total += concept_scores
-        for name, weight, tokens in extras:
-            for token in tokens:
-                docs, scores = self.term(name, token)
-                total[docs] += scores * weight
+        constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
+        for extra in extras:
+            summed = np.zeros(self.size, dtype=np.float32)
+            shared = np.zeros(self.size, dtype=np.int32)
+            for token in extra.tokens:
+                docs, scores = self.term(extra.field, token)
+                summed[docs] += scores
+                shared[docs] += 1
+            if extra.min_shared:
+                summed[(total <= 0) & ((shared < extra.min_shared) | constrained)] = 0
+            total += extra.weight * summed
         if any(c.required for c in parsed.concepts):
             total[~required] = 0
         for term in parsed.excluded:

@@ -44,7 +44,7 @@ from search.schema import (
     PINYIN_WEIGHT,
     UNIT_FIELDS,
 )
-from search.scoring import Bm25Scorer, top
+from search.scoring import Bm25Scorer, Extra, top
 
 REFRESH_SECONDS = 0.5
 MAX_LIMIT = 50
@@ -214,10 +214,13 @@ class SearchIndex:
             # never returns the other kind.
             allowed = _allowed(state, lang, category, internal)
             scores = state.scorer.score(parsed, ARTICLE_FIELDS, [
-                (GRAMS_FIELD, GRAMS_WEIGHT, parsed.grams),
-                (LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT, parsed.latin_grams),
-                (PINYIN_FIELD, PINYIN_WEIGHT, parsed.words)])
-            _add_characters(state, parsed, scores)
+                Extra(GRAMS_FIELD, GRAMS_WEIGHT, parsed.grams),
+                Extra(LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT, parsed.latin_grams),
+                Extra(PINYIN_FIELD, PINYIN_WEIGHT, parsed.words),
+                # Characters find paraphrases whose words differ (付不了款 → 付款失败), but
+                # one common character is no match: alone, they must be half the query's.
+                Extra(CHARS_FIELD, CHARS_WEIGHT, parsed.chars,
+                      min_shared=max(2, MIN_SHARED_CHARACTERS * len(parsed.chars)))])
             _rerank(state, parsed, scores)
             docnums, results.total = top(scores, allowed, limit)
             hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
@@ -450,28 +453,6 @@ def _phrasing_vectors(catalog: dict, previous: _State | None) -> _ArticleModel:
     if previous is not None and previous.meaning.key == key:
         return previous.meaning
     return _ArticleModel(embed_phrasings(pairs), key)
-
-
-def _add_characters(state: _State, parsed, scores: np.ndarray) -> None:
-    """Add the scores of the Chinese characters the query shares with titles and questions, in place.
-
-    Characters find paraphrases whose words differ (付不了款 → 付款失败), but one
-    common character is no match: an article no word matched must share a fraction
-    `MIN_SHARED_CHARACTERS` of the query's distinct characters, and at least two;
-    and none counts against quoted or excluded words.
-    """
-    if not parsed.chars:
-        return
-    characters = np.zeros_like(scores)
-    shared = np.zeros(len(scores), dtype=np.float32)
-    for char in parsed.chars:
-        docs, char_scores = state.scorer.term(CHARS_FIELD, char)
-        characters[docs] += char_scores
-        shared[docs] += 1
-    eligible = scores > 0
-    if not (parsed.excluded or any(c.required for c in parsed.concepts)):
-        eligible |= shared >= max(2, MIN_SHARED_CHARACTERS * len(parsed.chars))
-    scores += np.where(eligible, CHARS_WEIGHT * characters, 0)
 
 
 def _rerank(state: _State, parsed, scores: np.ndarray) -> None:

@@ -124,6 +124,9 @@ def test_shared_characters_match_where_words_differ(kb_dir, index_dir, monkeypat
         # 删不掉 shares no word and no character pair with 删除, only the character 删.
         assert index.search("银行卡删不掉").articles[0].id == "delete-card"
         assert "delete-card" not in [a.id for a in index.search("银行卡删不掉 -删除").articles]
+        # Characters alone bring an article in, but never once quoted or excluded words are used.
+        assert [a.id for a in index.search("绑卡删不掉").articles] == ["delete-card"]
+        assert index.search("绑卡删不掉 -转账").articles == []
         monkeypatch.setattr(searcher_module, "CHARS_WEIGHT", 0.0)
         assert index.search("银行卡删不掉").articles[0].id != "delete-card"
     finally:
