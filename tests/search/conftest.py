@@ -33,8 +33,7 @@ ARTICLES = {
 
 def write_article(folder: Path, article_id: str, title: str, questions: list[str], body: str) -> None:
     listed = "".join(f'  - "{q}"\n' for q in questions)
-    text = f'---\ntitle: "{title}"\nlang: en\nquestions:\n{listed}---\n\n{body}\n' if questions else \
-        f'---\ntitle: "{title}"\nlang: en\n---\n\n{body}\n'
+    text = f'---\ntitle: "{title}"\nlang: en\nquestions:\n{listed}---\n\n{body}\n'
     (folder / f"{article_id}.md").write_text(text, encoding="utf-8")
 
 
