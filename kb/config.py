@@ -2,7 +2,7 @@
 
 Values come from command-line options, then the environment (`KB_ARTICLES`,
 `KB_INDEX`, `KB_AGENT_TOKENS`, `KB_SECRET_KEY`, `KB_WATCH`, `KB_RATE_LIMIT`,
-`KB_SIGN_IN_LIMIT`), then defaults, and are validated up front: a bad value stops
+`KB_SIGN_IN_LIMIT`, `KB_DATABASE_URL`), then defaults, and are validated up front: a bad value stops
 the program with a message naming the setting.
 """
 
@@ -33,6 +33,7 @@ class Settings:
     watch: bool = True
     rate_limit: str = DEFAULT_RATE_LIMIT
     sign_in_limit: str = DEFAULT_SIGN_IN_LIMIT
+    database_url: str | None = None  # None: SQLite beside the index folder
 
     @classmethod
     def load(cls, articles: str | None = None, index: str | None = None,
@@ -48,6 +49,7 @@ class Settings:
             watch=_flag("KB_WATCH", env.get("KB_WATCH", "1")),
             rate_limit=env.get("KB_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
             sign_in_limit=env.get("KB_SIGN_IN_LIMIT") or DEFAULT_SIGN_IN_LIMIT,
+            database_url=env.get("KB_DATABASE_URL") or None,
         )
         settings.validate()
         return settings
@@ -61,6 +63,8 @@ class Settings:
                               "not a folder")
         for name, value in (("KB_RATE_LIMIT", self.rate_limit), ("KB_SIGN_IN_LIMIT", self.sign_in_limit)):
             check_rate_limit(name, value)
+        if self.database_url:
+            check_database_url(self.database_url)
         short = [t for t in self.agent_tokens if len(t) < 8]
         if short:
             raise ConfigError("KB_AGENT_TOKENS: every token must be at least 8 characters "
@@ -76,6 +80,19 @@ def check_rate_limit(name: str, value: str) -> None:
     except ValueError:
         raise ConfigError(f"{name}: {value!r} is not a rate limit; write it like '300 per minute', "
                           "'10/second' or '100 per hour'") from None
+
+
+def check_database_url(value: str) -> None:
+    """A database URL SQLAlchemy can read: sqlite:///path or postgresql+psycopg://user@host/db."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(value)
+    except ArgumentError:
+        raise ConfigError(f"KB_DATABASE_URL: {value!r} is not a database URL; write it like "
+                          "'sqlite:////srv/kb/kb.sqlite3' or 'postgresql+psycopg://kb@localhost/kb'"
+                          ) from None
 
 
 def _flag(name: str, value: str) -> bool:

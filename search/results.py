@@ -56,6 +56,8 @@ class SearchResults:
     articles: list[ArticleHit] = field(default_factory=list)
     suggested: list[Link] = field(default_factory=list)
     did_you_mean: str | None = None
+    # How sure the ranking is that `answers[0]` answers the question: "high" | "low" | "none".
+    confidence: str = "none"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -233,6 +233,8 @@ class SearchIndex:
             if results.articles:
                 listed = {a.id for a in results.articles}
                 results.suggested = self._related(state, results.articles[0].id, internal, listed)
+            # Provisional rule until it is calibrated (issue 10): any answer is "high".
+            results.confidence = "high" if results.answers else "low" if results.articles else "none"
             if corrections:
                 corrected = parsed.text
                 for word, suggestion in corrections.items():

@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         KB_WATCH=settings.watch,
         KB_RATE_LIMIT=settings.rate_limit,
         KB_SIGN_IN_LIMIT=settings.sign_in_limit,
+        KB_DATABASE_URL=settings.database_url,
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in overrides.items() if k != "KB_AGENT_TOKENS"})
@@ -56,8 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["KB_WATCH"]:
         app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()
 
-    from web import agent, api, errors, helpcenter, i18n, ratelimit, security
+    from web import agent, api, database, errors, helpcenter, i18n, ratelimit, security
 
+    database.init_app(app)
     ratelimit.limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

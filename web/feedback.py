@@ -1,4 +1,4 @@
-""""Was this helpful?" votes, kept in a SQLite file beside the index.
+""""Was this helpful?" votes, kept in the site's database (`web.database`).
 
 Posts must come from this site (same-origin `Origin`, or `Sec-Fetch-Site` of
 `same-origin`) and be JSON, so another site cannot vote in a visitor's name.
@@ -6,56 +6,27 @@ Posts must come from this site (same-origin `Origin`, or `Sec-Fetch-Site` of
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-import threading
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import request
+from sqlalchemy import Integer, func, select
 
-from web import beside_index
-
-SCHEMA = """CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    article_id TEXT NOT NULL,
-    helpful INTEGER NOT NULL,
-    query TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL DEFAULT (datetime('now'))
-)"""
-_lock = threading.Lock()
-
-
-def database_path() -> Path:
-    """`feedback.sqlite3` in the folder that holds the index folder."""
-    return beside_index(current_app.config["KB_INDEX"], "feedback.sqlite3")
-
-
-@contextlib.contextmanager
-def _database():
-    """A connection to the votes database (created on first use), committed and closed after."""
-    path = database_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.closing(sqlite3.connect(path, timeout=10)) as connection, connection:
-        connection.execute(SCHEMA)
-        yield connection
+from web import database
+from web.database import FEEDBACK
 
 
 def record_vote(article_id: str, helpful: bool, query: str) -> None:
-    with _lock, _database() as connection:
-        connection.execute("INSERT INTO feedback (article_id, helpful, query) VALUES (?, ?, ?)",
-                           (article_id, int(helpful), query))
+    with database.engine().begin() as connection:
+        connection.execute(FEEDBACK.insert().values(article_id=article_id, helpful=helpful, query=query))
 
 
 def most_helpful(limit: int) -> list[str]:
     """Ids of the articles with the most "helpful" votes, most first."""
-    if not database_path().exists():
-        return []  # no votes yet: reading must not create the file
-    with _database() as connection:
-        rows = connection.execute(
-            "SELECT article_id FROM feedback GROUP BY article_id HAVING SUM(helpful) > 0 "
-            "ORDER BY SUM(helpful) DESC, MAX(id) DESC LIMIT ?", (limit,)).fetchall()
-    return [row[0] for row in rows]
+    helpful = func.sum(func.cast(FEEDBACK.c.helpful, Integer))
+    query = (select(FEEDBACK.c.article_id).group_by(FEEDBACK.c.article_id).having(helpful > 0)
+             .order_by(helpful.desc(), func.max(FEEDBACK.c.id).desc()).limit(limit))
+    with database.engine().connect() as connection:
+        return [row[0] for row in connection.execute(query)]
 
 
 def is_same_site() -> bool:

@@ -58,7 +58,7 @@ def test_vote_on_an_article(page, browser_kb: Path):
     page.goto("/articles/en/refund?q=refund&lang=en")
     page.get_by_role("button", name="Yes").click()
     expect(page.get_by_role("status").filter(has_text="Thanks")).to_have_text("Thanks for your feedback!")
-    rows = sqlite3.connect(browser_kb / "feedback.sqlite3").execute(
+    rows = sqlite3.connect(browser_kb / "kb.sqlite3").execute(
         "SELECT article_id, helpful, query FROM feedback").fetchall()
     assert ("en/refund", 1, "refund") in rows
 

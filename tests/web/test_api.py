@@ -7,7 +7,8 @@ def test_search_contract(client):
     response = client.get("/api/search", query_string={"q": "提现多久到账"})
     assert response.status_code == 200
     body = response.get_json()
-    assert list(body) == ["query", "took_ms", "total", "answers", "articles", "suggested", "did_you_mean"]
+    assert list(body) == ["query", "took_ms", "total", "answers", "articles", "suggested", "did_you_mean",
+                          "confidence"]
     answer_keys = {"article_id", "title", "heading", "anchor", "text", "snippet", "url", "score"}
     assert answer_keys <= set(body["answers"][0])
     assert {"id", "title", "summary", "category", "lang", "tags", "url", "snippet", "score"} <= set(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AGENT_TOKEN
+from tests.conftest import AGENT_TOKEN, make_app
 
 ZH, EN = {"lang": "zh"}, {"lang": "en"}
 
@@ -134,9 +134,24 @@ def test_feedback_is_stored(client, built_index: Path):
                            headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 201
     client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": False})
-    rows = sqlite3.connect(built_index.parent / "feedback.sqlite3").execute(
+    rows = sqlite3.connect(built_index.parent / "kb.sqlite3").execute(
         "SELECT article_id, helpful, query FROM feedback ORDER BY id").fetchall()
     assert rows == [("refund-timeline", 1, "退款"), ("refund-timeline", 0, "")]
+
+
+def test_votes_of_the_old_feedback_file_are_imported_once(kb_dir, built_index: Path):
+    legacy = built_index.parent / "feedback.sqlite3"
+    with sqlite3.connect(legacy) as old:
+        old.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY, article_id TEXT NOT NULL, "
+                    "helpful INTEGER NOT NULL, query TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)")
+        old.execute("INSERT INTO feedback (article_id, helpful, query, created_at) VALUES "
+                    "('refund-timeline', 1, '退款', '2026-11-01 10:00:00')")
+    old.close()
+    make_app(kb_dir, built_index)
+    make_app(kb_dir, built_index)  # a second start imports nothing again
+    rows = sqlite3.connect(built_index.parent / "kb.sqlite3").execute(
+        "SELECT article_id, helpful, query FROM feedback").fetchall()
+    assert rows == [("refund-timeline", 1, "退款")] and not legacy.exists()
 
 
 @pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
@@ -145,7 +160,8 @@ def test_feedback_rejects_cross_site_posts(client, headers, built_index: Path):
     response = client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": True},
                            headers=headers)
     assert response.status_code == 403 and "error" in response.get_json()
-    assert not (built_index.parent / "feedback.sqlite3").exists()
+    count = sqlite3.connect(built_index.parent / "kb.sqlite3").execute("SELECT COUNT(*) FROM feedback")
+    assert count.fetchone() == (0,)
 
 
 @pytest.mark.parametrize("body", [None, [], {"article_id": "refund-timeline"},

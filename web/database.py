@@ -1,0 +1,113 @@
+"""The site's own records in one SQL database: votes now, and every later table (sessions,
+hand-overs, search logs) beside them.
+
+The default is a SQLite file, `kb.sqlite3`, in the folder that holds the index folder.
+`KB_DATABASE_URL` moves everything to another database SQLAlchemy speaks
+(`postgresql+psycopg://user:pass@host/db` for replicas that share one database).
+Every stored table is declared here, as SQLAlchemy Core, so one file shows all that
+the site keeps; tables are created on first start.
+
+SQLite runs in WAL mode with a busy timeout, so several worker processes read while
+one writes and a writer waits for another instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+
+METADATA = MetaData()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# "Was this helpful?" votes (`web.feedback`).
+FEEDBACK = Table(
+    "feedback", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", String(500), nullable=False, index=True),
+    Column("helpful", Boolean, nullable=False),
+    Column("query", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=_now),
+)
+SQLITE_NAME = "kb.sqlite3"
+LEGACY_FEEDBACK = "feedback.sqlite3"  # votes of kb versions before the shared database
+
+
+def database_url(index_dir: Path, configured: str | None) -> str:
+    """`configured`, or the SQLite file beside the index folder."""
+    if configured:
+        return configured
+    from web import beside_index
+
+    return "sqlite:///" + str(beside_index(index_dir, SQLITE_NAME))
+
+
+def connect(url: str) -> Engine:
+    """An engine for `url` with every table created."""
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    METADATA.create_all(engine)
+    return engine
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def init_app(app) -> None:
+    """Open the app's database (`KB_DATABASE_URL`, else SQLite beside the index)."""
+    from web import beside_index
+
+    url = database_url(Path(app.config["KB_INDEX"]), app.config.get("KB_DATABASE_URL"))
+    engine = connect(url)
+    app.extensions["kb_database"] = engine
+    if not app.config.get("KB_DATABASE_URL"):
+        import_legacy_votes(engine, beside_index(app.config["KB_INDEX"], LEGACY_FEEDBACK))
+
+
+def engine() -> Engine:
+    """The database of the app handling this request."""
+    return current_app.extensions["kb_database"]
+
+
+def import_legacy_votes(engine: Engine, legacy: Path) -> None:
+    """Move the votes of an older `feedback.sqlite3` into the shared database, once."""
+    if not legacy.exists():
+        return
+    with contextlib.closing(sqlite3.connect(legacy, timeout=15)) as old:
+        rows = old.execute("SELECT article_id, helpful, query, created_at FROM feedback ORDER BY id"
+                           ).fetchall()
+    with engine.begin() as connection:
+        if rows:
+            connection.execute(FEEDBACK.insert(), [
+                {"article_id": a, "helpful": bool(h), "query": q or "",
+                 "created_at": dt.datetime.fromisoformat(c).replace(tzinfo=dt.UTC)} for a, h, q, c in rows])
+    legacy.rename(legacy.with_name(legacy.name + ".imported"))
