@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from search.searcher import IndexMissing
+from search.searcher import MAX_OFFSET, IndexMissing
 from web import current_index, feedback
 from web.auth import InvalidToken, bearer_is_agent
 from web.language import search_preferring
@@ -43,16 +43,17 @@ def search():
     q = request.args.get("q", "")
     if not q.strip():
         abort(400, description="`q` is required: the words to search for")
-    limit, lang = int_arg("limit", 10, 1, 50), lang_arg()
+    limit, offset, lang = int_arg("limit", 10, 1, 50), int_arg("offset", 0, 0, MAX_OFFSET), lang_arg()
     prefer = request.args.get("prefer", "").strip()
     if prefer and prefer not in LANGS:
         abort(400, description=f"`prefer` must be one of {', '.join(LANGS)}")
     category, internal = request.args.get("category", "").strip() or None, bearer_is_agent()
     if prefer and not lang:
-        results = search_preferring(current_index(), q, prefer, limit=limit, category=category,
+        results = search_preferring(current_index(), q, prefer, limit=limit, offset=offset, category=category,
                                     internal=internal)
     else:
-        results = current_index().search(q, limit=limit, lang=lang, category=category, internal=internal)
+        results = current_index().search(q, limit=limit, offset=offset, lang=lang, category=category,
+                                         internal=internal)
     return jsonify(results.to_dict())
 
 

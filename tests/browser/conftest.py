@@ -57,7 +57,8 @@ def write_extras(articles: Path) -> None:
         "Points expire at the end of the year after you earn them.\n", "utf-8")
     (articles / "payments" / "refund-table.md").write_text(
         "---\ntitle: 各渠道退款到账时间表\nid: refund-table\ncategory: 退款与争议\n---\n"
-        "## 到账时间表\n| 付款方式 | 到账时间 |\n| --- | --- |\n| 钱包余额 | 即时 |\n| 信用付 | 即时恢复额度 |\n"
+        "## 到账时间表\n| 付款方式 | 到账时间 |\n| --- | --- |\n| 钱包余额 | 即时 |\n"
+        "| 信用付 | 即时恢复额度 |\n"
         "| 储蓄卡 | 1–7 个工作日 |\n| 信用卡 | 1–15 个工作日，以银行入账为准 |\n", "utf-8")
     (articles / "payments" / "red-packet-draft.md").write_text(
         "---\ntitle: 红包领取说明\nid: red-packet-draft\ncategory: 优惠活动\ndraft: true\n---\n"

@@ -103,7 +103,8 @@ def fully_in_viewport(page, locator) -> dict:
     box = locator.bounding_box()
     size = page.viewport_size
     assert box["y"] >= 0 and box["x"] >= 0, box
-    assert box["y"] + box["height"] <= size["height"] + 0.5 and box["x"] + box["width"] <= size["width"] + 0.5, box
+    assert box["y"] + box["height"] <= size["height"] + 0.5, box
+    assert box["x"] + box["width"] <= size["width"] + 0.5, box
     return box
 
 
@@ -185,7 +186,8 @@ def test_keys_act_on_the_highlighted_result_from_the_search_box(console):
     assert copied.strip() == first.locator(".answer").inner_text().strip()
     assert page.locator("#agent-q").input_value() == "升级二线"  # and nothing was typed
     page.keyboard.press("Enter")
-    expect(page.locator("#panel").get_by_role("heading", level=2).first).to_contain_text("一线升级二线处理规范")
+    title = page.locator("#panel").get_by_role("heading", level=2).first
+    expect(title).to_contain_text("一线升级二线处理规范")
     if page.viewport_size["width"] > 700:
         expect(page.locator("#agent-results")).to_be_focused()  # so "c" and ↑/↓ keep working
     page.evaluate("navigator.clipboard.writeText('')")

@@ -122,7 +122,8 @@ def test_translation_switch_both_ways(sized):
     page.wait_for_url("**/articles/en/points?lang=en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Using your points")
     assert page.locator("html").get_attribute("lang") == "en"  # the interface follows
-    page.get_by_role("navigation", name="Language versions").get_by_role("link", name="Read in Chinese").click()
+    versions = page.get_by_role("navigation", name="Language versions")
+    versions.get_by_role("link", name="Read in Chinese").click()
     page.wait_for_url("**/articles/points?lang=zh")
     expect(page.get_by_role("heading", level=1)).to_have_text("积分怎么用")
     # The header's language switch goes to the translation too.
@@ -140,7 +141,8 @@ def test_tags_breadcrumbs_and_phone_links(sized):
     for left, right in zip(boxes, boxes[1:], strict=False):  # separate pills, with room between them
         same_line = abs(left["y"] - right["y"]) < 2
         assert not same_line or right["x"] - (left["x"] + left["width"]) >= 4, (left, right)
-    assert page.evaluate("getComputedStyle(document.querySelector('.tag')).backgroundColor") != "rgba(0, 0, 0, 0)"
+    background = page.evaluate("getComputedStyle(document.querySelector('.tag')).backgroundColor")
+    assert background != "rgba(0, 0, 0, 0)"
 
     crumbs = page.locator(".breadcrumb li")
     expect(crumbs).to_have_text(["首页", "积分", "积分怎么用"])
@@ -185,12 +187,14 @@ def test_not_helpful_asks_what_was_missing(sized, browser_kb: Path):
     form = page.locator("form.feedback-reason")
     expect(form).to_be_visible()
     expect(form.locator("legend")).to_be_focused()
-    expect(form.locator("legend")).to_have_text("缺少了什么？（可选）" if zh else "What was missing? (optional)")
+    question = "缺少了什么？（可选）" if zh else "What was missing? (optional)"
+    expect(form.locator("legend")).to_have_text(question)
     contact = page.locator(".feedback-contact")
     expect(contact).to_be_visible()
     expect(contact.locator("a[href='tel:4008001234']")).to_be_visible()
     form.get_by_label("内容过时或有错误" if zh else "It's out of date or wrong").check()
-    form.get_by_label("想补充点什么吗？（可选）" if zh else "Anything to add? (optional)").fill("过期时间写错了")
+    comment = form.get_by_label("想补充点什么吗？（可选）" if zh else "Anything to add? (optional)")
+    comment.fill("过期时间写错了")
     if zh:
         screenshot(page, "feedback-followup")
     form.get_by_role("button", name="提交" if zh else "Send").click()

@@ -149,7 +149,8 @@ def test_pages_of_equally_scored_articles_neither_overlap_nor_skip(kb_dir, index
     for n in range(12):
         (kb_dir / "payments" / f"rule-{n:02d}.md").write_text(
             f"---\ntitle: 积分兑换规则 {n:02d}\n---\n积分兑换的第 {n} 条规则。\n", "utf-8")
-    (kb_dir / "payments" / "points.md").write_text("---\ntitle: 积分怎么用\n---\n积分可以抵扣现金。\n", "utf-8")
+    (kb_dir / "payments" / "points.md").write_text("---\ntitle: 积分怎么用\n---\n积分可以抵扣现金。\n",
+                                                   "utf-8")
     sync_index(kb_dir, index_dir)
     index = SearchIndex(index_dir)
     everything = [a.id for a in index.search("积分兑换", limit=50).articles]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from kb.new import create_article
+from kb.new import DRAFT_LINE, create_article
 from search.indexer import sync_index
 from tests.conftest import AGENT_TOKEN
 from tests.web.test_pages import page, sign_in
@@ -32,8 +32,9 @@ def test_a_draft_is_nowhere_public(client, kb_dir, built_index):
     path = new_draft(kb_dir, built_index)
     article_id = "payments/ti-xian-dao-zhang-shi-jian-shuo-ming"
     assert path.stem in article_id
-    public = [page(client, url) for url in ("/", "/?lang=en", "/search?q=提现到账时间说明", "/search?q=提现多久到账",
-                                            "/categories/充值与提现", "/articles/faq-withdraw")]
+    public = [page(client, url) for url in ("/", "/?lang=en", "/search?q=提现到账时间说明",
+                                            "/search?q=提现多久到账", "/categories/充值与提现",
+                                            "/articles/faq-withdraw")]
     public += [client.get(url).get_data(as_text=True) for url in (
         "/api/search?q=提现到账时间说明", "/api/suggest?q=提现到账", "/api/articles?limit=200",
         "/api/articles/faq-withdraw", "/search?q=qqqzzzxxx")]
@@ -63,8 +64,7 @@ def test_agents_see_a_draft_with_a_badge(client, kb_dir, built_index):
 def test_removing_the_line_publishes_it(client, kb_dir, built_index):
     path = new_draft(kb_dir, built_index)
     article_id = "payments/ti-xian-dao-zhang-shi-jian-shuo-ming"
-    path.write_text(path.read_text("utf-8").replace("draft: true  # agents only until you remove this line\n", ""),
-                    "utf-8")
+    path.write_text(path.read_text("utf-8").replace(DRAFT_LINE, ""), "utf-8")
     sync_index(kb_dir, built_index)
     html = page(client, f"/articles/{article_id}")
     assert "提现到账时间说明" in html and "draft" not in html.split("<main")[1].split("</main>")[0]
@@ -72,7 +72,8 @@ def test_removing_the_line_publishes_it(client, kb_dir, built_index):
 
 
 def test_draft_must_be_true_or_false(kb_dir, built_index):
-    (kb_dir / "payments" / "bad-draft.md").write_text("---\ntitle: 坏草稿\ndraft: maybe\n---\n正文\n", "utf-8")
+    (kb_dir / "payments" / "bad-draft.md").write_text("---\ntitle: 坏草稿\ndraft: maybe\n---\n正文\n",
+                                                      "utf-8")
     report = sync_index(kb_dir, built_index)
     assert [(p.path, p.line) for p in report.problems] == [("payments/bad-draft.md", 3)]
     assert "`draft`: must be true or false" in report.problems[0].message

@@ -23,7 +23,8 @@ def vote(client, helpful: bool) -> str:
 
 def rows(built_index: Path) -> list[tuple]:
     with sqlite3.connect(built_index.parent / "kb.sqlite3") as db:
-        return db.execute("SELECT article_id, helpful, query, reason, comment FROM feedback ORDER BY id").fetchall()
+        return db.execute("SELECT article_id, helpful, query, reason, comment FROM feedback ORDER BY id"
+                          ).fetchall()
 
 
 @pytest.mark.parametrize("lang, question, choice", [("zh", "缺少了什么？", "没有回答我的问题"),
@@ -70,7 +71,8 @@ def test_bad_reasons_are_refused(client, built_index, body, status):
 
 def test_a_helpful_vote_takes_no_reason(client, built_index):
     token = vote(client, True)
-    response = client.post("/api/feedback/reason", json={"vote": token, "reason": "unclear"}, headers=SAME_SITE)
+    response = client.post("/api/feedback/reason", json={"vote": token, "reason": "unclear"},
+                           headers=SAME_SITE)
     assert response.status_code == 404 and rows(built_index)[0][3:] == ("", "")
 
 

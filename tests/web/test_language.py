@@ -76,7 +76,8 @@ def write_pair(kb_dir, zh_front: str = "", en_front: str = "") -> None:
     (kb_dir / "payments" / "points.md").write_text(
         f"---\ntitle: 积分怎么用\nid: points\nlang: zh\n{zh_front}---\n积分可以抵扣现金。\n", "utf-8")
     (kb_dir / "en" / "points.md").write_text(
-        f"---\ntitle: Using your points\nid: en/points\nlang: en\n{en_front}---\nPoints pay for things.\n", "utf-8")
+        f"---\ntitle: Using your points\nid: en/points\nlang: en\n{en_front}---\nPoints pay for things.\n",
+        "utf-8")
 
 
 def switch_of(html: str) -> str:
@@ -117,3 +118,12 @@ def test_no_switch_without_a_translation_and_never_to_hidden_articles(client, kb
     assert 'class="versions"' not in page(client, "/articles/faq-withdraw")
     agent = client.get("/api/articles/points", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}).get_json()
     assert [t["id"] for t in agent["translations"]] == ["en/points"]
+
+
+def test_api_search_pages_with_offset(client):
+    everything = client.get("/api/search", query_string={"q": "退款 付款 refund", "prefer": "zh"}).get_json()
+    second = client.get("/api/search", query_string={"q": "退款 付款 refund", "prefer": "zh", "limit": 2,
+                                                     "offset": 2}).get_json()
+    assert [a["id"] for a in second["articles"]] == [a["id"] for a in everything["articles"][2:4]]
+    assert second["total"] == everything["total"]
+    assert client.get("/api/search", query_string={"q": "x", "offset": "two"}).status_code == 400

@@ -365,7 +365,8 @@ def test_filters_are_kept_when_paging(client, kb_dir, built_index):
     write_bulk(kb_dir, 12)
     sync_index(kb_dir, built_index)
     html = page(client, "/search", query_string={"q": "积分兑换", "in": "zh", "category": "积分"})
-    assert re.search(r'rel="next" href="\?q=[^"]*&amp;in=zh&amp;category=%E7%A7%AF%E5%88%86&amp;page=2"', html)
+    assert re.search(r'rel="next" href="\?q=[^"]*&amp;in=zh&amp;category=%E7%A7%AF%E5%88%86&amp;page=2"',
+                     html)
 
 
 def breadcrumb_of(html: str) -> str:
@@ -408,13 +409,15 @@ def test_phone_links_leave_dates_links_and_code_alone():
     assert phone_links("更新于 2026-11-01，订单 20261101123") == "更新于 2026-11-01，订单 20261101123"
     html = Markup('<p>call <a href="tel:4008001234">400-800-1234</a> or <code>400-800-1234</code>'
                   " or 021-12345678</p>")
-    assert phone_links(html) == ('<p>call <a href="tel:4008001234">400-800-1234</a> or <code>400-800-1234</code>'
-                                 ' or <a class="tel" href="tel:02112345678">021-12345678</a></p>')
-    assert phone_links("<b>400 800 1234</b>") == ('&lt;b&gt;<a class="tel" href="tel:4008001234">400 800 1234</a>'
-                                                  "&lt;/b&gt;")  # text is escaped first
+    assert phone_links(html) == ('<p>call <a href="tel:4008001234">400-800-1234</a> or '
+                                 '<code>400-800-1234</code> or '
+                                 '<a class="tel" href="tel:02112345678">021-12345678</a></p>')
+    assert phone_links("<b>400 800 1234</b>") == (  # text is escaped first
+        '&lt;b&gt;<a class="tel" href="tel:4008001234">400 800 1234</a>&lt;/b&gt;')
 
 
-@pytest.mark.parametrize("lang, message", [("zh", "还没有配置坐席令牌"), ("en", "No agent tokens are configured")])
+@pytest.mark.parametrize("lang, message", [("zh", "还没有配置坐席令牌"),
+                                           ("en", "No agent tokens are configured")])
 def test_sign_in_page_says_when_no_token_is_configured(kb_dir, built_index, lang, message):
     client = make_app(kb_dir, built_index, KB_AGENT_TOKENS="").test_client()
     html = page(client, "/agent/", query_string={"lang": lang})
