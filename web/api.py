@@ -88,15 +88,21 @@ def get_article(article_id: str):
     return jsonify({**article, "translations": translations_of(article, internal)})
 
 
-@bp.post("/api/feedback")
-@api_limit
-def post_feedback():
-    """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}."""
+def feedback_json(shape: str) -> dict:
+    """The JSON object a page of this site posted; 403 from elsewhere, 400 if it is not one."""
     if not feedback.is_same_site():
         abort(403, description="feedback must come from this site")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        abort(400, description="send a JSON object: {\"article_id\", \"helpful\", \"query\"}")
+        abort(400, description=f"send a JSON object: {shape}")
+    return body
+
+
+@bp.post("/api/feedback")
+@api_limit
+def post_feedback():
+    """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}."""
+    body = feedback_json('{"article_id", "helpful", "query"}')
     article_id, helpful, query = body.get("article_id"), body.get("helpful"), body.get("query", "")
     if not isinstance(article_id, str) or not isinstance(helpful, bool) or not isinstance(query, str):
         abort(400, description="`article_id` must be text, `helpful` true or false, `query` text")
@@ -110,11 +116,9 @@ def post_feedback():
 @api_limit
 def post_feedback_reason():
     """What a "not helpful" vote says was missing: {"vote", "reason", "comment"}, both optional."""
-    if not feedback.is_same_site():
-        abort(403, description="feedback must come from this site")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("vote"), str):
-        abort(400, description="send a JSON object: {\"vote\", \"reason\", \"comment\"}")
+    body = feedback_json('{"vote", "reason", "comment"}')
+    if not isinstance(body.get("vote"), str):
+        abort(400, description="`vote` must be the token the vote was answered with")
     reason, comment = body.get("reason") or "", body.get("comment") or ""
     if reason not in ("", *feedback.REASONS):
         abort(400, description=f"`reason` must be one of {', '.join(feedback.REASONS)}")

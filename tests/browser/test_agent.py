@@ -99,6 +99,12 @@ def console(browser, base_url, request):
     assert not errors, errors
 
 
+def search_and_enter_the_list(page, text: str) -> None:
+    page.keyboard.type(text, delay=30)
+    expect(page.locator("#agent-results li").first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+
+
 def fully_in_viewport(page, locator) -> dict:
     box = locator.bounding_box()
     size = page.viewport_size
@@ -135,9 +141,7 @@ def test_narrow_console_opens_the_article_over_the_results(console):
 @pytest.mark.parametrize("console", [(1280, "zh-CN")], indirect=True, ids=str)
 def test_wide_console_panel_fits_the_window(console):
     page = console
-    page.keyboard.type("退款", delay=30)
-    expect(page.locator("#agent-results li").first).to_be_visible()
-    page.keyboard.press("ArrowDown")
+    search_and_enter_the_list(page, "退款")
     page.keyboard.press("Enter")
     panel = page.locator("#panel")
     expect(panel.get_by_role("heading", level=2).first).to_be_attached()
@@ -158,9 +162,7 @@ def overlaps(a: dict, b: dict) -> bool:
 @pytest.mark.parametrize("console", [(1280, "zh-CN"), (640, "zh-CN")], indirect=True, ids=str)
 def test_copy_notice_covers_no_text(console):
     page = console
-    page.keyboard.type("退款", delay=30)
-    expect(page.locator("#agent-results li").first).to_be_visible()
-    page.keyboard.press("ArrowDown")
+    search_and_enter_the_list(page, "退款")
     page.keyboard.press("c")
     toast = page.locator("#toast")
     expect(toast).to_have_text("已复制答案")

@@ -227,7 +227,9 @@
   });
 
   panel.querySelector(".panel-close").addEventListener("click", closePanel);
-  narrow.addEventListener("change", function () { if (!narrow.matches) closePanel(); });
+  narrow.addEventListener("change", function () {
+    if (!narrow.matches && panel.classList.contains("open")) closePanel();  // wide: the panel is beside
+  });
 
   document.addEventListener("keydown", function (event) {
     var inBox = event.target === input;
