@@ -20,7 +20,7 @@ from kb.sections import Section, inline_to_text, split_sections
 
 MAX_ARTICLE_BYTES = 1_000_000
 KNOWN_KEYS = ("title", "id", "lang", "category", "tags", "questions", "summary",
-              "related", "visibility", "updated")
+              "related", "visibility", "updated", "draft", "translations")
 LANGS = ("zh", "en")
 VISIBILITIES = ("public", "internal")
 DEFAULT_CATEGORY = "general"
@@ -53,6 +53,8 @@ class Article:
     sections: tuple[Section, ...]
     source_hash: str
     unknown_keys: tuple[tuple[str, int], ...] = field(default=())  # (key, line)
+    draft: bool = False  # `draft: true`: agents only, until the line is removed
+    translations: tuple[str, ...] = ()  # ids of the same article in other languages
 
     @property
     def internal(self) -> bool:
@@ -158,6 +160,12 @@ class _Fields:
             raise self.fail(key, "expected a list of text, e.g. [a, b]")
         return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
 
+    def flag(self, key: str) -> bool:
+        value = self.meta.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, not {value!r}")
+        return value
+
     def date(self, key: str, default: str) -> str:
         value = self.meta.get(key)
         if value is None:
@@ -249,6 +257,8 @@ def parse_article(data: bytes, relpath: str, default_updated: str = "") -> Artic
         sections=sections,
         source_hash=hashlib.sha1(data).hexdigest(),
         unknown_keys=unknown,
+        draft=fields.flag("draft"),
+        translations=fields.text_list("translations"),
     )
 
 

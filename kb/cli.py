@@ -118,7 +118,8 @@ def serve_command(settings: Settings, host: str, port: int, workers: int, no_wat
 @click.option("--internal", is_flag=True, help="Visible to agents only.")
 @with_settings
 def new_command(settings: Settings, title: str, category: str | None, lang: str | None, internal: bool):
-    """Write a new article with complete front matter and print its path."""
+    """Write a new draft article with complete front matter and print its path."""
+    from kb.articles import article_id_for
     from kb.new import create_article
 
     try:
@@ -126,6 +127,9 @@ def new_command(settings: Settings, title: str, category: str | None, lang: str 
     except ValueError as exc:
         raise click.UsageError(f"TITLE: {exc}") from None
     click.echo(path)
+    article_id = article_id_for(path.relative_to(settings.articles_dir).as_posix())
+    click.echo(f"draft: only signed-in agents see it (preview: /articles/{article_id}); "
+               "remove the `draft: true` line to publish", err=True)
 
 
 @cli.command("check")

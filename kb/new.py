@@ -3,6 +3,8 @@
 The file name is an ASCII slug of the title (pinyin for Chinese), so URLs stay
 readable; the folder is the one that already holds articles of that category.
 An existing file is never overwritten: a number is added to the name instead.
+The article starts as a draft (`draft: true`): agents see and preview it, the public
+does not, until the editor removes that line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from kb.articles import article_id_for, detect_lang
 from kb.corpus import load_corpus
 
 MAX_SLUG = 60
+DRAFT_LINE = "draft: true  # agents only until you remove this line\n"
 
 
 def file_slug(title: str) -> str:
@@ -62,8 +65,8 @@ def create_article(root: Path, title: str, category: str | None = None, lang: st
     front_matter.update(tags=[], questions=[], summary="", related=[],
                         visibility="internal" if internal else "public",
                         updated=(today or dt.date.today()).isoformat())
-    text = "---\n" + yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False,
-                                    default_flow_style=None) + "---\n"
+    text = ("---\n" + yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False,
+                                     default_flow_style=None) + DRAFT_LINE + "---\n")
     folder.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
         handle.write(text)

@@ -21,6 +21,7 @@ def article_record(article: Article) -> dict:
         "lang": article.lang, "category": article.category, "tags": list(article.tags),
         "questions": list(article.questions), "related": list(article.related),
         "visibility": article.visibility, "updated": article.updated,
+        "draft": article.draft, "translations": list(article.translations),
         "sections": [{"anchor": s.anchor, "heading": s.heading, "level": s.level}
                      for s in article.sections if s.level > 1],
     }
@@ -33,7 +34,9 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
     article (`answer`) and the article's own score ranks it among the answers.
     """
     common = {"article_id": article.id, "path": article.path, "lang": article.lang,
-              "category": article.category, "visibility": article.visibility}
+              "category": article.category,
+              # The searched field says who may find it: a draft is found by agents only.
+              "visibility": "draft" if article.draft else article.visibility}
     title_terms = analyzer.terms(article.title)
     question_terms = [analyzer.terms(q) for q in article.questions]
     units, body, headings = [], [], []

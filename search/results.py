@@ -23,6 +23,7 @@ class Answer:
     url: str
     score: float
     visibility: str
+    draft: bool = False
 
 
 @dataclass
@@ -37,6 +38,7 @@ class ArticleHit:
     snippet: str
     score: float
     visibility: str
+    draft: bool = False
 
 
 @dataclass

@@ -136,8 +136,11 @@ def top(scores: np.ndarray, allowed: np.ndarray | None, limit: int) -> tuple[np.
     matching = np.flatnonzero(scores > 0)
     if len(matching) > limit:
         best = matching[np.argpartition(-scores[matching], limit - 1)[:limit]]
+        # Keep every document tied with the last one, so the cut below follows docnums too
+        # (argpartition picks among ties at random, and pages would overlap).
+        best = matching[scores[matching] >= scores[best].min()]
     else:
         best = matching
     # Ties are broken by docnum so results are stable.
     order = np.lexsort((best, -scores[best]))
-    return best[order], len(matching)
+    return best[order][:limit], len(matching)

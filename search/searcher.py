@@ -48,6 +48,7 @@ from search.scoring import Bm25Scorer, Extra, top
 
 REFRESH_SECONDS = 0.5
 MAX_LIMIT = 50
+MAX_OFFSET = 1000  # paging stops here (100 pages of 10)
 MAX_ANSWERS = 3
 MAX_SUGGESTED = 5
 UNIT_CANDIDATES = 40
@@ -62,6 +63,12 @@ MIN_SHARED_CHARACTERS = 0.5  # of a query's characters, for articles only charac
 # that only partly matches is penalized fully; headings barely.
 FIELD_B = {"title": 1.0, "questions": 1.0, "latin_grams": 1.0, "u_heading": 0.3}
 SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, CHARS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, *UNIT_FIELDS]
+
+
+def is_public(record: dict) -> bool:
+    """Whether everyone may see the article: public and not a draft (the searched `visibility`
+    field of a draft is "draft", so searches follow the same rule)."""
+    return record["visibility"] == "public" and not record.get("draft", False)
 
 
 class IndexMissing(Exception):
@@ -200,11 +207,12 @@ class SearchIndex:
                 self._state = None
 
     # -- search ------------------------------------------------------------------------------
-    def search(self, text: str, limit: int = 10, lang: str | None = None, category: str | None = None,
-               internal: bool = False) -> SearchResults:
-        """Ranked articles, the best answer units and suggestions for `text`."""
+    def search(self, text: str, limit: int = 10, offset: int = 0, lang: str | None = None,
+               category: str | None = None, internal: bool = False) -> SearchResults:
+        """Ranked articles (`limit` of them from `offset`), the best answer units and suggestions."""
         started = time.perf_counter()
         limit = max(1, min(int(limit), MAX_LIMIT))
+        offset = max(0, min(int(offset), MAX_OFFSET))
         with self._lock:
             state = self._current()
             parsed = parse_query(text, state.analyzer, state.synonyms)
@@ -222,17 +230,17 @@ class SearchIndex:
                 Extra(CHARS_FIELD, CHARS_WEIGHT, parsed.chars,
                       min_shared=max(2, MIN_SHARED_CHARACTERS * len(parsed.chars)))])
             _rerank(state, parsed, scores)
-            docnums, results.total = top(scores, allowed, limit)
+            docnums, results.total = top(scores, allowed, offset + limit)
             hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
             article_scores = {record["id"]: score for record, score in hits}
             ranked_units = self._rank_units(state, parsed, allowed, article_scores)
             best_unit = {article_id: unit for _, article_id, unit in reversed(ranked_units)}
             results.articles = [self._article_hit(state, record, score, parsed, best_unit)
-                                for record, score in hits]
+                                for record, score in hits[offset:]]
             results.answers = [self._answer(state, parsed, *unit) for unit in ranked_units[:MAX_ANSWERS]]
-            if results.articles:
-                listed = {a.id for a in results.articles}
-                results.suggested = self._related(state, results.articles[0].id, internal, listed)
+            if hits:
+                listed = {record["id"] for record, _ in hits}
+                results.suggested = self._related(state, hits[0][0]["id"], internal, listed)
             # Provisional rule until it is calibrated (issue 10): any answer is "high".
             results.confidence = "high" if results.answers else "low" if results.articles else "none"
             if corrections:
@@ -274,7 +282,7 @@ class SearchIndex:
             article_id=article_id, title=record["title"], heading=unit["heading"], anchor=unit["anchor"],
             text=unit["text"], snippet=snippet(unit["text"], parsed.terms, state.analyzer),
             url=article_url(article_id, unit["anchor"]), score=round(score, 4),
-            visibility=record["visibility"])
+            visibility=record["visibility"], draft=record.get("draft", False))
 
     def _article_hit(self, state: _State, record: dict, score: float, parsed, best_unit: dict[str, dict]
                      ) -> ArticleHit:
@@ -284,7 +292,7 @@ class SearchIndex:
             id=record["id"], title=record["title"], summary=record["summary"],
             category=record["category"], lang=record["lang"], tags=record["tags"],
             url=article_url(record["id"]), snippet=snippet(source, parsed.terms, state.analyzer),
-            score=round(score, 4), visibility=record["visibility"])
+            score=round(score, 4), visibility=record["visibility"], draft=record.get("draft", False))
 
     def _corrections(self, state: _State, parsed) -> dict[str, str]:
         """Misspelled Latin words of the query → the likeliest word of the knowledge base.
@@ -325,7 +333,7 @@ class SearchIndex:
         links, seen = [], set(exclude) | {article_id}
         for i in ids:
             other = state.catalog[i]
-            if i in seen or not (internal or other["visibility"] == "public"):
+            if i in seen or not (internal or is_public(other)):
                 continue
             seen.add(i)
             links.append(Link(i, other["title"], article_url(i), other["visibility"]))
@@ -348,7 +356,7 @@ class SearchIndex:
                 if position < 0:
                     continue
                 record = state.catalog[article_id]
-                if not internal and record["visibility"] != "public":
+                if not (internal or is_public(record)):
                     continue
                 word_start = position == 0 or not folded[position - 1].isalnum()
                 ranked.append(((position != 0, not word_start, is_question, len(text)), text, article_id))
@@ -369,7 +377,7 @@ class SearchIndex:
         """(total, page) of article records, sorted by title or by `updated` (newest first)."""
         with self._lock:
             records = [r for r in self._current().catalog.values()
-                       if (internal or r["visibility"] == "public")
+                       if (internal or is_public(r))
                        and (not category or r["category"] == category) and (not lang or r["lang"] == lang)]
         if sort == "updated":
             records.sort(key=lambda r: (r["updated"], r["id"]), reverse=True)
@@ -383,14 +391,14 @@ class SearchIndex:
         with self._lock:
             catalog = self._current().catalog
             records = [catalog[i] for i in article_ids if i in catalog]
-        return [_listing(r) for r in records if internal or r["visibility"] == "public"]
+        return [_listing(r) for r in records if internal or is_public(r)]
 
     def categories(self, internal: bool = False) -> list[dict]:
         """Each category with its language and number of visible articles."""
         counts: dict[tuple[str, str], int] = {}
         with self._lock:
             for r in self._current().catalog.values():
-                if internal or r["visibility"] == "public":
+                if internal or is_public(r):
                     counts[(r["category"], r["lang"])] = counts.get((r["category"], r["lang"]), 0) + 1
         return [{"name": c, "lang": lang, "count": n} for (c, lang), n in sorted(counts.items())]
 
@@ -399,13 +407,14 @@ class SearchIndex:
         with self._lock:
             state = self._current()
             record = state.catalog.get(article_id)
-            if record is None or not (internal or record["visibility"] == "public"):
+            if record is None or not (internal or is_public(record)):
                 return None
             content = state.searcher.document(uid=f"c:{article_id}")
             related = self._related(state, article_id, internal, set())
             html = self._html(record, content["data"]["source"]) if content else ""
         return {
             **_listing(record), "summary": record["summary"], "questions": record["questions"],
+            "translations": record.get("translations", []),  # ids; stand-in until contract 3
             "html": html,
             "sections": [{"anchor": s["anchor"], "heading": s["heading"], "level": s["level"]}
                          for s in record["sections"]],
@@ -489,7 +498,8 @@ def _closest_word(word: str, vocabulary: list[str], reader) -> str | None:
 def _listing(record: dict) -> dict:
     return {"id": record["id"], "title": record["title"], "category": record["category"],
             "lang": record["lang"], "tags": record["tags"], "updated": record["updated"],
-            "url": article_url(record["id"]), "visibility": record["visibility"]}
+            "url": article_url(record["id"]), "visibility": record["visibility"],
+            "draft": record.get("draft", False)}
 
 
 def _replace_word(text: str, word: str, replacement: str) -> str:

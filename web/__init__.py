@@ -57,11 +57,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["KB_WATCH"]:
         app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()
 
-    from web import agent, api, database, errors, helpcenter, i18n, ratelimit, security
+    from web import agent, api, database, errors, helpcenter, i18n, phones, ratelimit, security
 
+    if not app.config["KB_AGENT_TOKENS"]:
+        logging.getLogger("web").warning(
+            "KB_AGENT_TOKENS is not set: nobody can sign in to the agent console at /agent/; "
+            "set it to one or more comma-separated tokens (at least 8 characters each) and restart")
     database.init_app(app)
     ratelimit.limiter.init_app(app)
     i18n.init_app(app)
+    phones.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
@@ -81,14 +86,18 @@ def current_index() -> SearchIndex:
 
 
 def _log_index_updates() -> None:
-    """Index rebuilds and live updates are logged to stderr, also under a bare gunicorn."""
-    logger = logging.getLogger("search")
-    if logger.handlers or logging.getLogger().handlers:
+    """Index rebuilds, live updates and start-up warnings are logged to stderr, also under a
+    bare gunicorn."""
+    if logging.getLogger().handlers:
         return  # `kb serve` or the host application configured logging
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    for name in ("search", "web"):
+        logger = logging.getLogger(name)
+        if logger.handlers:
+            continue
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def persistent_secret(index_dir: Path) -> str:

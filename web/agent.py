@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 
 from web import current_index
 from web.auth import session_is_agent, sign_in, sign_out
@@ -30,10 +30,16 @@ def check_csrf() -> None:
         abort(400, description="the form expired; reload the page")
 
 
+def sign_in_page(failed: bool) -> str:
+    """The sign-in form; without any configured token, the reason nobody can sign in instead."""
+    return render_template("agent/sign_in.html", csrf=csrf_token(), failed=failed,
+                           configured=bool(current_app.config["KB_AGENT_TOKENS"]))
+
+
 @bp.get("/")
 def console():
     if not session_is_agent():
-        return render_template("agent/sign_in.html", csrf=csrf_token(), failed=False)
+        return sign_in_page(failed=False)
     health = current_index().health()
     return render_template("agent/console.html", csrf=csrf_token(), problems=health["errors"])
 
@@ -43,7 +49,7 @@ def console():
 def do_sign_in():
     check_csrf()
     if not sign_in(request.form.get("token", "").strip()):
-        return render_template("agent/sign_in.html", csrf=csrf_token(), failed=True), 401
+        return sign_in_page(failed=True), 401
     return redirect(url_for("agent.console"))
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from search.searcher import IndexMissing
+from search.searcher import MAX_OFFSET, IndexMissing
 from web import current_index, feedback
 from web.auth import InvalidToken, bearer_is_agent
+from web.language import search_preferring
 from web.ratelimit import api_limit
+from web.translations import translations_of
 
 bp = Blueprint("api", __name__)
 LANGS = ("zh", "en")
@@ -41,9 +43,17 @@ def search():
     q = request.args.get("q", "")
     if not q.strip():
         abort(400, description="`q` is required: the words to search for")
-    results = current_index().search(q, limit=int_arg("limit", 10, 1, 50), lang=lang_arg(),
-                                     category=request.args.get("category", "").strip() or None,
-                                     internal=bearer_is_agent())
+    limit, offset, lang = int_arg("limit", 10, 1, 50), int_arg("offset", 0, 0, MAX_OFFSET), lang_arg()
+    prefer = request.args.get("prefer", "").strip()
+    if prefer and prefer not in LANGS:
+        abort(400, description=f"`prefer` must be one of {', '.join(LANGS)}")
+    category, internal = request.args.get("category", "").strip() or None, bearer_is_agent()
+    if prefer and not lang:
+        results = search_preferring(current_index(), q, prefer, limit=limit, offset=offset, category=category,
+                                    internal=internal)
+    else:
+        results = current_index().search(q, limit=limit, offset=offset, lang=lang, category=category,
+                                         internal=internal)
     return jsonify(results.to_dict())
 
 
@@ -71,28 +81,53 @@ def list_articles():
 @bp.get("/api/articles/<path:article_id>")
 @api_limit
 def get_article(article_id: str):
-    article = current_index().get_article(article_id, internal=bearer_is_agent())
+    internal = bearer_is_agent()
+    article = current_index().get_article(article_id, internal=internal)
     if article is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
-    return jsonify(article)
+    return jsonify({**article, "translations": translations_of(article, internal)})
+
+
+def feedback_json(shape: str) -> dict:
+    """The JSON object a page of this site posted; 403 from elsewhere, 400 if it is not one."""
+    if not feedback.is_same_site():
+        abort(403, description="feedback must come from this site")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description=f"send a JSON object: {shape}")
+    return body
 
 
 @bp.post("/api/feedback")
 @api_limit
 def post_feedback():
     """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}."""
-    if not feedback.is_same_site():
-        abort(403, description="feedback must come from this site")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description="send a JSON object: {\"article_id\", \"helpful\", \"query\"}")
+    body = feedback_json('{"article_id", "helpful", "query"}')
     article_id, helpful, query = body.get("article_id"), body.get("helpful"), body.get("query", "")
     if not isinstance(article_id, str) or not isinstance(helpful, bool) or not isinstance(query, str):
         abort(400, description="`article_id` must be text, `helpful` true or false, `query` text")
     if current_index().get_article(article_id, internal=bearer_is_agent()) is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
-    feedback.record_vote(article_id, helpful, query[:200])
-    return jsonify({"ok": True}), 201
+    vote_id = feedback.record_vote(article_id, helpful, query[:200])
+    return jsonify({"ok": True, "vote": feedback.vote_token(vote_id)}), 201
+
+
+@bp.post("/api/feedback/reason")
+@api_limit
+def post_feedback_reason():
+    """What a "not helpful" vote says was missing: {"vote", "reason", "comment"}, both optional."""
+    body = feedback_json('{"vote", "reason", "comment"}')
+    if not isinstance(body.get("vote"), str):
+        abort(400, description="`vote` must be the token the vote was answered with")
+    reason, comment = body.get("reason") or "", body.get("comment") or ""
+    if reason not in ("", *feedback.REASONS):
+        abort(400, description=f"`reason` must be one of {', '.join(feedback.REASONS)}")
+    if not isinstance(comment, str) or len(comment) > feedback.MAX_COMMENT:
+        abort(400, description=f"`comment` must be text of at most {feedback.MAX_COMMENT} characters")
+    vote_id = feedback.vote_of(body["vote"])
+    if vote_id is None or not feedback.record_reason(vote_id, reason, comment):
+        abort(404, description="no such \"not helpful\" vote (or it is more than a day old)")
+    return jsonify({"ok": True})
 
 
 @bp.get("/healthz")

@@ -31,7 +31,10 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    text,
 )
+from sqlalchemy.schema import CreateColumn
 
 METADATA = MetaData()
 
@@ -48,6 +51,9 @@ FEEDBACK = Table(
     Column("helpful", Boolean, nullable=False),
     Column("query", Text, nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, default=_now),
+    # A "not helpful" vote's answer to "what was missing?": one of `feedback.REASONS` and free text.
+    Column("reason", String(40), nullable=False, server_default=""),
+    Column("comment", Text, nullable=False, server_default=""),
 )
 SQLITE_NAME = "kb.sqlite3"
 LEGACY_FEEDBACK = "feedback.sqlite3"  # votes of kb versions before the shared database
@@ -71,7 +77,20 @@ def connect(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     METADATA.create_all(engine)
+    _add_new_columns(engine)
     return engine
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add the columns declared here after a database was created (each has a default)."""
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in METADATA.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    ddl = CreateColumn(column).compile(dialect=engine.dialect)
+                    connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
 
 
 def _sqlite_pragmas(connection, _record) -> None:

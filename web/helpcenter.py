@@ -1,26 +1,34 @@
 """The public help center: home, search results, articles and categories.
 
 Pages are rendered on the server and work without JavaScript; scripts only add
-type-ahead and the feedback buttons.
+type-ahead and the feedback buttons. Listings and searches prefer the interface
+language (`web.language`); the other language's articles follow, labelled.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, g, render_template, request
 
 from web import current_index, feedback
 from web.auth import session_is_agent
+from web.i18n import t
+from web.language import search_preferring
+from web.translations import translations_of
 
 bp = Blueprint("helpcenter", __name__)
 RECENT = 6
 PAGE_SIZE = 50  # articles per category page
+RESULTS_PER_PAGE = 10
+MAX_RESULT_PAGES = 100
 
 
-
-def _categories() -> list[dict]:
-    """Categories of the interface language first, then the others."""
-    categories = current_index().categories(internal=session_is_agent())
-    return sorted(categories, key=lambda c: (c["lang"] != g.ui_lang, c["name"]))
+def _categories() -> dict[str, list[dict]]:
+    """{"mine": categories of the interface language, "others": those of the other language}."""
+    categories = sorted(current_index().categories(internal=session_is_agent()), key=lambda c: c["name"])
+    return {"mine": [c for c in categories if c["lang"] == g.ui_lang],
+            "others": [c for c in categories if c["lang"] != g.ui_lang]}
 
 
 def _recent() -> list[dict]:
@@ -34,6 +42,21 @@ def _popular() -> list[dict]:
     return in_language[:RECENT] or _recent()
 
 
+def _page_arg(last: int = 10**6) -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) <= last else 1
+
+
+def _page_count(total: int, size: int) -> int:
+    return (total + size - 1) // size
+
+
+@bp.app_template_global()
+def page_url(page: int) -> str:
+    """This page's URL (its query parameters kept) at another page number."""
+    return "?" + urlencode({**request.args.to_dict(), "page": page})
+
+
 @bp.get("/")
 def home():
     return render_template("home.html", categories=_categories(), recent=_recent())
@@ -42,13 +65,31 @@ def home():
 @bp.get("/search")
 def search():
     q = request.args.get("q", "").strip()
-    lang = request.args.get("in", "") if request.args.get("in", "") in ("zh", "en") else None
+    only = request.args.get("in", "") if request.args.get("in", "") in ("zh", "en") else None
     category = request.args.get("category", "").strip() or None
     if not q:
         return home()
-    results = current_index().search(q, limit=10, lang=lang, category=category, internal=session_is_agent())
-    return render_template("search.html", q=q, results=results, lang_filter=lang or "",
+    page = _page_arg(MAX_RESULT_PAGES)
+    offset = (page - 1) * RESULTS_PER_PAGE
+    internal = session_is_agent()
+    if only:
+        results = current_index().search(q, limit=RESULTS_PER_PAGE, offset=offset, lang=only,
+                                         category=category, internal=internal)
+    else:
+        results = search_preferring(current_index(), q, g.ui_lang, limit=RESULTS_PER_PAGE, offset=offset,
+                                    category=category, internal=internal)
+    pages = min(_page_count(results.total, RESULTS_PER_PAGE), MAX_RESULT_PAGES)
+    if page > 1 and not results.articles:
+        abort(404)
+    # Without a language filter the other language's articles come last, under their own heading.
+    mine = [a for a in results.articles if only or a.lang == g.ui_lang]
+    others = [a for a in results.articles if not (only or a.lang == g.ui_lang)]
+    card_lang = next((a.lang for a in results.articles if results.answers
+                      and a.id == results.answers[0].article_id), g.ui_lang)
+    return render_template("search.html", q=q, results=results, lang_filter=only or "", card_lang=card_lang,
                            category_filter=category or "", categories=_categories(),
+                           groups=[(None, mine), (t("other_lang_articles"), others)],
+                           first_number=offset + 1, page=page, pages=pages,
                            popular=_popular() if not results.articles else [])
 
 
@@ -57,16 +98,20 @@ def article(article_id: str):
     found = current_index().get_article(article_id, internal=session_is_agent())
     if found is None:
         abort(404)
-    return render_template("article.html", article=found, q=request.args.get("q", "")[:200])
+    translations = translations_of(found, internal=session_is_agent())
+    # The header's language switch opens the translation, when there is one, in its language.
+    switch = next((f"{tr['url']}?lang={tr['lang']}" for tr in translations
+                   if tr["lang"] == t("switch_lang_code")), None)
+    return render_template("article.html", article=found, q=request.args.get("q", "")[:200],
+                           translations=translations, switch_url=switch, reasons=feedback.REASONS)
 
 
 @bp.get("/categories/<path:name>")
 def category(name: str):
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    page = _page_arg()
     total, articles = current_index().list_articles(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
                                                     category=name, internal=session_is_agent())
     if not total or not articles:
         abort(404)
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    return render_template("category.html", name=name, articles=articles, total=total, page=page, pages=pages)
+    return render_template("category.html", name=name, articles=articles, total=total, page=page,
+                           pages=_page_count(total, PAGE_SIZE))

@@ -7,7 +7,7 @@ language whatever the interface shows.
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, request, url_for
 
 LANGS = ("zh", "en")
 COOKIE = "lang"
@@ -40,6 +40,23 @@ MESSAGES = {
         "copied": "已复制答案", "index_problems": "有 {n} 个文章文件存在问题，当前使用其上一个正确版本：",
         "no_article": "选择一条结果查看全文", "open_error": "文章打开失败，请重试。",
         "results_count": "{n} 条结果",
+        # Issue 15: search everywhere, one language at a time, drafts, "what was missing?"
+        "breadcrumb": "当前位置", "search_results": "搜索结果", "results_page": "第 {n} 页",
+        "lang_first": "中文优先", "lang_only_zh": "仅中文", "lang_only_en": "仅英文",
+        "other_lang_articles": "英文文章", "other_lang_categories": "英文文章分类",
+        "versions": "语言版本", "read_in": "阅读{lang}版", "lang_name_zh": "中文", "lang_name_en": "英文",
+        "draft": "草稿", "preview": "预览页面",
+        "draft_notice": "草稿：只有坐席能看到这篇文章。在文章开头删除 draft: true 这一行即可发布。",
+        "reason_question": "缺少了什么？（可选）", "reason_not_answered": "没有回答我的问题",
+        "reason_unclear": "看不懂", "reason_outdated": "内容过时或有错误",
+        "reason_didnt_work": "照做了还是不行",
+        "reason_other": "其他", "reason_comment": "想补充点什么吗？（可选）", "send": "提交",
+        "skip_question": "跳过", "thanks_reason": "谢谢，我们会据此改进这篇文章。",
+        "need_human": "需要人工帮助？",
+        "close_panel": "返回结果", "copy_hint_box": "在搜索框中：Enter 打开 · Ctrl+C 复制答案",
+        "no_tokens": "还没有配置坐席令牌，所以现在无法登录。",
+        "no_tokens_help": ("请管理员在启动服务前设置环境变量 KB_AGENT_TOKENS（多个令牌用逗号分隔，"
+                           "每个至少 8 个字符），例如：KB_AGENT_TOKENS=换成你的令牌 make serve"),
     },
     "en": {
         "site_name": "Wallet Help Center", "search_placeholder": "Ask a question, e.g. where is my refund",
@@ -73,6 +90,27 @@ MESSAGES = {
         "index_problems": "{n} article files have problems; their last good version is served:",
         "no_article": "Pick a result to read the article",
         "open_error": "The article could not be opened; please try again.", "results_count": "{n} results",
+        # Issue 15: search everywhere, one language at a time, drafts, "what was missing?"
+        "breadcrumb": "Breadcrumb", "search_results": "Search results", "results_page": "page {n}",
+        "lang_first": "English first", "lang_only_zh": "Chinese only", "lang_only_en": "English only",
+        "other_lang_articles": "Articles in Chinese", "other_lang_categories": "Categories in Chinese",
+        "versions": "Language versions", "read_in": "Read in {lang}", "lang_name_zh": "Chinese",
+        "lang_name_en": "English", "draft": "draft", "preview": "Preview page",
+        "draft_notice": ("Draft: only agents see this article. Remove the line draft: true at the top "
+                         "of the file to publish it."),
+        "reason_question": "What was missing? (optional)",
+        "reason_not_answered": "It didn't answer my question",
+        "reason_unclear": "It was hard to understand", "reason_outdated": "It's out of date or wrong",
+        "reason_didnt_work": "I followed it and it didn't work", "reason_other": "Something else",
+        "reason_comment": "Anything to add? (optional)", "send": "Send", "skip_question": "Skip",
+        "thanks_reason": "Thank you; we will use this to improve the article.",
+        "need_human": "Need a person?",
+        "close_panel": "Back to results",
+        "copy_hint_box": "In the search box: Enter opens · Ctrl+C copies the answer",
+        "no_tokens": "No agent tokens are configured, so nobody can sign in yet.",
+        "no_tokens_help": ("Ask the administrator to set KB_AGENT_TOKENS (comma-separated, at least 8 "
+                           "characters each) before starting the server, e.g. "
+                           "KB_AGENT_TOKENS=your-token make serve"),
     },
 }
 
@@ -98,6 +136,17 @@ def t(key: str, **values) -> str:
     return text.format(**values) if values else text
 
 
+def language_switch_url() -> str:
+    """This page in the other interface language."""
+    other = MESSAGES[g.get("ui_lang", "zh")]["switch_lang_code"]
+    if request.method != "GET":  # a form's answer page: go to where the form is
+        return url_for("agent.console" if request.blueprint == "agent" else "helpcenter.home", lang=other)
+    if request.endpoint and request.endpoint != "static":
+        return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(),
+                                            "lang": other})
+    return "?lang=" + other  # an unknown URL: the same path
+
+
 def init_app(app) -> None:
     @app.before_request
     def choose_language():
@@ -110,4 +159,4 @@ def init_app(app) -> None:
             response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
         return response
 
-    app.jinja_env.globals.update(t=t)
+    app.jinja_env.globals.update(t=t, language_switch_url=language_switch_url)

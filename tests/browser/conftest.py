@@ -32,15 +32,44 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser_kb(tmp_path_factory) -> Path:
-    """One knowledge base and index shared by the browser tests."""
+    """One knowledge base and index shared by the browser tests: the fixture articles, plus
+    enough on one topic to page through, a translated pair, a wide Chinese table and a draft."""
     root = tmp_path_factory.mktemp("browser")
     shutil.copytree(FIXTURE_KB, root / "articles")
+    write_extras(root / "articles")
     return root
+
+
+POINTS_COUNT = 12  # articles found by 积分兑换: two pages of results
+
+
+def write_extras(articles: Path) -> None:
+    (articles / "points").mkdir()
+    for n in range(POINTS_COUNT):
+        (articles / "points" / f"rule-{n:02d}.md").write_text(
+            f"---\ntitle: 积分兑换规则 {n:02d}\ncategory: 积分\n---\n积分兑换的第 {n} 条规则。\n", "utf-8")
+    (articles / "points" / "points.md").write_text(
+        "---\ntitle: 积分怎么用\nid: points\nlang: zh\ncategory: 积分\ntags: [积分, 积分抵扣, 会员]\n---\n"
+        "积分可以在付款时抵扣现金，100 积分抵 1 元。\n\n## 积分过期\n积分在获得后第二年年底过期。\n", "utf-8")
+    (articles / "en" / "points.md").write_text(
+        "---\ntitle: Using your points\nid: en/points\nlang: en\ncategory: Points\ntags: [points]\n---\n"
+        "Points pay for part of a purchase: 100 points are worth 1 yuan.\n\n## Expiry\n"
+        "Points expire at the end of the year after you earn them.\n", "utf-8")
+    (articles / "payments" / "refund-table.md").write_text(
+        "---\ntitle: 各渠道退款到账时间表\nid: refund-table\ncategory: 退款与争议\n---\n"
+        "## 到账时间表\n| 付款方式 | 到账时间 |\n| --- | --- |\n| 钱包余额 | 即时 |\n"
+        "| 信用付 | 即时恢复额度 |\n"
+        "| 储蓄卡 | 1–7 个工作日 |\n| 信用卡 | 1–15 个工作日，以银行入账为准 |\n", "utf-8")
+    (articles / "payments" / "red-packet-draft.md").write_text(
+        "---\ntitle: 红包领取说明\nid: red-packet-draft\ncategory: 优惠活动\ndraft: true\n---\n"
+        "红包领取后 24 小时内有效。\n", "utf-8")
 
 
 @pytest.fixture(scope="session")
 def base_url(browser_kb: Path):
-    with running_kb_serve(browser_kb / "articles", browser_kb / "index") as base:
+    # Many tests sign in to the console: the sign-in limit is tested elsewhere (tests/web).
+    with running_kb_serve(browser_kb / "articles", browser_kb / "index",
+                          env={"KB_SIGN_IN_LIMIT": "1000 per minute"}) as base:
         yield base
 
 

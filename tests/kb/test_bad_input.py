@@ -89,12 +89,13 @@ def test_index_keeps_the_valid_and_names_the_rest(messy_kb, tmp_path):
 def test_kb_new_writes_complete_front_matter(kb_dir):
     out = kb("new", "银行卡解绑失败怎么办", "--category", "退款与争议", "--articles", str(kb_dir))
     assert out.returncode == 0, out.stderr
+    assert "remove the `draft: true` line to publish" in out.stderr
     path = Path(out.stdout.strip())
     assert path == kb_dir / "payments" / "yin-hang-ka-jie-bang-shi-bai-zen-me-ban.md"
     text = path.read_text("utf-8")
     for key in ("title: 银行卡解绑失败怎么办", "id: payments/yin-hang-ka-jie-bang-shi-bai-zen-me-ban",
                 "lang: zh", "category: 退款与争议", "tags: []", "questions: []", "visibility: public",
-                "updated: "):
+                "updated: ", "draft: true"):
         assert key in text
     again = kb("new", "银行卡解绑失败怎么办", "--category", "退款与争议", "--articles", str(kb_dir))
     assert again.stdout.strip().endswith("-2.md") and path.read_text("utf-8") == text  # never overwritten

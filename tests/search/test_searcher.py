@@ -131,3 +131,31 @@ def test_shared_characters_match_where_words_differ(kb_dir, index_dir, monkeypat
         assert index.search("银行卡删不掉").articles[0].id != "delete-card"
     finally:
         index.close()
+
+
+def test_offset_pages_through_the_same_ranking(search_index):
+    everything = search_index.search("退款 付款 提现 refund", limit=50)
+    assert everything.total >= 4
+    second = search_index.search("退款 付款 提现 refund", limit=2, offset=2)
+    assert [a.id for a in second.articles] == [a.id for a in everything.articles[2:4]]
+    assert second.total == everything.total and second.answers == everything.answers
+    assert search_index.search("退款 付款 提现 refund", offset=everything.total).articles == []
+
+
+def test_pages_of_equally_scored_articles_neither_overlap_nor_skip(kb_dir, index_dir):
+    from search.indexer import sync_index
+    from search.searcher import SearchIndex
+
+    for n in range(12):
+        (kb_dir / "payments" / f"rule-{n:02d}.md").write_text(
+            f"---\ntitle: 积分兑换规则 {n:02d}\n---\n积分兑换的第 {n} 条规则。\n", "utf-8")
+    (kb_dir / "payments" / "points.md").write_text("---\ntitle: 积分怎么用\n---\n积分可以抵扣现金。\n",
+                                                   "utf-8")
+    sync_index(kb_dir, index_dir)
+    index = SearchIndex(index_dir)
+    everything = [a.id for a in index.search("积分兑换", limit=50).articles]
+    assert len(everything) == 13 and everything[-1] == "payments/points"
+    for size in range(1, 13):
+        pages = [[a.id for a in index.search("积分兑换", limit=size, offset=offset).articles]
+                 for offset in range(0, 13, size)]
+        assert sum(pages, []) == everything, size

@@ -297,3 +297,146 @@ def test_category_pages_are_paged(kb_dir, tmp_path):
     assert "第 2 / 2 页" in second
     assert client.get("/categories/批量", query_string={"page": 3}).status_code == 404
     assert client.get("/categories/批量", query_string={"page": "x"}).status_code == 200
+
+
+# -- issue 15: the pages people use every day ---------------------------------------------------
+
+def header_of(html: str) -> str:
+    return html.split('<header class="site-header">')[1].split("</header>")[0]
+
+
+@pytest.mark.parametrize("url, status", [("/articles/refund-timeline", 200), ("/categories/退款与争议", 200),
+                                         ("/search?q=退款", 200), ("/articles/no-such-article", 404),
+                                         ("/no/such/page", 404), ("/agent/", 200)])
+def test_every_page_has_a_search_box_in_its_header(client, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    header = header_of(response.get_data(as_text=True))
+    assert 'role="search"' in header and 'action="/search"' in header and 'name="q"' in header
+    assert 'data-suggest-url="/api/suggest"' in header  # with type-ahead
+    assert '<script src="/static/search.js" defer>' in response.get_data(as_text=True)
+
+
+def test_results_page_keeps_the_query_in_the_header_box(client):
+    header = header_of(page(client, "/search", query_string={"q": "提现多久到账"}))
+    assert 'value="提现多久到账"' in header
+
+
+def test_home_and_console_have_their_own_search_box_only(client):
+    assert 'role="search"' not in header_of(page(client, "/"))
+    assert 'id="home-q"' in page(client, "/")
+    sign_in(client)
+    html = page(client, "/agent/")
+    assert 'role="search"' not in header_of(html) and 'id="agent-q"' in html
+
+
+def write_bulk(kb_dir, n: int) -> None:
+    for i in range(n):
+        (kb_dir / "payments" / f"points-{i:02d}.md").write_text(
+            f"---\ntitle: 积分兑换规则 {i:02d}\ncategory: 积分\n---\n积分兑换第 {i} 条规则。\n", "utf-8")
+
+
+def listed(html: str) -> list[str]:
+    return re.findall(r'<li lang="\w+">\s*<h3><a href="(/articles/[^"?]+)', html)
+
+
+def test_results_are_paged_with_the_total(client, kb_dir, built_index):
+    from search.indexer import sync_index
+
+    write_bulk(kb_dir, 23)
+    sync_index(kb_dir, built_index)
+    first = page(client, "/search", query_string={"q": "积分兑换", "lang": "zh"})
+    assert "找到 23 篇文章" in first and "第 1 / 3 页" in first
+    assert len(listed(first)) == 10 and 'class="answer-card"' in first
+    assert 'rel="next" href="?q=%E7%A7%AF%E5%88%86%E5%85%91%E6%8D%A2&amp;lang=zh&amp;page=2"' in first
+    second = page(client, "/search", query_string={"q": "积分兑换", "lang": "zh", "page": 2})
+    assert len(listed(second)) == 10 and 'rel="prev"' in second
+    assert '<ol class="results" start="11">' in second and 'class="answer-card"' not in second
+    third = page(client, "/search", query_string={"q": "积分兑换", "lang": "zh", "page": 3})
+    assert len(listed(third)) == 3 and 'rel="next"' not in third
+    assert len(set(listed(first) + listed(second) + listed(third))) == 23  # every result once
+    assert client.get("/search", query_string={"q": "积分兑换", "page": 4}).status_code == 404
+    assert client.get("/search", query_string={"q": "积分兑换", "page": "x"}).status_code == 200
+
+
+def test_filters_are_kept_when_paging(client, kb_dir, built_index):
+    from search.indexer import sync_index
+
+    write_bulk(kb_dir, 12)
+    sync_index(kb_dir, built_index)
+    html = page(client, "/search", query_string={"q": "积分兑换", "in": "zh", "category": "积分"})
+    assert re.search(r'rel="next" href="\?q=[^"]*&amp;in=zh&amp;category=%E7%A7%AF%E5%88%86&amp;page=2"',
+                     html)
+
+
+def breadcrumb_of(html: str) -> str:
+    return html.split('<nav class="breadcrumb"')[1].split("</nav>")[0]
+
+
+def test_breadcrumbs_are_complete(client):
+    article = breadcrumb_of(page(client, "/articles/refund-timeline"))
+    assert re.findall(r"<li>(.*?)</li>", article, re.S) == [
+        '<a href="/">首页</a>',
+        '<a href="/categories/%E9%80%80%E6%AC%BE%E4%B8%8E%E4%BA%89%E8%AE%AE">退款与争议</a>',
+        '<span aria-current="page">退款多久到账</span>']
+    category = breadcrumb_of(page(client, "/categories/退款与争议"))
+    assert re.findall(r"<li>(.*?)</li>", category, re.S) == [
+        '<a href="/">首页</a>', '<span aria-current="page">退款与争议</span>']
+    assert "›" not in article + category  # separators come from CSS, between items only
+
+
+def test_tags_are_separate_items(client):
+    html = page(client, "/articles/refund-timeline")
+    tags = html.split('<div class="tags">')[1].split("</div>")[0]
+    assert re.findall(r'<li><a class="tag" href="[^"]+">([^<]+)</a></li>', tags) == ["退款", "银行卡"]
+
+
+def test_phone_numbers_are_tel_links(client):
+    html = page(client, "/articles/en/refund", query_string={"lang": "en"})
+    body = html.split('<div class="body">')[1].split("</div>")[0]
+    assert '<a class="tel" href="tel:4008001234">400-800-1234</a>' in body
+    footer = html.split('<footer class="site-footer">')[1]
+    assert '<a class="tel" href="tel:4008001234">400-800-1234</a>' in footer
+    no_results = page(client, "/search", query_string={"q": "qqqzzzxxx"}).split('class="no-results"')[1]
+    assert 'href="tel:4008001234"' in no_results
+
+
+def test_phone_links_leave_dates_links_and_code_alone():
+    from markupsafe import Markup
+
+    from web.phones import phone_links
+
+    assert phone_links("更新于 2026-11-01，订单 20261101123") == "更新于 2026-11-01，订单 20261101123"
+    html = Markup('<p>call <a href="tel:4008001234">400-800-1234</a> or <code>400-800-1234</code>'
+                  " or 021-12345678</p>")
+    assert phone_links(html) == ('<p>call <a href="tel:4008001234">400-800-1234</a> or '
+                                 '<code>400-800-1234</code> or '
+                                 '<a class="tel" href="tel:02112345678">021-12345678</a></p>')
+    assert phone_links("<b>400 800 1234</b>") == (  # text is escaped first
+        '&lt;b&gt;<a class="tel" href="tel:4008001234">400 800 1234</a>&lt;/b&gt;')
+
+
+@pytest.mark.parametrize("lang, message", [("zh", "还没有配置坐席令牌"),
+                                           ("en", "No agent tokens are configured")])
+def test_sign_in_page_says_when_no_token_is_configured(kb_dir, built_index, lang, message):
+    client = make_app(kb_dir, built_index, KB_AGENT_TOKENS="").test_client()
+    html = page(client, "/agent/", query_string={"lang": lang})
+    assert message in html and "KB_AGENT_TOKENS" in html and 'name="token"' not in html
+
+
+def test_no_token_is_logged_at_start(kb_dir, built_index, caplog):
+    with caplog.at_level("WARNING", logger="web"):
+        make_app(kb_dir, built_index, KB_AGENT_TOKENS="")
+    assert any("KB_AGENT_TOKENS is not set" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="web"):
+        make_app(kb_dir, built_index)
+    assert not any("KB_AGENT_TOKENS" in r.getMessage() for r in caplog.records)
+
+
+def test_language_switch_keeps_the_page(client):
+    html = page(client, "/search", query_string={"q": "退款", "page": 1, "in": "zh"})
+    switch = html.split('<nav class="lang-switch"')[1].split("</nav>")[0]
+    assert 'href="/search?q=%E9%80%80%E6%AC%BE&amp;page=1&amp;in=zh&amp;lang=en"' in switch
+    not_found = client.get("/no/such/page").get_data(as_text=True)
+    assert 'href="?lang=en"' in not_found.split('<nav class="lang-switch"')[1]

@@ -75,3 +75,14 @@ def test_corrupt_index_is_rebuilt_on_start(kb_dir, index_dir, tmp_path):
 def test_missing_index_is_built_on_start(kb_dir, tmp_path):
     with running_kb_serve(kb_dir, tmp_path / "nowhere" / "index") as base:
         assert get(base + "/healthz")[1]["articles"] == 9
+
+
+def test_serve_without_agent_tokens_says_so(kb_dir, index_dir, tmp_path):
+    """The README's `make serve` path sets no tokens: one log line and a sign-in page that explain it."""
+    log = tmp_path / "serve.log"
+    with running_kb_serve(kb_dir, index_dir, env={"KB_AGENT_TOKENS": ""}, log_path=log) as base:
+        with urllib.request.urlopen(base + "/agent/", timeout=10) as response:
+            page = response.read().decode()
+        assert "KB_AGENT_TOKENS" in page and 'name="token"' not in page
+        lines = [line for line in log.read_text().splitlines() if "KB_AGENT_TOKENS is not set" in line]
+        assert len(lines) == 1 and "WARNING" in lines[0]

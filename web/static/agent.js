@@ -1,7 +1,10 @@
 // The agent console: results update while the agent types (debounced; a stale
 // response never replaces a newer one), "/" focuses the search box, ↑/↓ move
-// through the results, Enter opens the article in the side panel, "c" copies the
-// selected answer text. The last 10 viewed articles are kept in localStorage.
+// through the results, Enter opens the highlighted one in the side panel, "c"
+// copies its answer text (Ctrl+C / ⌘C from the search box, when no text is selected
+// there). At 700 px and less the panel opens over the results; Esc closes it.
+// Results in the interface language come first. The last 10 viewed articles are
+// kept in localStorage.
 (function () {
   "use strict";
   var root = document.querySelector(".console");
@@ -9,9 +12,11 @@
   var input = document.getElementById("agent-q");
   var list = document.getElementById("agent-results");
   var panel = document.getElementById("panel");
+  var content = panel.querySelector(".panel-content");
   var recentList = document.getElementById("recent-viewed");
-  var toast = document.getElementById("toast");
+  var statuses = document.querySelectorAll("[data-copy-status]");
   var countLine = root.querySelector(".result-count");
+  var narrow = window.matchMedia("(max-width: 700px)");
   var RECENT_KEY = "kb.agent.recent";
   var sequence = 0;
   var timer = null;
@@ -27,8 +32,11 @@
     return node;
   }
 
-  function badge(visibility) {
-    return visibility === "internal" ? element("span", "badge", root.dataset.internal) : null;
+  // Badges of an article or answer: internal, draft, other language.
+  function addBadges(node, item, lang) {
+    if (item.visibility === "internal") node.appendChild(element("span", "badge", root.dataset.internal));
+    if (item.draft) node.appendChild(element("span", "badge draft", root.dataset.draft));
+    if (lang && lang !== root.dataset.prefer) node.appendChild(element("span", "badge lang", root.dataset.otherLang));
   }
 
   function select(index, scroll) {
@@ -46,7 +54,7 @@
     li.setAttribute("aria-selected", "false");
     build(li);
     var index = results.length;
-    li.addEventListener("click", function () { select(index, false); openArticle(entry.articleId, entry.anchor); });
+    li.addEventListener("click", function () { select(index, false); openSelected(); });
     entry.element = li;
     results.push(entry);
     list.appendChild(li);
@@ -58,25 +66,29 @@
     selected = -1;
     list.removeAttribute("aria-activedescendant");
     list.setAttribute("role", "listbox");
+    var langOf = {};
+    (data.articles || []).forEach(function (a) { langOf[a.id] = a.lang; });
+    var answered = {};
     (data.answers || []).forEach(function (a) {
+      answered[a.article_id] = true;
       addResult({ articleId: a.article_id, anchor: a.anchor, title: a.title, copyText: a.text }, function (li) {
         li.className = "answer-result";
         li.appendChild(element("span", "kind", a.title));
-        var heading = element("strong", "", a.heading);
-        li.appendChild(heading);
-        var b = badge(a.visibility);
-        if (b) li.appendChild(b);
+        li.appendChild(element("strong", "", a.heading));
+        addBadges(li, a, langOf[a.article_id]);
         li.appendChild(element("p", "answer", a.text));
       });
     });
     (data.articles || []).forEach(function (a) {
       addResult({ articleId: a.id, anchor: "", title: a.title, copyText: a.summary }, function (li) {
         li.appendChild(element("strong", "", a.title));
-        var b = badge(a.visibility);
-        if (b) li.appendChild(b);
-        var snippet = element("p", "snippet");
-        snippet.innerHTML = a.snippet;  // server-escaped text with <mark> around the query terms
-        li.appendChild(snippet);
+        addBadges(li, a, a.lang);
+        // An article whose answer is listed above gets no snippet: it would repeat that answer.
+        if (!answered[a.id]) {
+          var snippet = element("p", "snippet");
+          snippet.innerHTML = a.snippet;  // server-escaped text with <mark> around the query terms
+          li.appendChild(snippet);
+        }
       });
     });
     countLine.textContent = root.dataset.count.replace("{n}", String(data.total || 0));
@@ -87,7 +99,8 @@
     var text = input.value.trim();
     var mine = ++sequence;
     if (!text) { render({}); countLine.textContent = ""; return; }
-    fetch(root.dataset.searchUrl + "?limit=10&q=" + encodeURIComponent(text), { credentials: "same-origin" })
+    fetch(root.dataset.searchUrl + "?limit=10&prefer=" + root.dataset.prefer + "&q=" + encodeURIComponent(text),
+          { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : {}; })
       .then(function (data) { if (mine === sequence) render(data); })
       .catch(function () { /* keep the last results on a network hiccup */ });
@@ -116,40 +129,70 @@
     });
   }
 
+  // At 700 px and less the panel covers the results (full screen) until closed.
+  function showPanel() {
+    if (!narrow.matches) return;
+    panel.classList.add("open");
+    document.body.classList.add("panel-open");
+    panel.focus({ preventScroll: true });
+  }
+
+  function closePanel() {
+    panel.classList.remove("open");
+    document.body.classList.remove("panel-open");
+    list.focus({ preventScroll: true });
+    if (selected >= 0) results[selected].element.scrollIntoView({ block: "nearest" });
+  }
+
+  function openSelected() {
+    if (selected >= 0) openArticle(results[selected].articleId, results[selected].anchor);
+  }
+
   function openArticle(articleId, anchor) {
     fetch(root.dataset.articleUrl + articleId.split("/").map(encodeURIComponent).join("/"),
           { credentials: "same-origin" })
       .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
       .then(function (article) {
-        panel.innerHTML = "";
+        content.innerHTML = "";
         var title = element("h2", "", article.title);
-        var b = badge(article.visibility);
-        if (b) title.appendChild(b);
-        panel.appendChild(title);
+        addBadges(title, article, article.lang);
+        content.appendChild(title);
+        var links = element("p", "panel-links");
         var link = element("a", "", article.category);
         link.href = article.url;
-        panel.appendChild(link);
+        links.appendChild(link);
+        if (article.draft) {  // drafts are agents-only: their page is the preview
+          var preview = element("a", "preview", root.dataset.preview);
+          preview.href = article.url;
+          preview.target = "_blank";
+          preview.rel = "noopener";
+          links.appendChild(preview);
+        }
+        content.appendChild(links);
         var body = element("div", "body");
         body.lang = article.lang;
         body.innerHTML = article.html;  // sanitized by the server when rendered
-        panel.appendChild(body);
+        content.appendChild(body);
+        showPanel();
         var target = anchor ? document.getElementById(anchor) : null;
         // Scroll the panel, not the page, so the results stay where the agent left them.
-        panel.scrollTop = target ? target.getBoundingClientRect().top - panel.getBoundingClientRect().top - 8 : 0;
+        panel.scrollTop = target ? target.getBoundingClientRect().top - panel.getBoundingClientRect().top
+          + panel.scrollTop - panel.querySelector(".panel-bar").offsetHeight - 8 : 0;
         if (target) target.classList.add("focused-section");
         remember(article);
       })
-      .catch(function () { panel.textContent = root.dataset.openError || ""; });
+      .catch(function () { content.textContent = root.dataset.openError || ""; showPanel(); });
   }
 
   function copySelected() {
     if (selected < 0) return;
     var text = results[selected].copyText || results[selected].title;
     var done = function () {
-      toast.textContent = root.dataset.copied;
-      toast.hidden = false;
-      clearTimeout(toast.timer);
-      toast.timer = setTimeout(function () { toast.hidden = true; }, 2000);
+      statuses.forEach(function (s) { s.textContent = root.dataset.copied; });
+      clearTimeout(copySelected.timer);
+      copySelected.timer = setTimeout(function () {
+        statuses.forEach(function (s) { s.textContent = ""; });
+      }, 2000);
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
@@ -161,6 +204,7 @@
 
   function fallbackCopy(text) {
     // Plain-HTTP deployments have no async clipboard: copy through a selected textarea.
+    var focused = document.activeElement;
     var area = element("textarea");
     area.value = text;
     area.setAttribute("readonly", "");
@@ -170,7 +214,7 @@
     area.select();
     try { document.execCommand("copy"); } catch (e) { /* nothing else to try */ }
     document.body.removeChild(area);
-    list.focus({ preventScroll: true });
+    if (focused && focused.focus) focused.focus({ preventScroll: true });
   }
 
   function typing(target) {
@@ -182,26 +226,43 @@
     timer = setTimeout(runSearch, 150);
   });
 
+  panel.querySelector(".panel-close").addEventListener("click", closePanel);
+  narrow.addEventListener("change", function () {
+    if (!narrow.matches && panel.classList.contains("open")) closePanel();  // wide: the panel is beside
+  });
+
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
     var inBox = event.target === input;
-    if (event.key === "/" && !typing(event.target)) {
+    var modified = event.ctrlKey || event.metaKey || event.altKey;
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "c" && inBox
+        && input.selectionStart === input.selectionEnd && selected >= 0) {
+      // Nothing selected in the box to copy: copy the highlighted answer instead.
       event.preventDefault();
+      copySelected();
+    } else if (modified) {
+      return;
+    } else if (event.key === "/" && !typing(event.target)) {
+      event.preventDefault();
+      if (panel.classList.contains("open")) closePanel();
       input.focus();
       input.select();
     } else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && (inBox || event.target === list)) {
       if (!results.length) return;
       event.preventDefault();
       var step = event.key === "ArrowDown" ? 1 : -1;
-      // From the box, ↓ enters the list on the first result; in the list it moves.
+      // From the box, ↓ enters the list on the highlighted result; in the list it moves.
       select(inBox && event.key === "ArrowDown" ? Math.max(selected, 0) : selected + step);
       list.focus({ preventScroll: true });
     } else if (event.key === "Enter" && (inBox || event.target === list) && selected >= 0) {
       event.preventDefault();
-      openArticle(results[selected].articleId, results[selected].anchor);
+      list.focus({ preventScroll: true });  // from the box too: then "c" and ↑/↓ act on the results
+      openSelected();
     } else if (event.key === "c" && !typing(event.target)) {
       event.preventDefault();
       copySelected();
+    } else if (event.key === "Escape" && panel.classList.contains("open")) {
+      event.preventDefault();
+      closePanel();
     } else if (event.key === "Escape" && !inBox) {
       input.focus();
     }
