@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-BENCH_TOKEN = "bench-agent-token"
+BENCH_TOKEN = "kb-bench-R8vN2qW5zX7cK4mT9pL3hJ6fD1sB0gY"
 
 
 def percentile(values: list[float], p: float) -> float:

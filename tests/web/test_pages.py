@@ -240,7 +240,8 @@ def test_console_banner_names_broken_files(app, client, kb_dir, built_index):
     html = page(client, "/agent/")
     banner = html.split('class="banner"')[1].split("</div>")[0]
     assert "payments/refund-timeline.md:2" in banner
-    assert client.get("/healthz").get_json()["errors"][0]["path"] == "payments/refund-timeline.md"
+    health = client.get("/healthz", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}).get_json()
+    assert health["errors"][0]["path"] == "payments/refund-timeline.md"
     assert "退款多久到账" in page(client, "/articles/refund-timeline")  # the last good version
 
 
@@ -297,3 +298,10 @@ def test_category_pages_are_paged(kb_dir, tmp_path):
     assert "第 2 / 2 页" in second
     assert client.get("/categories/批量", query_string={"page": 3}).status_code == 404
     assert client.get("/categories/批量", query_string={"page": "x"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "-1", "0", "1.5", "9" * 5000, " 2", "\x00", "1e3", "+1"])
+def test_odd_page_numbers_are_not_errors(client, value):
+    """Issue 13 item 9: `/categories/Refunds?page=²` was a 500."""
+    response = client.get("/categories/退款与争议", query_string={"page": value})
+    assert response.status_code in (200, 404)

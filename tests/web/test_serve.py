@@ -1,6 +1,7 @@
 """The API through a real `kb serve` process on a free port."""
 
 import json
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -11,6 +12,9 @@ import pytest
 from search import store
 from search.indexer import sync_index
 from tests.conftest import AGENT_TOKEN, eventually, running_kb_serve
+
+
+AGENT = {"Authorization": f"Bearer {AGENT_TOKEN}"}
 
 
 def get(url: str, headers: dict | None = None):
@@ -29,7 +33,7 @@ def server(kb_dir, index_dir):
 
 
 def test_serve_indexes_first_and_answers(server):
-    status, health = get(server + "/healthz")
+    status, health = get(server + "/healthz", AGENT)
     assert status == 200 and health["articles"] == 9
     status, body = get(server + "/api/search?q=" + urllib.parse.quote("refund still pending"))
     assert status == 200 and body["answers"][0]["url"] == "/articles/en/refund#refund-still-pending"
@@ -54,7 +58,7 @@ def test_saved_article_is_live_within_two_seconds_on_every_worker(kb_dir, index_
                                        for _ in range(12)), timeout=4)
         assert seconds < 2.0
         (kb_dir / "payments/live.md").write_text("---\ntitle: [broken\n---\n", "utf-8")
-        eventually(lambda: get(base + "/healthz")[1]["errors"], timeout=4)
+        eventually(lambda: get(base + "/healthz", AGENT)[1]["errors"], timeout=4)
         assert first_article(base, "实时生效的文章") == "payments/live"  # last good version
 
 
@@ -66,7 +70,7 @@ def test_corrupt_index_is_rebuilt_on_start(kb_dir, index_dir, tmp_path):
             path.write_bytes(b"\x00garbage" * 10)
     log = tmp_path / "serve.log"
     with running_kb_serve(kb_dir, index_dir, log_path=log) as base:
-        assert get(base + "/healthz")[1]["articles"] == 9
+        assert get(base + "/healthz", AGENT)[1]["articles"] == 9
         assert first_article(base, "退款多久到账") == "refund-timeline"
     lines = [line for line in log.read_text().splitlines() if "unreadable" in line]
     assert len(lines) == 1 and "rebuilding" in lines[0]
@@ -74,4 +78,30 @@ def test_corrupt_index_is_rebuilt_on_start(kb_dir, index_dir, tmp_path):
 
 def test_missing_index_is_built_on_start(kb_dir, tmp_path):
     with running_kb_serve(kb_dir, tmp_path / "nowhere" / "index") as base:
-        assert get(base + "/healthz")[1]["articles"] == 9
+        assert get(base + "/healthz", AGENT)[1]["articles"] == 9
+
+
+def test_slow_clients_do_not_starve_the_workers(kb_dir, index_dir):
+    """Issue 13 item 5: connections sending one byte per second must not take the site down."""
+    with running_kb_serve(kb_dir, index_dir) as base:
+        port = int(base.rsplit(":", 1)[1])
+        slow = []
+        request = b"GET /api/search?q=%E9%80%80%E6%AC%BE HTTP/1.1\r\nHost: x\r\n"
+        for _ in range(40):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(request[:1])
+            slow.append(sock)
+        try:
+            worst = 0.0
+            for second in range(4):
+                for sock in slow:
+                    sock.sendall(request[second + 1:second + 2])  # one byte per second each
+                started = time.monotonic()
+                status, _ = get(base + "/healthz")
+                worst = max(worst, time.monotonic() - started)
+                assert status == 200
+                time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+            assert worst < 1.0, f"/healthz took {worst:.2f}s behind 40 slow clients"
+        finally:
+            for sock in slow:
+                sock.close()
