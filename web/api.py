@@ -11,7 +11,8 @@ from flask import Blueprint, abort, jsonify, request
 from search.searcher import IndexMissing
 from web import current_index, feedback
 from web.auth import InvalidToken, bearer_is_agent
-from web.ratelimit import api_limit
+from web.bodies import json_object
+from web.ratelimit import public_limit
 
 bp = Blueprint("api", __name__)
 LANGS = ("zh", "en")
@@ -36,7 +37,7 @@ def lang_arg() -> str | None:
 
 
 @bp.get("/api/search")
-@api_limit
+@public_limit
 def search():
     q = request.args.get("q", "")
     if not q.strip():
@@ -48,7 +49,7 @@ def search():
 
 
 @bp.get("/api/suggest")
-@api_limit
+@public_limit
 def suggest():
     suggestions = current_index().suggest(request.args.get("q", ""), limit=int_arg("limit", 8, 1, 20),
                                           internal=bearer_is_agent())
@@ -56,7 +57,7 @@ def suggest():
 
 
 @bp.get("/api/articles")
-@api_limit
+@public_limit
 def list_articles():
     sort = request.args.get("sort", "title")
     if sort not in ("title", "updated"):
@@ -69,7 +70,7 @@ def list_articles():
 
 
 @bp.get("/api/articles/<path:article_id>")
-@api_limit
+@public_limit
 def get_article(article_id: str):
     article = current_index().get_article(article_id, internal=bearer_is_agent())
     if article is None:
@@ -78,26 +79,33 @@ def get_article(article_id: str):
 
 
 @bp.post("/api/feedback")
-@api_limit
+@public_limit
 def post_feedback():
     """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}."""
     if not feedback.is_same_site():
         abort(403, description="feedback must come from this site")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description="send a JSON object: {\"article_id\", \"helpful\", \"query\"}")
+    body = json_object('{"article_id", "helpful", "query"}')
     article_id, helpful, query = body.get("article_id"), body.get("helpful"), body.get("query", "")
     if not isinstance(article_id, str) or not isinstance(helpful, bool) or not isinstance(query, str):
         abort(400, description="`article_id` must be text, `helpful` true or false, `query` text")
     if current_index().get_article(article_id, internal=bearer_is_agent()) is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
-    feedback.record_vote(article_id, helpful, query[:200])
+    feedback.record_vote(article_id, helpful, query[:200], feedback.voter_id())
     return jsonify({"ok": True}), 201
 
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify(current_index().health())
+    """`{"status": "ok" | "degraded"}` for everyone (degraded: index problems, or no index);
+    agents also get the article count, when the index was written and its problems."""
+    try:
+        health = current_index().health()
+    except IndexMissing:
+        return jsonify({"status": "degraded"}), 503
+    status = "degraded" if health["errors"] else "ok"
+    if not bearer_is_agent():
+        return jsonify({"status": status})
+    return jsonify({**health, "status": status})
 
 
 @bp.errorhandler(InvalidToken)

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, g, render_template, request
 
 from web import current_index, feedback
 from web.auth import session_is_agent
+from web.ratelimit import public_limit
 
 bp = Blueprint("helpcenter", __name__)
 RECENT = 6
@@ -35,11 +36,13 @@ def _popular() -> list[dict]:
 
 
 @bp.get("/")
+@public_limit
 def home():
     return render_template("home.html", categories=_categories(), recent=_recent())
 
 
 @bp.get("/search")
+@public_limit
 def search():
     q = request.args.get("q", "").strip()
     lang = request.args.get("in", "") if request.args.get("in", "") in ("zh", "en") else None
@@ -53,6 +56,7 @@ def search():
 
 
 @bp.get("/articles/<path:article_id>")
+@public_limit
 def article(article_id: str):
     found = current_index().get_article(article_id, internal=session_is_agent())
     if found is None:
@@ -60,10 +64,19 @@ def article(article_id: str):
     return render_template("article.html", article=found, q=request.args.get("q", "")[:200])
 
 
+def _page_number(raw: str) -> int:
+    """`?page=`: a whole number from 1 to a million; anything else (`x`, `²`, `-1`) is page 1."""
+    try:
+        page = int(raw) if raw.isascii() else 0
+    except ValueError:
+        return 1
+    return page if 0 < page <= 10**6 else 1
+
+
 @bp.get("/categories/<path:name>")
+@public_limit
 def category(name: str):
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    page = _page_number(request.args.get("page", ""))
     total, articles = current_index().list_articles(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
                                                     category=name, internal=session_is_agent())
     if not total or not articles:

@@ -84,8 +84,10 @@ def test_healthz_is_degraded_while_an_article_is_broken(client, agent_headers, k
 
 def test_healthz_is_degraded_without_an_index(client, built_index):
     import shutil
+    import time
 
     shutil.rmtree(built_index)
+    time.sleep(0.6)  # the index notices within half a second
     response = client.get("/healthz")
     assert response.status_code == 503 and response.get_json() == {"status": "degraded"}
 

@@ -133,7 +133,8 @@ def test_feedback_is_stored(client, built_index: Path):
                                                   "query": "退款"},
                            headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 201
-    client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": False})
+    client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": False},
+                environ_base={"REMOTE_ADDR": "192.0.2.2"})  # another visitor
     rows = sqlite3.connect(built_index.parent / "kb.sqlite3").execute(
         "SELECT article_id, helpful, query FROM feedback ORDER BY id").fetchall()
     assert rows == [("refund-timeline", 1, "退款"), ("refund-timeline", 0, "")]
@@ -271,10 +272,12 @@ def test_internal_articles_never_related_or_suggested_to_the_public(client, kb_d
 
 
 def test_no_results_lists_the_most_helpful_articles(client):
-    for article_id, helpful in (("faq-withdraw", True), ("faq-withdraw", True), ("account-freeze", True),
-                                ("refund-timeline", False), ("ops/escalation", True)):
+    for n, (article_id, helpful) in enumerate((("faq-withdraw", True), ("faq-withdraw", True),
+                                               ("account-freeze", True), ("refund-timeline", False),
+                                               ("ops/escalation", True))):
         client.post("/api/feedback", json={"article_id": article_id, "helpful": helpful},
-                    headers={"Authorization": f"Bearer {AGENT_TOKEN}"})
+                    headers={"Authorization": f"Bearer {AGENT_TOKEN}"},
+                    environ_base={"REMOTE_ADDR": f"192.0.2.{n}"})  # one vote per visitor
     html = page(client, "/search", query_string={"q": "qqqzzzxxx"})
     popular = html.split('class="no-results"')[1].split("</section>")[0]
     assert popular.index("/articles/faq-withdraw") < popular.index("/articles/account-freeze")

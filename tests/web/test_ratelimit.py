@@ -34,15 +34,21 @@ def test_agents_are_not_limited(limited_app):
                for _ in range(6))
 
 
-def test_sign_in_attempts_are_limited(limited_app):
-    client = limited_app.test_client()
+@pytest.fixture
+def auth_limited_app(kb_dir, built_index):
+    """Two failed authentications a minute, and room for everything else."""
+    return make_app(kb_dir, built_index, KB_RATE_LIMIT="100 per minute", KB_SIGN_IN_LIMIT="2 per minute")
+
+
+def test_sign_in_attempts_are_limited(auth_limited_app):
+    client = auth_limited_app.test_client()
     csrf = csrf_of(client.get("/agent/").get_data(as_text=True))
     codes = [client.post("/agent/sign-in", data={"csrf": csrf, "token": f"guess-{n}"}).status_code
              for n in range(3)]
     assert codes == [401, 401, 429]
     response = client.post("/agent/sign-in", data={"csrf": csrf, "token": AGENT_TOKEN})
     assert response.status_code == 429 and "请求太频繁" in response.get_data(as_text=True)
-    assert client.get("/agent/").status_code == 200  # only attempts are counted
+    assert client.get("/agent/").status_code == 200  # only failed attempts are counted
 
 
 @pytest.mark.parametrize("name", ["KB_RATE_LIMIT", "KB_SIGN_IN_LIMIT"])
@@ -100,9 +106,9 @@ def test_bearer_guesses_and_sign_in_share_one_failure_limit(limited_app):
                      environ_base={"REMOTE_ADDR": "10.0.0.8"}).status_code == 200
 
 
-def test_successful_sign_ins_do_not_count_as_failures(limited_app):
+def test_successful_sign_ins_do_not_count_as_failures(auth_limited_app):
     from tests.web.test_pages import sign_in
 
+    assert sign_in(auth_limited_app.test_client(), "w" * 40).status_code == 401
     for _ in range(4):
-        client = limited_app.test_client()
-        assert sign_in(client).status_code == 302
+        assert sign_in(auth_limited_app.test_client()).status_code == 302

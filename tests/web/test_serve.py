@@ -13,7 +13,6 @@ from search import store
 from search.indexer import sync_index
 from tests.conftest import AGENT_TOKEN, eventually, running_kb_serve
 
-
 AGENT = {"Authorization": f"Bearer {AGENT_TOKEN}"}
 
 
