@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -35,6 +36,7 @@ from sqlalchemy import (
     event,
     inspect,
 )
+from sqlalchemy.exc import DatabaseError
 
 METADATA = MetaData()
 
@@ -94,8 +96,15 @@ def connect(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    METADATA.create_all(engine)
-    _add_missing(engine)
+    for attempt in range(5):
+        try:
+            METADATA.create_all(engine)
+            _add_missing(engine)
+            break
+        except DatabaseError:  # another worker process created the same table at the same moment
+            if attempt == 4:
+                raise
+            time.sleep(0.1 * (attempt + 1))
     return engine
 
 

@@ -1,15 +1,38 @@
 """Serving the site with gunicorn, for `kb serve`.
 
-`kb serve --workers 4` runs the same thing as `gunicorn -w 4 'web:create_app()'`:
-N worker processes with a few threads each. Every worker answers from the shared
+`kb serve --workers 4` runs N worker processes. Every worker answers from the shared
 index; one of them (elected by a lock, see `search.live`) applies article changes.
+
+Workers are gevent workers (`KbGeventWorker`): each connection is a greenlet, so a
+client that sends its request one byte a second holds a few kilobytes, not a thread
+(with the threaded worker, eight such clients took a worker down). Only sockets are
+made cooperative: the site's own background threads (live reload, the watchdog
+observer, training the question classifier, index worker processes) stay real OS
+threads and run beside the connections. The same worker under your own gunicorn:
+`gunicorn -k web.server.KbGeventWorker -w 4 'web:create_app()'`.
 """
 
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.ggevent import GeventWorker
 
 from web import create_app
+
+WORKER_CONNECTIONS = 1000  # open connections per worker, slow ones included
+
+
+class KbGeventWorker(GeventWorker):
+    """gunicorn's gevent worker with cooperative sockets but real threads (see the module doc)."""
+
+    def patch(self):
+        from gevent import monkey, socket
+
+        monkey.patch_all(socket=True, dns=True, ssl=True, thread=False, os=False, subprocess=False,
+                         signal=False, time=False, select=False, queue=False)
+        # As the base class does: the listening sockets, as gevent sockets.
+        self.sockets = [socket.socket(s.FAMILY, socket.SOCK_STREAM, fileno=s.sock.detach())
+                        for s in self.sockets]
 
 
 class KbServer(BaseApplication):
@@ -29,13 +52,15 @@ class KbServer(BaseApplication):
         return create_app(self.app_config)
 
 
-def serve(app_config: dict, host: str, port: int, workers: int = 1, threads: int = 8) -> None:
+def serve(app_config: dict, host: str, port: int, workers: int = 1,
+          worker_class: str = "web.server.KbGeventWorker") -> None:
     """Serve until stopped (Ctrl-C or SIGTERM)."""
     KbServer(app_config, {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
+        "worker_class": worker_class,
+        "worker_connections": WORKER_CONNECTIONS,
+        "threads": 8,  # for the threaded worker class (`gthread`) only
         "timeout": 60,
         "graceful_timeout": 5,
         "errorlog": "-",
