@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 BENCH_TOKEN = "kb-bench-R8vN2qW5zX7cK4mT9pL3hJ6fD1sB0gY"
 
 
@@ -28,11 +29,20 @@ def free_port() -> int:
 @contextlib.contextmanager
 def kb_serve(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL):
     """`kb serve` on a free port, with no practical rate limit; yields its base URL."""
+    command = [str(Path(sys.executable).parent / "kb"), "serve", "--articles", str(articles),
+               "--index", str(index_dir), *args]
+    with serving(command, {}, log) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serving(command: list[str], env: dict, log=subprocess.DEVNULL):
+    """A server started by `command` (`kb serve ...`, or gunicorn with `--bind`) on a free port,
+    with no practical rate limit; yields its base URL once `/healthz` answers."""
     port = free_port()
-    env = {**os.environ, "KB_RATE_LIMIT": "1000000 per second", "KB_AGENT_TOKENS": BENCH_TOKEN}
-    process = subprocess.Popen([str(Path(sys.executable).parent / "kb"), "serve", "--port", str(port),
-                                "--articles", str(articles), "--index", str(index_dir), *args],
-                               stdout=log, stderr=subprocess.STDOUT, env=env)
+    command = command + (["--port", str(port)] if "serve" in command else ["--bind", f"127.0.0.1:{port}"])
+    env = {**os.environ, "KB_RATE_LIMIT": "1000000 per second", "KB_AGENT_TOKENS": BENCH_TOKEN, **env}
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(1200):
@@ -41,7 +51,7 @@ def kb_serve(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL
                 break
             except OSError:
                 if process.poll() is not None:
-                    raise RuntimeError("kb serve exited before answering") from None
+                    raise RuntimeError(f"{command[0]} exited before answering") from None
                 time.sleep(0.1)
         yield base
     finally:

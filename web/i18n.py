@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import g, request
 
+from web.sessions import cookie_secure
+
 LANGS = ("zh", "en")
 COOKIE = "lang"
 
@@ -107,7 +109,8 @@ def init_app(app) -> None:
     def remember_language(response):
         asked = request.args.get("lang", "")
         if asked in LANGS and request.cookies.get(COOKIE) != asked:
-            response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+            response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                                secure=cookie_secure())
         return response
 
     app.jinja_env.globals.update(t=t)
