@@ -63,7 +63,7 @@ def in_threads(app, pool):
     def run(environ, start_response):
         body = environ["wsgi.input"].read(MAX_BODY + 1)
         environ["wsgi.input"] = io.BytesIO(body)
-        if body and not environ.get("CONTENT_LENGTH"):  # a chunked body: now of known length
+        if environ.pop("HTTP_TRANSFER_ENCODING", None):  # a chunked body: now of known length
             environ["CONTENT_LENGTH"] = str(len(body))
         return pool.spawn(call, environ, start_response).get()
 

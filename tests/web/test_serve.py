@@ -105,3 +105,17 @@ def test_slow_clients_do_not_starve_the_workers(kb_dir, index_dir):
         finally:
             for sock in slow:
                 sock.close()
+
+
+def test_bodies_are_capped_through_the_real_server(server):
+    """Chunked bodies (no Content-Length) are capped like the others: 413, never read whole."""
+    import http.client
+
+    split = urllib.parse.urlsplit(server)
+    for body, status in ((b"{" + b" " * 100_000 + b"}", 413),
+                         (b'{"article_id": "refund-timeline", "helpful": true}', 201)):
+        connection = http.client.HTTPConnection(split.hostname, split.port, timeout=10)
+        connection.request("POST", "/api/feedback", body=iter([body]), encode_chunked=True,
+                           headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        assert connection.getresponse().status == status
+        connection.close()
