@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: percentiles and a real `kb serve` on a free port."""
+"""Helpers shared by the benchmarks (and the crash tests): percentiles, a real `kb serve` on a
+free port, what an index answers, and the processes below a process."""
 
 from __future__ import annotations
 
@@ -57,3 +58,44 @@ def serving(command: list[str], env: dict, log=subprocess.DEVNULL):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def answers(index_dir: Path, queries: list[str]) -> list:
+    """What the index answers to `queries`: totals, scores and the ids scoring above the last one
+    shown (articles tied with it may come in any order after a rebuild)."""
+    from search.searcher import SearchIndex
+
+    index = SearchIndex(index_dir)
+    try:
+        found = []
+        for query in queries:
+            results = index.search(query)
+            scores = [round(a.score, 4) for a in results.articles]
+            sure = sorted(a.id for a in results.articles if round(a.score, 4) > min(scores, default=0))
+            found.append((results.total, scores, sure))
+        return found
+    finally:
+        index.close()
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (children, their children...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(
+                int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

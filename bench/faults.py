@@ -43,8 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import kb_serve, percentile, serving  # noqa: E402
-from bench.load import Tally, client, requests_for  # noqa: E402
+from bench.common import alive, answers, descendants, kb_serve, percentile, serving  # noqa: E402
+from bench.load import Tally, run_clients  # noqa: E402
 from kb.corpus import load_corpus  # noqa: E402
 from search.searcher import SearchIndex  # noqa: E402
 
@@ -56,49 +56,12 @@ MARKER = "faultrunmarker"
 EDITED = 40  # pages an incremental run rewrites
 
 
-def answers(index_dir: Path) -> list:
-    """What the index answers to QUERIES: totals, scores and the ids scoring above the last one."""
-    index = SearchIndex(index_dir)
-    try:
-        found = []
-        for query in QUERIES:
-            results = index.search(query)
-            scores = [round(a.score, 4) for a in results.articles]
-            sure = sorted(a.id for a in results.articles if round(a.score, 4) > min(scores, default=0))
-            found.append((results.total, scores, sure))
-        return found
-    finally:
-        index.close()
-
-
 def marked(index_dir: Path) -> int:
     index = SearchIndex(index_dir)
     try:
         return index.search(MARKER, limit=50).total
     finally:
         index.close()
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid`, from /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(
-                int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def lock_holders(index_dir: Path) -> list[int]:
@@ -158,7 +121,7 @@ def run_kills(articles: Path, index_dir: Path, kills: int, rng: random.Random) -
     kb_index(articles, index_dir)
     incremental_seconds = time.monotonic() - started
     print(f"incremental run after editing {EDITED} pages: {incremental_seconds:.1f} s")
-    before, ok = answers(index_dir), True
+    before, ok = answers(index_dir, QUERIES), True
     rows = []
     for n in range(kills):
         rebuild = n % 2 == 0
@@ -170,7 +133,7 @@ def run_kills(articles: Path, index_dir: Path, kills: int, rng: random.Random) -
                                 "--index", str(index_dir)], delay)
         orphans = left_behind(pids)
         holders = lock_holders(index_dir)
-        now = answers(index_dir)
+        now = answers(index_dir, QUERIES)
         count = marked(index_dir)
         if rebuild or count == 0 or now == before:
             consistent = now == before
@@ -179,7 +142,7 @@ def run_kills(articles: Path, index_dir: Path, kills: int, rng: random.Random) -
             before = now
         rerun = kb_index(articles, index_dir)
         recovered = "recovered" in rerun.stderr
-        after = answers(index_dir)
+        after = answers(index_dir, QUERIES)
         if after != before:  # the rerun applied the edits the killed run did not
             if marked(index_dir) != EDITED:
                 consistent = False
@@ -221,7 +184,7 @@ def run_full_disk(articles: Path, work: Path, gen_bytes: int) -> bool | None:
         if first.returncode != 0:
             print(first.stderr[-2000:])
             return False
-        before = answers(index_dir)
+        before = answers(index_dir, QUERIES)
         process = subprocess.Popen([KB, "index", "--rebuild", "--articles", str(articles),
                                     "--index", str(index_dir)],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -231,7 +194,7 @@ def run_full_disk(articles: Path, work: Path, gen_bytes: int) -> bool | None:
             time.sleep(0.05)
         out, err = process.communicate()
         orphans = left_behind(seen)
-        same = answers(index_dir) == before
+        same = answers(index_dir, QUERIES) == before
         rerun = kb_index(articles, index_dir)
         last_line = (err.strip().splitlines() or ["(nothing)"])[-1]
         print(f"  rebuild on the full disk: exit {process.returncode}; last line: {last_line[:160]}")
@@ -304,17 +267,10 @@ def probe_health(base: str, stop: threading.Event, latencies: list, failures: li
 
 def load_phase(base: str, clients: int, seconds: float, slow: int, mix_args) -> dict:
     tally, stop, health, health_failures = Tally(), threading.Event(), [], []
-    threads = [threading.Thread(target=client, args=(base, requests_for(*mix_args), stop, tally))
-               for _ in range(clients)]
-    threads.append(threading.Thread(target=probe_health, args=(base, stop, health, health_failures)))
+    probe = threading.Thread(target=probe_health, args=(base, stop, health, health_failures))
     with SlowClients(base, slow) if slow else contextlib.nullcontext() as attackers:
         time.sleep(2.0 if slow else 0)  # let the slow clients connect first
-        for thread in threads:
-            thread.start()
-        time.sleep(seconds)
-        stop.set()
-        for thread in threads:
-            thread.join()
+        run_clients(base, clients, seconds, mix_args, tally, stop, [probe])
     search = tally.latency.get("api/search", [])
     total = sum(tally.statuses.values())
     return {"requests/s": total / seconds, "healthz p95": percentile(health, 95) if health else float("inf"),

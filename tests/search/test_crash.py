@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import common
 from search.indexer import sync_index
 from search.searcher import SearchIndex
 
@@ -33,18 +34,7 @@ def write_generated(root: Path, marker: str = "") -> None:
 
 
 def answers(index_dir: Path) -> list:
-    index = SearchIndex(index_dir)
-    try:
-        found = []
-        for query in QUERIES:
-            results = index.search(query)
-            scores = [round(a.score, 4) for a in results.articles]
-            # Articles tied with the last one shown may come in any order after a rebuild.
-            sure = sorted(a.id for a in results.articles if round(a.score, 4) > min(scores, default=0))
-            found.append((results.total, scores, sure))
-        return found
-    finally:
-        index.close()
+    return common.answers(index_dir, QUERIES)
 
 
 def run_and_kill(args: list[str], delay: float) -> int | None:
@@ -103,30 +93,6 @@ def test_kill_during_incremental_update_is_all_or_nothing(big_kb):
     index.close()
 
 
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid` (children, their children...), from /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux) to find worker processes")
 def test_killing_only_the_parent_of_a_parallel_rebuild_leaves_no_worker_and_no_lock(big_kb):
     """Issue 13 item 2: `kill -9` of `kb index --rebuild` (the parent alone, as the OOM killer does)
@@ -140,15 +106,15 @@ def test_killing_only_the_parent_of_a_parallel_rebuild_leaves_no_worker_and_no_l
         deadline = time.monotonic() + 60
         workers: set[int] = set()
         while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
-            workers = descendants(process.pid)
+            workers = common.descendants(process.pid)
             time.sleep(0.05)
         assert len(workers) >= 2, "the rebuild started no worker processes"
         os.kill(process.pid, signal.SIGKILL)  # the parent only
         process.wait()
         deadline = time.monotonic() + 10
-        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        while any(common.alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not [pid for pid in workers if alive(pid)], "worker processes outlived their parent"
+        assert not [pid for pid in workers if common.alive(pid)], "worker processes outlived their parent"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
