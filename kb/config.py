@@ -126,14 +126,14 @@ def check_database_url(value: str) -> None:
 
 
 def _number(name: str, value, kind: type, low: float):
-    """A number setting of `kind` (int or float), at least `low`."""
+    """A number setting of `kind` (int or float), at least `low` (and below a million)."""
     try:
         number = kind(value)
     except (TypeError, ValueError):
         number = None
-    if number is None or number < low or number != number:
+    if number is None or not low <= number < 10**6:  # NaN fails the comparison too
         raise ConfigError(f"{name}: {value!r} is not a {'whole ' if kind is int else ''}number "
-                          f"of at least {low:g}")
+                          f"from {low:g} to 1000000")
     return number
 
 
