@@ -123,6 +123,8 @@ def run_kills(articles: Path, index_dir: Path, kills: int, rng: random.Random) -
     print(f"incremental run after editing {EDITED} pages: {incremental_seconds:.1f} s")
     before, ok = answers(index_dir, QUERIES), True
     rows = []
+    print(f"\n{'#':>3} {'run':12} {'kill at':>8} {'killed':>7} {'procs':>6} {'left':>5} {'same':>5} "
+          f"{'next':>5} {'recovered':>9}")
     for n in range(kills):
         rebuild = n % 2 == 0
         if not rebuild:
@@ -151,11 +153,9 @@ def run_kills(articles: Path, index_dir: Path, kills: int, rng: random.Random) -
         ok &= good
         rows.append((n + 1, "rebuild" if rebuild else "incremental", delay, killed, len(pids), len(orphans),
                      consistent, rerun.returncode, recovered, good))
-    print(f"\n{'#':>3} {'run':12} {'kill at':>8} {'killed':>7} {'procs':>6} {'left':>5} {'same':>5} "
-          f"{'next':>5} {'recovered':>9}")
-    for n, kind, delay, killed, procs, orphans, consistent, code, recovered, good in rows:
-        print(f"{n:>3} {kind:12} {delay:7.2f}s {str(killed):>7} {procs:>6} {orphans:>5} {str(consistent):>5} "
-              f"{'ok' if code == 0 else code:>5} {str(recovered):>9}{'' if good else '  FAIL'}")
+        print(f"{n + 1:>3} {rows[-1][1]:12} {delay:7.2f}s {str(killed):>7} {len(pids):>6} {len(orphans):>5} "
+              f"{str(consistent):>5} {'ok' if rerun.returncode == 0 else rerun.returncode:>5} "
+              f"{str(recovered):>9}{'' if good else '  FAIL'}", flush=True)
     killed_count = sum(1 for r in rows if r[3])
     print(f"killed mid-run: {killed_count}/{kills}; processes left behind: {sum(r[5] for r in rows)}; "
           f"index answered as before: {sum(1 for r in rows if r[6])}/{kills}; "
