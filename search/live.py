@@ -133,6 +133,8 @@ class LiveIndexer:
             log.exception("updating the index from %s failed; retrying", self.articles_dir)
             return False
         self.updates += 1
+        if report.recovered:
+            log.warning("%s", report.recovered)
         if report.mode != "unchanged":
             log.info("index %s: +%d ~%d -%d, %d problems, %.2fs", report.mode, report.added, report.changed,
                      report.removed, len(report.problems), report.seconds)

@@ -18,8 +18,9 @@ Locks are `flock()` locks, and they die with the process that took them:
   `PR_SET_PDEATHSIG`): no orphan worker can outlive a killed `kb index`;
 - descriptors are close-on-exec, so programs started from kb never inherit them.
 While it holds the write lock, a process writes its pid and command into the lock
-file and empties it when done. The next writer that finds the file filled knows the
-previous run was interrupted: it removes what that run left half-written and says so.
+file and empties it when done (by success or by an error it cleaned up after). The
+next writer that finds the file filled knows the previous run was killed: it removes
+what that run left half-written and says so.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import ctypes
 import datetime as dt
 import fcntl
 import json
-import logging
 import os
 import shutil
 import signal
@@ -38,7 +38,6 @@ import threading
 import time
 from pathlib import Path
 
-log = logging.getLogger(__name__)
 CURRENT = "current"
 LOCK_FILE = "write.lock"
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another one
@@ -155,8 +154,8 @@ def writer_lock(index_dir: Path, timeout: float | None = None):
         _write_holder(fd, {"pid": os.getpid(), "command": " ".join(sys.argv)[:200],
                            "since": dt.datetime.now().isoformat(timespec="seconds")})
         yield recovered
-        _write_holder(fd, None)  # a clean end: nothing to recover next time
     finally:
+        _write_holder(fd, None)  # the run ended here (even by an error it cleaned up after)
         release(fd)
 
 
@@ -197,10 +196,8 @@ def _recover(index_dir: Path, holder: dict | None) -> str | None:
             removed += 1
     with contextlib.suppress(FileNotFoundError):
         (index_dir / f".{CURRENT}.{holder.get('pid')}").unlink()
-    message = (f"recovered from an interrupted index run (pid {holder.get('pid')}: {holder.get('command')}, "
-               f"since {holder.get('since')})" + ("; removed its unfinished build" if removed else ""))
-    log.warning("%s", message)
-    return message
+    return (f"recovered from an interrupted index run (pid {holder.get('pid')}: {holder.get('command')}, "
+            f"since {holder.get('since')})" + ("; removed its unfinished build" if removed else ""))
 
 
 def _fsync_dir(path: Path) -> None:
