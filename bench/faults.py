@@ -46,7 +46,6 @@ sys.path.insert(0, str(ROOT))
 from bench.common import alive, answers, descendants, kb_serve, percentile, serving  # noqa: E402
 from bench.load import Tally, run_clients  # noqa: E402
 from kb.corpus import load_corpus  # noqa: E402
-from search.searcher import SearchIndex  # noqa: E402
 
 KB = str(Path(sys.executable).parent / "kb")
 QUERIES = ["extract a tar archive", "git commit all changes", "docker run container", "find files by name",
@@ -54,14 +53,6 @@ QUERIES = ["extract a tar archive", "git commit all changes", "docker run contai
            "python virtual env"]
 MARKER = "faultrunmarker"
 EDITED = 40  # pages an incremental run rewrites
-
-
-def marked(index_dir: Path) -> int:
-    index = SearchIndex(index_dir)
-    try:
-        return index.search(MARKER, limit=50).total
-    finally:
-        index.close()
 
 
 def lock_holders(index_dir: Path) -> list[int]:
@@ -104,11 +95,16 @@ def left_behind(pids: set[int]) -> list[int]:
     return [p for p in pids if alive(p)]
 
 
+def marker(round_no: int) -> str:
+    """A word found only in the pages edited in round `round_no`."""
+    return MARKER + "".join(chr(ord("a") + int(d)) for d in str(round_no))
+
+
 def edit_pages(articles: Path, round_no: int) -> None:
     pages = sorted((articles / "pages").rglob("*.md"))[:EDITED]
     for page in pages:
         text = page.read_text("utf-8").split(f"\n<!-- {MARKER}", 1)[0]
-        page.write_text(f"{text}\n<!-- {MARKER} -->\n{MARKER} round {round_no}\n", "utf-8")
+        page.write_text(f"{text}\n<!-- {MARKER} -->\n{marker(round_no)}\n", "utf-8")
 
 
 def run_kills(articles: Path, index_dir: Path, kills: int, rng: random.Random) -> bool:
@@ -135,20 +131,15 @@ def run_kills(articles: Path, index_dir: Path, kills: int, rng: random.Random) -
                                 "--index", str(index_dir)], delay)
         orphans = left_behind(pids)
         holders = lock_holders(index_dir)
-        now = answers(index_dir, QUERIES)
-        count = marked(index_dir)
-        if rebuild or count == 0 or now == before:
-            consistent = now == before
-        else:  # the incremental run committed before the kill: all of it, then
-            consistent = count == EDITED
-            before = now
+        now = answers(index_dir, [*QUERIES, marker(n)])
+        # The old index exactly, or (an incremental run that committed before the kill) all of its edits.
+        consistent = now[:-1] == before if rebuild or now[-1][0] == 0 else now[-1][0] == EDITED
         rerun = kb_index(articles, index_dir)
         recovered = "recovered" in rerun.stderr
-        after = answers(index_dir, QUERIES)
-        if after != before:  # the rerun applied the edits the killed run did not
-            if marked(index_dir) != EDITED:
-                consistent = False
-            before = after
+        after = answers(index_dir, [*QUERIES, marker(n)])
+        if not rebuild and after[-1][0] != EDITED:  # the next run must apply every edit
+            consistent = False
+        before = after[:-1]
         good = consistent and not orphans and not holders and rerun.returncode == 0
         ok &= good
         rows.append((n + 1, "rebuild" if rebuild else "incremental", delay, killed, len(pids), len(orphans),
