@@ -131,12 +131,13 @@ def run_kills(articles: Path, index_dir: Path, kills: int, rng: random.Random) -
                                 "--index", str(index_dir)], delay)
         orphans = left_behind(pids)
         holders = lock_holders(index_dir)
-        now = answers(index_dir, [*QUERIES, marker(n)])
+        exact = f'"{marker(n)}"'  # quoted: the word itself, not pages sharing its letter grams
+        now = answers(index_dir, [*QUERIES, exact])
         # The old index exactly, or (an incremental run that committed before the kill) all of its edits.
         consistent = now[:-1] == before if rebuild or now[-1][0] == 0 else now[-1][0] == EDITED
         rerun = kb_index(articles, index_dir)
         recovered = "recovered" in rerun.stderr
-        after = answers(index_dir, [*QUERIES, marker(n)])
+        after = answers(index_dir, [*QUERIES, exact])
         if not rebuild and after[-1][0] != EDITED:  # the next run must apply every edit
             consistent = False
         before = after[:-1]
