@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: percentiles and a real `kb serve` on a free port."""
+"""Helpers shared by the benchmarks (and the crash tests): percentiles, a real `kb serve` on a
+free port, what an index answers, and the processes below a process."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-BENCH_TOKEN = "bench-agent-token"
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_TOKEN = "kb-bench-R8vN2qW5zX7cK4mT9pL3hJ6fD1sB0gY"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -28,11 +30,20 @@ def free_port() -> int:
 @contextlib.contextmanager
 def kb_serve(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL):
     """`kb serve` on a free port, with no practical rate limit; yields its base URL."""
+    command = [str(Path(sys.executable).parent / "kb"), "serve", "--articles", str(articles),
+               "--index", str(index_dir), *args]
+    with serving(command, {}, log) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serving(command: list[str], env: dict, log=subprocess.DEVNULL):
+    """A server started by `command` (`kb serve ...`, or gunicorn with `--bind`) on a free port,
+    with no practical rate limit; yields its base URL once `/healthz` answers."""
     port = free_port()
-    env = {**os.environ, "KB_RATE_LIMIT": "1000000 per second", "KB_AGENT_TOKENS": BENCH_TOKEN}
-    process = subprocess.Popen([str(Path(sys.executable).parent / "kb"), "serve", "--port", str(port),
-                                "--articles", str(articles), "--index", str(index_dir), *args],
-                               stdout=log, stderr=subprocess.STDOUT, env=env)
+    command = command + (["--port", str(port)] if "serve" in command else ["--bind", f"127.0.0.1:{port}"])
+    env = {**os.environ, "KB_RATE_LIMIT": "1000000 per second", "KB_AGENT_TOKENS": BENCH_TOKEN, **env}
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(1200):
@@ -41,9 +52,50 @@ def kb_serve(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL
                 break
             except OSError:
                 if process.poll() is not None:
-                    raise RuntimeError("kb serve exited before answering") from None
+                    raise RuntimeError(f"{command[0]} exited before answering") from None
                 time.sleep(0.1)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def answers(index_dir: Path, queries: list[str]) -> list:
+    """What the index answers to `queries`: totals, scores and the ids scoring above the last one
+    shown (articles tied with it may come in any order after a rebuild)."""
+    from search.searcher import SearchIndex
+
+    index = SearchIndex(index_dir)
+    try:
+        found = []
+        for query in queries:
+            results = index.search(query)
+            scores = [round(a.score, 4) for a in results.articles]
+            sure = sorted(a.id for a in results.articles if round(a.score, 4) > min(scores, default=0))
+            found.append((results.total, scores, sure))
+        return found
+    finally:
+        index.close()
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (children, their children...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(
+                int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

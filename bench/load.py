@@ -119,18 +119,23 @@ def editor(articles: Path, stop: threading.Event, log: Counter) -> None:
             log["delete"] += 1
 
 
-def run_phase(base: str, clients: int, seconds: float, mix_args, edit_folder: Path | None) -> tuple:
-    tally, stop, edits = Tally(), threading.Event(), Counter()
+def run_clients(base: str, clients: int, seconds: float, mix_args, tally: Tally, stop: threading.Event,
+                extra: list[threading.Thread]) -> None:
+    """`clients` client threads (and the `extra` threads) for `seconds`, then `stop` them all."""
     threads = [threading.Thread(target=client, args=(base, requests_for(*mix_args), stop, tally))
-               for _ in range(clients)]
-    if edit_folder is not None:
-        threads.append(threading.Thread(target=editor, args=(edit_folder, stop, edits)))
+               for _ in range(clients)] + extra
     for thread in threads:
         thread.start()
     time.sleep(seconds)
     stop.set()
     for thread in threads:
         thread.join()
+
+
+def run_phase(base: str, clients: int, seconds: float, mix_args, edit_folder: Path | None) -> tuple:
+    tally, stop, edits = Tally(), threading.Event(), Counter()
+    extra = [] if edit_folder is None else [threading.Thread(target=editor, args=(edit_folder, stop, edits))]
+    run_clients(base, clients, seconds, mix_args, tally, stop, extra)
     return tally, edits
 
 

@@ -44,16 +44,31 @@ def print_problems(problems) -> None:
         click.echo(problem.format(), err=True)
 
 
+def sync(settings: Settings, **options):
+    """`sync_index` for a command: its problems printed; a busy write lock or a full disk is a
+    one-line error (exit 1), never a traceback."""
+    from search.indexer import sync_index
+
+    try:
+        report = sync_index(settings.articles_dir, settings.index_dir, **options)
+    except TimeoutError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"could not write the index in {settings.index_dir}: "
+                                   f"{exc.strerror or exc}; the index it had is unchanged") from None
+    if report.recovered:
+        click.echo(report.recovered, err=True)
+    print_problems(report.problems)
+    return report
+
+
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Build a new index from scratch and swap it in.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes for segmentation.")
 @with_settings
 def index_command(settings: Settings, rebuild: bool, workers: int | None):
     """Index the articles (incremental unless --rebuild). Exit 1 if any file failed."""
-    from search.indexer import sync_index
-
-    report = sync_index(settings.articles_dir, settings.index_dir, rebuild=rebuild, workers=workers)
-    print_problems(report.problems)
+    report = sync(settings, rebuild=rebuild, workers=workers)
     click.echo(f"{report.mode}: {report.articles} articles ({report.added} added, {report.changed} changed, "
                f"{report.removed} removed, {len(report.problems)} problems) in {report.seconds:.2f}s")
     sys.exit(1 if any(p.level == "error" for p in report.problems) else 0)
@@ -68,13 +83,13 @@ def index_command(settings: Settings, rebuild: bool, workers: int | None):
 @with_settings
 def search_command(settings: Settings, query: str, as_json: bool, limit: int, lang: str | None, agent: bool):
     """Search the index and print answers and articles."""
-    from search.indexer import exists, sync_index
+    from search.indexer import exists
     from search.searcher import SearchIndex
 
     if not query.strip():
         raise click.UsageError("QUERY is empty")
     if not exists(settings.index_dir):
-        sync_index(settings.articles_dir, settings.index_dir)
+        sync(settings)
     results = SearchIndex(settings.index_dir).search(query, limit=limit, lang=lang, internal=agent)
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
@@ -99,12 +114,10 @@ def search_command(settings: Settings, query: str, as_json: bool, limit: int, la
 @with_settings
 def serve_command(settings: Settings, host: str, port: int, workers: int, no_watch: bool):
     """Index what changed, then serve the site and the API, applying article changes live."""
-    from search.indexer import sync_index
     from web.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    report = sync_index(settings.articles_dir, settings.index_dir)
-    print_problems(report.problems)
+    report = sync(settings)
     click.echo(f"index {report.mode}: {report.articles} articles", err=True)
     click.echo(f"serving on http://{host}:{port} with {workers} worker(s)", err=True)
     serve({"KB_ARTICLES": str(settings.articles_dir), "KB_INDEX": str(settings.index_dir),
@@ -160,15 +173,13 @@ def check_command(settings: Settings, as_json: bool, strict: bool):
 def eval_command(settings: Settings, queries_file: str, as_json: bool):
     """Measure search quality: MRR@10, hit@1/3/10, latency, and the worst misses."""
     from kb.evaluate import QueriesFileError, evaluate, read_queries
-    from search.indexer import sync_index
     from search.searcher import SearchIndex
 
     try:
         judgements = read_queries(queries_file)
     except QueriesFileError as exc:
         raise click.UsageError(str(exc)) from None
-    report = sync_index(settings.articles_dir, settings.index_dir)
-    print_problems(report.problems)
+    sync(settings)
     index = SearchIndex(settings.index_dir)
     result = evaluate(judgements, lambda q: [a.id for a in index.search(q, limit=10, internal=True).articles])
     summary = result.summary()
@@ -185,6 +196,14 @@ def eval_command(settings: Settings, queries_file: str, as_json: bool):
     for miss in worst:
         click.echo(f"  {miss['rank'] or '-':>2}  {miss['query']}  →  {' '.join(miss['expected'])}  "
                    f"(first: {miss['first']})")
+
+
+@cli.command("token")
+def token_command():
+    """Print a new random agent token, to add to KB_AGENT_TOKENS."""
+    from kb.config import new_token
+
+    click.echo(new_token())
 
 
 def main():

@@ -2,20 +2,24 @@
 
 Values come from command-line options, then the environment (`KB_ARTICLES`,
 `KB_INDEX`, `KB_AGENT_TOKENS`, `KB_SECRET_KEY`, `KB_WATCH`, `KB_RATE_LIMIT`,
-`KB_SIGN_IN_LIMIT`, `KB_DATABASE_URL`), then defaults, and are validated up front: a bad value stops
+`KB_SIGN_IN_LIMIT`, `KB_DATABASE_URL`, `KB_SESSION_HOURS`, `KB_SECURE_COOKIES`,
+`KB_TRUSTED_PROXIES`), then defaults, and are validated up front: a bad value stops
 the program with a message naming the setting.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_ARTICLES = "articles"
 DEFAULT_INDEX = ".kb/index"
 DEFAULT_RATE_LIMIT = "300 per minute"  # public API, per client address and process
-DEFAULT_SIGN_IN_LIMIT = "10 per minute"
+DEFAULT_SIGN_IN_LIMIT = "10 per minute"  # failed agent authentications, per client address
+DEFAULT_SESSION_HOURS = 12.0
+TOKEN_MIN_LENGTH = 32
 _FALSE = ("0", "false", "no", "off")
 _TRUE = ("1", "true", "yes", "on")
 
@@ -34,6 +38,9 @@ class Settings:
     rate_limit: str = DEFAULT_RATE_LIMIT
     sign_in_limit: str = DEFAULT_SIGN_IN_LIMIT
     database_url: str | None = None  # None: SQLite beside the index folder
+    session_hours: float = DEFAULT_SESSION_HOURS
+    secure_cookies: bool = False  # also automatic for requests that came over HTTPS
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers are believed
 
     @classmethod
     def load(cls, articles: str | None = None, index: str | None = None,
@@ -50,6 +57,10 @@ class Settings:
             rate_limit=env.get("KB_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
             sign_in_limit=env.get("KB_SIGN_IN_LIMIT") or DEFAULT_SIGN_IN_LIMIT,
             database_url=env.get("KB_DATABASE_URL") or None,
+            session_hours=_number("KB_SESSION_HOURS", env.get("KB_SESSION_HOURS") or DEFAULT_SESSION_HOURS,
+                                  float, low=0.01),
+            secure_cookies=_flag("KB_SECURE_COOKIES", env.get("KB_SECURE_COOKIES", "0")),
+            trusted_proxies=_number("KB_TRUSTED_PROXIES", env.get("KB_TRUSTED_PROXIES") or 0, int, low=0),
         )
         settings.validate()
         return settings
@@ -65,10 +76,29 @@ class Settings:
             check_rate_limit(name, value)
         if self.database_url:
             check_database_url(self.database_url)
-        short = [t for t in self.agent_tokens if len(t) < 8]
-        if short:
-            raise ConfigError("KB_AGENT_TOKENS: every token must be at least 8 characters "
-                              f"({len(short)} shorter)")
+        check_agent_tokens(self.agent_tokens)
+
+
+def new_token() -> str:
+    """A new agent token: 256 random bits, URL-safe (`kb token` prints one)."""
+    return secrets.token_urlsafe(32)
+
+
+def check_agent_tokens(tokens) -> None:
+    """Agent tokens must be long and random: at least 32 characters, at least 8 different ones, and
+    no pattern repeated (`passwordpassword…`). The message never shows a token."""
+    for n, token in enumerate(tokens, start=1):
+        triples = [token[i:i + 3] for i in range(len(token) - 2)]
+        if len(token) < TOKEN_MIN_LENGTH:
+            why = f"shorter than {TOKEN_MIN_LENGTH} characters"
+        elif len(set(token)) < 8:
+            why = "fewer than 8 different characters"
+        elif len(set(triples)) < 0.75 * len(triples):
+            why = "it repeats itself"
+        else:
+            continue
+        raise ConfigError(f"KB_AGENT_TOKENS: token {n} of {len(tokens)} is too weak ({why}); agent "
+                          "tokens must be long and random: make one with `kb token`")
 
 
 def check_rate_limit(name: str, value: str) -> None:
@@ -93,6 +123,18 @@ def check_database_url(value: str) -> None:
         raise ConfigError(f"KB_DATABASE_URL: {value!r} is not a database URL; write it like "
                           "'sqlite:////srv/kb/kb.sqlite3' or 'postgresql+psycopg://kb@localhost/kb'"
                           ) from None
+
+
+def _number(name: str, value, kind: type, low: float):
+    """A number setting of `kind` (int or float), at least `low` (and below a million)."""
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number < 10**6:  # NaN fails the comparison too
+        raise ConfigError(f"{name}: {value!r} is not a {'whole ' if kind is int else ''}number "
+                          f"from {low:g} to 1000000")
+    return number
 
 
 def _flag(name: str, value: str) -> bool:

@@ -57,6 +57,7 @@ class SyncReport:
     articles: int = 0
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    recovered: str | None = None  # what was cleaned up after an interrupted earlier run
 
 
 def read_sources(root: Path) -> dict[str, Source]:
@@ -76,7 +77,7 @@ def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
     """Bring the index in `index_dir` in step with `articles_dir`; see the module doc."""
     started = time.perf_counter()
     articles_dir, index_dir = Path(articles_dir), Path(index_dir)
-    with store.writer_lock(index_dir):
+    with store.writer_lock(index_dir) as recovered:
         base_lexicon, lexicon_problems = load_lexicon(articles_dir)
         sources = read_sources(articles_dir)
         ix = _open_current(index_dir)
@@ -86,6 +87,7 @@ def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
             report = _incremental(ix, indexed, sources, base_lexicon, lexicon_problems)
         if report is None:
             report = _full_build(index_dir, ix, indexed, sources, base_lexicon, lexicon_problems, workers)
+    report.recovered = recovered
     report.seconds = time.perf_counter() - started
     return report
 
@@ -254,7 +256,10 @@ def _prepare(source: Source):
 
 
 def _prepare_all(sources: list[Source], analyzer: Analyzer, workers: int):
-    """(relpath, (article, documents) or Problem) for each source, in order."""
+    """(relpath, (article, documents) or Problem) for each source, in order.
+
+    The worker processes are forked while the write lock is held, so they let go of it
+    and die with this process (`search.store`): a killed run leaves no orphan behind."""
     global _worker_analyzer
     _worker_analyzer = analyzer
     if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:

@@ -13,7 +13,6 @@ once: an update runs when the folder has been quiet for `debounce` seconds.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 import time
@@ -23,6 +22,7 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from search import store
 from search.indexer import sync_index
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class LiveIndexer:
         self._wake = threading.Event()
         self._changes = _Changes(self._wake)
         self._thread = threading.Thread(target=self._run, name="kb-live-indexer", daemon=True)
-        self._lock_handle = None
+        self._lock_fd: int | None = None
         self._observer = None
 
     def start(self) -> LiveIndexer:
@@ -105,17 +105,12 @@ class LiveIndexer:
             self._release()
 
     def _elect(self) -> bool:
-        """Take the writer's flock if no other process holds it."""
+        """Take the writer's flock if no other process holds it (held for the thread's life; like
+        every lock of `search.store`, a forked child does not keep it)."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(self.index_dir / ELECTION_FILE, "a+")  # noqa: SIM115 (held for the thread's life)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return False
-        self._lock_handle = handle
-        self.is_writer = True
-        return True
+        self._lock_fd = store.try_lock(self.index_dir / ELECTION_FILE)
+        self.is_writer = self._lock_fd is not None
+        return self.is_writer
 
     def _watch(self) -> None:
         kinds = ("polling",) if self.polling else ("native", "polling")
@@ -138,6 +133,8 @@ class LiveIndexer:
             log.exception("updating the index from %s failed; retrying", self.articles_dir)
             return False
         self.updates += 1
+        if report.recovered:
+            log.warning("%s", report.recovered)
         if report.mode != "unchanged":
             log.info("index %s: +%d ~%d -%d, %d problems, %.2fs", report.mode, report.added, report.changed,
                      report.removed, len(report.problems), report.seconds)
@@ -147,6 +144,7 @@ class LiveIndexer:
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
-        if self._lock_handle is not None:
-            self._lock_handle.close()
+        if self._lock_fd is not None:
+            store.release(self._lock_fd)
+            self._lock_fd = None
             self.is_writer = False

@@ -2,26 +2,45 @@
 
     INDEX_DIR/current      symlink to the generation being served
     INDEX_DIR/gen-*/       Whoosh index folders, one per full build
-    INDEX_DIR/write.lock   held (flock) by the one process that writes
+    INDEX_DIR/write.lock   held (flock) by the one process that writes; names it while it does
 
 A full build writes a new generation and then swaps `current` with one
 `rename()`, so readers see either the old index or the new one, never half of
 one. Incremental updates go into the current generation through Whoosh's own
-commit, which writes its table of contents last. Locks are `flock()` locks: the
-kernel drops them when a process dies, so a `kill -9` never leaves a stale lock.
+commit, which writes its table of contents last.
+
+Locks are `flock()` locks, and they die with the process that took them:
+- the kernel drops a flock when the last descriptor of it closes, so a `kill -9` of
+  the holder frees it;
+- a forked child would share the descriptor and keep the lock alive after its parent
+  died, so every process forked while a lock is held closes the lock's descriptor at
+  once (`os.register_at_fork`), and is killed when its parent dies (Linux
+  `PR_SET_PDEATHSIG`): no orphan worker can outlive a killed `kb index`;
+- descriptors are close-on-exec, so programs started from kb never inherit them.
+While it holds the write lock, a process writes its pid and command into the lock
+file and empties it when done (by success or by an error it cleaned up after). The
+next writer that finds the file filled knows the previous run was killed: it removes
+what that run left half-written and says so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import datetime as dt
 import fcntl
+import json
 import os
 import shutil
+import signal
+import sys
+import threading
 import time
 from pathlib import Path
 
 CURRENT = "current"
 LOCK_FILE = "write.lock"
+LOCK_TIMEOUT = 60.0  # seconds a writer waits for another one
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -62,24 +81,123 @@ def discard(generation: Path) -> None:
     shutil.rmtree(generation, ignore_errors=True)
 
 
+class LockTimeout(TimeoutError):
+    """Another process held the write lock for longer than we waited; the message names it."""
+
+
+# Descriptors of the flocks this process holds; a forked child closes them (see the module doc).
+_held: set[int] = set()
+_held_guard = threading.Lock()
+
+
+def try_lock(path: Path) -> int | None:
+    """Take the flock on `path` if no other process holds it: its descriptor, or None."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    with _held_guard:
+        _held.add(fd)
+    return fd
+
+
+def release(fd: int) -> None:
+    """Give up a lock taken with `try_lock`."""
+    with _held_guard:
+        _held.discard(fd)
+    os.close(fd)  # the last descriptor of the flock: the kernel drops it
+
+
+def _child_after_fork() -> None:
+    """In a child forked while this process held locks: let go of them, and die with the parent."""
+    if not _held:
+        return
+    for fd in _held:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != _forking_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+
+_forking_pid = os.getpid()
+
+
+def _before_fork() -> None:
+    global _forking_pid
+    _forking_pid = os.getpid()
+
+
+os.register_at_fork(before=_before_fork, after_in_child=_child_after_fork)
+
+
 @contextlib.contextmanager
-def writer_lock(index_dir: Path, timeout: float = 60.0):
-    """Hold the index's write lock; waits up to `timeout` seconds for another writer."""
+def writer_lock(index_dir: Path, timeout: float | None = None):
+    """Hold the index's write lock; waits up to `timeout` seconds (LOCK_TIMEOUT) for another
+    writer. Yields a message when the previous writer was interrupted (and is now cleaned up
+    after), else None."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK_FILE, "a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"another process is writing the index in {index_dir}") from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    path = index_dir / LOCK_FILE
+    deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
+    while (fd := try_lock(path)) is None:
+        if time.monotonic() > deadline:
+            raise LockTimeout(f"{_holder(path) or 'another process'} is writing the index in {index_dir}; "
+                              "try again when it is done")
+        time.sleep(0.05)
+    try:
+        recovered = _recover(index_dir, _read_holder(fd))
+        _write_holder(fd, {"pid": os.getpid(), "command": " ".join(sys.argv)[:200],
+                           "since": dt.datetime.now().isoformat(timespec="seconds")})
+        yield recovered
+    finally:
+        _write_holder(fd, None)  # the run ended here (even by an error it cleaned up after)
+        release(fd)
+
+
+def _read_holder(fd: int) -> dict | None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    raw = os.read(fd, 4096)
+    try:
+        holder = json.loads(raw) if raw.strip() else None
+    except ValueError:
+        return {"pid": 0, "command": "?", "since": "?"}  # half-written: interrupted all the same
+    return holder if isinstance(holder, dict) else None
+
+
+def _write_holder(fd: int, holder: dict | None) -> None:
+    os.ftruncate(fd, 0)
+    if holder is not None:
+        os.pwrite(fd, json.dumps(holder).encode(), 0)
+
+
+def _holder(path: Path) -> str | None:
+    """Who holds the write lock, as the lock file says: "pid 123 (`kb index --rebuild`, since …)"."""
+    try:
+        holder = json.loads(path.read_text() or "null")
+        return f"pid {holder['pid']} ({holder['command']}, since {holder['since']})"
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _recover(index_dir: Path, holder: dict | None) -> str | None:
+    """After an interrupted writer: remove the generations it left unpublished; say what happened."""
+    if holder is None:
+        return None
+    current = current_generation(index_dir)
+    removed = 0
+    for path in index_dir.glob(f"gen-*-{holder.get('pid')}-*"):
+        if current is None or path.name != current.name:
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    with contextlib.suppress(FileNotFoundError):
+        (index_dir / f".{CURRENT}.{holder.get('pid')}").unlink()
+    return (f"recovered from an interrupted index run (pid {holder.get('pid')}: {holder.get('command')}, "
+            f"since {holder.get('since')})" + ("; removed its unfinished build" if removed else ""))
 
 
 def _fsync_dir(path: Path) -> None:

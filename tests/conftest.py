@@ -19,7 +19,7 @@ from search.indexer import sync_index
 from search.searcher import SearchIndex
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
-AGENT_TOKEN = "agent-token-for-tests"
+AGENT_TOKEN = "kb-test-7Qx2Lm9Vr4Tz8Nw3Hp6Jd5Fc1Yb0Ks"
 
 
 @pytest.fixture

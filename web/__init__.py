@@ -16,21 +16,26 @@ import time
 from pathlib import Path
 
 from flask import Flask, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kb.config import Settings
+from kb.config import Settings, check_agent_tokens
 from search.indexer import exists, sync_index
 from search.live import LiveIndexer
 from search.searcher import SearchIndex
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app; `test_config` may set KB_ARTICLES, KB_INDEX, KB_AGENT_TOKENS and Flask keys."""
+    """Build the app; `test_config` may set KB_ARTICLES, KB_INDEX, KB_AGENT_TOKENS (checked like the
+    environment's), other KB_ settings and Flask keys."""
     app = Flask(__name__)
     overrides = test_config or {}
     settings = Settings.load(overrides.get("KB_ARTICLES"), overrides.get("KB_INDEX"))
     tokens = overrides.get("KB_AGENT_TOKENS", settings.agent_tokens)
     if isinstance(tokens, str):
         tokens = tuple(t.strip() for t in tokens.split(",") if t.strip())
+    check_agent_tokens(tokens)
+    from web.bodies import MAX_BODY
+
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key or persistent_secret(Path(overrides.get("KB_INDEX",
                                                                                settings.index_dir))),
@@ -43,11 +48,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         KB_RATE_LIMIT=settings.rate_limit,
         KB_SIGN_IN_LIMIT=settings.sign_in_limit,
         KB_DATABASE_URL=settings.database_url,
+        KB_SESSION_HOURS=settings.session_hours,
+        KB_SECURE_COOKIES=settings.secure_cookies,
+        KB_TRUSTED_PROXIES=settings.trusted_proxies,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in overrides.items() if k != "KB_AGENT_TOKENS"})
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+    if app.config["KB_TRUSTED_PROXIES"]:  # client address and scheme from the proxies' headers
+        proxies = app.config["KB_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     _log_index_updates()
     index_dir = Path(app.config["KB_INDEX"])
@@ -57,12 +70,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["KB_WATCH"]:
         app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()
 
-    from web import agent, api, database, errors, helpcenter, i18n, phones, ratelimit, security
+    from web import agent, api, database, errors, helpcenter, i18n, phones, ratelimit, security, sessions
 
     if not app.config["KB_AGENT_TOKENS"]:
         logging.getLogger("web").warning(
             "KB_AGENT_TOKENS is not set: nobody can sign in to the agent console at /agent/; "
-            "set it to one or more comma-separated tokens (at least 8 characters each) and restart")
+            "set it to one or more comma-separated tokens (run `kb token` for one) and restart")
+    app.session_interface = sessions.CookieSessionInterface()
     database.init_app(app)
     ratelimit.limiter.init_app(app)
     i18n.init_app(app)

@@ -2,6 +2,7 @@
 
 Everything under /agent needs a signed-in agent; without one the sign-in page is
 shown, never content. Forms carry a per-session token against cross-site posts.
+Sessions are server-side (`web.sessions`); signing out ends one everywhere.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import secrets
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 
-from web import current_index
+from web import current_index, sessions
 from web.auth import session_is_agent, sign_in, sign_out
-from web.ratelimit import sign_in_limit
+from web.ratelimit import public_limit
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 CSRF_KEY = "csrf"
@@ -37,6 +38,7 @@ def sign_in_page(failed: bool) -> str:
 
 
 @bp.get("/")
+@public_limit
 def console():
     if not session_is_agent():
         return sign_in_page(failed=False)
@@ -45,16 +47,23 @@ def console():
 
 
 @bp.post("/sign-in")
-@sign_in_limit
+@public_limit
 def do_sign_in():
     check_csrf()
-    if not sign_in(request.form.get("token", "").strip()):
+    session_id = sign_in(request.form.get("token", "").strip())
+    if session_id is None:
         return sign_in_page(failed=True), 401
-    return redirect(url_for("agent.console"))
+    session.clear()  # a new CSRF token with the new session
+    response = redirect(url_for("agent.console"))
+    sessions.set_cookie(response, session_id)
+    return response
 
 
 @bp.post("/sign-out")
+@public_limit
 def do_sign_out():
     check_csrf()
     sign_out()
-    return redirect(url_for("agent.console"))
+    response = redirect(url_for("agent.console"))
+    sessions.clear_cookie(response)
+    return response

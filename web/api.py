@@ -11,8 +11,9 @@ from flask import Blueprint, abort, jsonify, request
 from search.searcher import MAX_OFFSET, IndexMissing
 from web import current_index, feedback
 from web.auth import InvalidToken, bearer_is_agent
+from web.bodies import json_object
 from web.language import search_preferring
-from web.ratelimit import api_limit
+from web.ratelimit import public_limit
 from web.translations import translations_of
 
 bp = Blueprint("api", __name__)
@@ -38,7 +39,7 @@ def lang_arg() -> str | None:
 
 
 @bp.get("/api/search")
-@api_limit
+@public_limit
 def search():
     q = request.args.get("q", "")
     if not q.strip():
@@ -58,7 +59,7 @@ def search():
 
 
 @bp.get("/api/suggest")
-@api_limit
+@public_limit
 def suggest():
     suggestions = current_index().suggest(request.args.get("q", ""), limit=int_arg("limit", 8, 1, 20),
                                           internal=bearer_is_agent())
@@ -66,7 +67,7 @@ def suggest():
 
 
 @bp.get("/api/articles")
-@api_limit
+@public_limit
 def list_articles():
     sort = request.args.get("sort", "title")
     if sort not in ("title", "updated"):
@@ -79,7 +80,7 @@ def list_articles():
 
 
 @bp.get("/api/articles/<path:article_id>")
-@api_limit
+@public_limit
 def get_article(article_id: str):
     internal = bearer_is_agent()
     article = current_index().get_article(article_id, internal=internal)
@@ -92,14 +93,11 @@ def feedback_json(shape: str) -> dict:
     """The JSON object a page of this site posted; 403 from elsewhere, 400 if it is not one."""
     if not feedback.is_same_site():
         abort(403, description="feedback must come from this site")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description=f"send a JSON object: {shape}")
-    return body
+    return json_object(shape)
 
 
 @bp.post("/api/feedback")
-@api_limit
+@public_limit
 def post_feedback():
     """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}."""
     body = feedback_json('{"article_id", "helpful", "query"}')
@@ -108,12 +106,12 @@ def post_feedback():
         abort(400, description="`article_id` must be text, `helpful` true or false, `query` text")
     if current_index().get_article(article_id, internal=bearer_is_agent()) is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
-    vote_id = feedback.record_vote(article_id, helpful, query[:200])
+    vote_id = feedback.record_vote(article_id, helpful, query[:200], feedback.voter_id())
     return jsonify({"ok": True, "vote": feedback.vote_token(vote_id)}), 201
 
 
 @bp.post("/api/feedback/reason")
-@api_limit
+@public_limit
 def post_feedback_reason():
     """What a "not helpful" vote says was missing: {"vote", "reason", "comment"}, both optional."""
     body = feedback_json('{"vote", "reason", "comment"}')
@@ -132,7 +130,16 @@ def post_feedback_reason():
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify(current_index().health())
+    """`{"status": "ok" | "degraded"}` for everyone (degraded: index problems, or no index);
+    agents also get the article count, when the index was written and its problems."""
+    try:
+        health = current_index().health()
+    except IndexMissing:
+        return jsonify({"status": "degraded"}), 503
+    status = "degraded" if health["errors"] else "ok"
+    if not bearer_is_agent():
+        return jsonify({"status": status})
+    return jsonify({**health, "status": status})
 
 
 @bp.errorhandler(InvalidToken)

@@ -1,11 +1,12 @@
-"""The site's own records in one SQL database: votes now, and every later table (sessions,
-hand-overs, search logs) beside them.
+"""The site's own records in one SQL database: votes, agent sessions, and every later table
+(hand-overs, search logs) beside them.
 
 The default is a SQLite file, `kb.sqlite3`, in the folder that holds the index folder.
 `KB_DATABASE_URL` moves everything to another database SQLAlchemy speaks
 (`postgresql+psycopg://user:pass@host/db` for replicas that share one database).
 Every stored table is declared here, as SQLAlchemy Core, so one file shows all that
-the site keeps; tables are created on first start.
+the site keeps; tables are created on first start, and a column or index added to a
+table later is added to an existing database on the next start (`_add_missing`).
 
 SQLite runs in WAL mode with a busy timeout, so several worker processes read while
 one writes and a writer waits for another instead of failing.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -24,6 +26,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -32,8 +35,8 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
-    text,
 )
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.schema import CreateColumn
 
 METADATA = MetaData()
@@ -43,7 +46,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# "Was this helpful?" votes (`web.feedback`).
+# "Was this helpful?" votes (`web.feedback`): one per voter and article. `voter` is a salted
+# hash of the client address under the day's salt (never the address); NULL for imported votes.
 FEEDBACK = Table(
     "feedback", METADATA,
     Column("id", Integer, primary_key=True),
@@ -51,9 +55,29 @@ FEEDBACK = Table(
     Column("helpful", Boolean, nullable=False),
     Column("query", Text, nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, default=_now),
+    Column("voter", String(64), nullable=True),
     # A "not helpful" vote's answer to "what was missing?": one of `feedback.REASONS` and free text.
     Column("reason", String(40), nullable=False, server_default=""),
     Column("comment", Text, nullable=False, server_default=""),
+    Index("feedback_one_vote", "article_id", "voter", unique=True),
+)
+
+# The random salt of each day for `feedback.voter`; older days' salts are deleted, so a
+# voter hash cannot be linked to an address once its day is over.
+VOTE_SALTS = Table(
+    "vote_salts", METADATA,
+    Column("day", String(10), primary_key=True),
+    Column("salt", String(64), nullable=False),
+)
+
+# Agent sessions (`web.sessions`): the browser holds only the session id; the row keys on its
+# SHA-256 and keeps a keyed digest of the token used, so removing the token ends the session.
+SESSIONS = Table(
+    "sessions", METADATA,
+    Column("id_hash", String(64), primary_key=True),
+    Column("token_digest", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=_now),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 SQLITE_NAME = "kb.sqlite3"
 LEGACY_FEEDBACK = "feedback.sqlite3"  # votes of kb versions before the shared database
@@ -76,21 +100,34 @@ def connect(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    METADATA.create_all(engine)
-    _add_new_columns(engine)
+    for attempt in range(5):
+        try:
+            METADATA.create_all(engine)
+            _add_missing(engine)
+            break
+        except DatabaseError:  # another worker process created the same table at the same moment
+            if attempt == 4:
+                raise
+            time.sleep(0.1 * (attempt + 1))
     return engine
 
 
-def _add_new_columns(engine: Engine) -> None:
-    """Add the columns declared here after a database was created (each has a default)."""
-    inspector = inspect(engine)
-    with engine.begin() as connection:
-        for table in METADATA.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
+def _add_missing(engine: Engine) -> None:
+    """Columns and indexes declared here but missing from an existing table (a database
+    created by an older kb): added, so upgrading never needs a manual step. New columns
+    must be nullable or have a server default."""
+    found = inspect(engine)
+    for table in METADATA.sorted_tables:
+        columns = {c["name"] for c in found.get_columns(table.name)}
+        indexes = {i["name"] for i in found.get_indexes(table.name)}
+        with engine.begin() as connection:
             for column in table.columns:
-                if column.name not in present:
+                if column.name not in columns:
                     ddl = CreateColumn(column).compile(dialect=engine.dialect)
-                    connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+                    connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+            for index in table.indexes:
+                if index.name not in indexes:
+                    index.create(connection, checkfirst=True)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -3,7 +3,7 @@ No stack trace is ever shown."""
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -15,8 +15,14 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if wants_json():
-            return jsonify({"error": exc.description or exc.name}), exc.code
-        return render_template("error.html", code=exc.code), exc.code
+            response = jsonify({"error": exc.description or exc.name})
+        else:
+            response = make_response(render_template("error.html", code=exc.code))
+        response.status_code = exc.code
+        for name, value in exc.get_headers():  # Retry-After, Allow, WWW-Authenticate...
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

@@ -2,19 +2,29 @@
 
 Posts must come from this site (same-origin `Origin`, or `Sec-Fetch-Site` of
 `same-origin`) and be JSON, so another site cannot vote in a visitor's name.
+
+One vote per visitor and article: a visitor is their client address under the day's
+random salt (`voter_id`), hashed, so no address is stored and the hashes of a day can
+no longer be linked to addresses once its salt is deleted. Voting again replaces the
+visitor's earlier vote, so a script sending 120 votes from one address counts once and
+cannot rewrite the "popular articles" list (the public rate limit bounds the rest).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
 import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app, request
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import Integer, func, select
+from sqlalchemy import Integer, and_, func, select
+from sqlalchemy.exc import IntegrityError
 
 from web import database
-from web.database import FEEDBACK
+from web.database import FEEDBACK, VOTE_SALTS
 
 # Answers to "what was missing?" after a "not helpful" vote (labels: `reason_*` in web.i18n).
 REASONS = ("not_answered", "unclear", "outdated", "didnt_work", "other")
@@ -22,12 +32,44 @@ MAX_COMMENT = 500
 REASON_WINDOW = 24 * 3600  # seconds a vote can still be explained
 
 
-def record_vote(article_id: str, helpful: bool, query: str) -> int:
-    """Store a vote; returns its id."""
+def record_vote(article_id: str, helpful: bool, query: str, voter: str) -> int:
+    """Store `voter`'s vote on `article_id`, replacing the one they gave before; returns its id."""
+    values = {"helpful": helpful, "query": query, "created_at": dt.datetime.now(dt.UTC), "reason": "",
+              "comment": ""}
+    same = and_(FEEDBACK.c.article_id == article_id, FEEDBACK.c.voter == voter)
     with database.engine().begin() as connection:
-        inserted = connection.execute(FEEDBACK.insert().values(article_id=article_id, helpful=helpful,
-                                                                query=query))
-        return inserted.inserted_primary_key[0]
+        earlier = connection.execute(select(FEEDBACK.c.id).where(same)).scalar()
+        if earlier is None:
+            try:
+                with connection.begin_nested():
+                    inserted = connection.execute(FEEDBACK.insert().values(article_id=article_id, voter=voter,
+                                                                           **values))
+                return inserted.inserted_primary_key[0]
+            except IntegrityError:  # the same visitor's vote, inserted by a concurrent request
+                earlier = connection.execute(select(FEEDBACK.c.id).where(same)).scalar_one()
+        connection.execute(FEEDBACK.update().where(FEEDBACK.c.id == earlier).values(values))
+        return earlier
+
+
+def voter_id() -> str:
+    """This visitor, as a hash of their address under today's salt."""
+    address = request.remote_addr or ""
+    return hashlib.sha256(f"{_salt_of_today()}|{address}".encode()).hexdigest()
+
+
+def _salt_of_today() -> str:
+    today = dt.date.today().isoformat()
+    with database.engine().begin() as connection:
+        salt = connection.execute(select(VOTE_SALTS.c.salt).where(VOTE_SALTS.c.day == today)).scalar()
+        if salt is not None:
+            return salt
+        connection.execute(VOTE_SALTS.delete().where(VOTE_SALTS.c.day != today))
+        try:
+            with connection.begin_nested():
+                connection.execute(VOTE_SALTS.insert().values(day=today, salt=secrets.token_hex(32)))
+        except IntegrityError:  # another worker made today's salt first
+            pass
+        return connection.execute(select(VOTE_SALTS.c.salt).where(VOTE_SALTS.c.day == today)).scalar_one()
 
 
 def most_helpful(limit: int) -> list[str]:

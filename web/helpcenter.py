@@ -15,6 +15,7 @@ from web import current_index, feedback
 from web.auth import session_is_agent
 from web.i18n import t
 from web.language import search_preferring
+from web.ratelimit import public_limit
 from web.translations import translations_of
 
 bp = Blueprint("helpcenter", __name__)
@@ -43,8 +44,13 @@ def _popular() -> list[dict]:
 
 
 def _page_arg(last: int = 10**6) -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) <= last else 1
+    """`?page=`: a whole number from 1 to `last`; anything else (`x`, `²`, `-1`) is page 1."""
+    raw = request.args.get("page", "")
+    try:
+        page = int(raw) if raw.isascii() else 0
+    except ValueError:
+        return 1
+    return page if 0 < page <= last else 1
 
 
 def _page_count(total: int, size: int) -> int:
@@ -58,11 +64,13 @@ def page_url(page: int) -> str:
 
 
 @bp.get("/")
+@public_limit
 def home():
     return render_template("home.html", categories=_categories(), recent=_recent())
 
 
 @bp.get("/search")
+@public_limit
 def search():
     q = request.args.get("q", "").strip()
     only = request.args.get("in", "") if request.args.get("in", "") in ("zh", "en") else None
@@ -94,6 +102,7 @@ def search():
 
 
 @bp.get("/articles/<path:article_id>")
+@public_limit
 def article(article_id: str):
     found = current_index().get_article(article_id, internal=session_is_agent())
     if found is None:
@@ -107,6 +116,7 @@ def article(article_id: str):
 
 
 @bp.get("/categories/<path:name>")
+@public_limit
 def category(name: str):
     page = _page_arg()
     total, articles = current_index().list_articles(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import g, request, url_for
 
+from web.sessions import cookie_secure
+
 LANGS = ("zh", "en")
 COOKIE = "lang"
 
@@ -56,7 +58,7 @@ MESSAGES = {
         "close_panel": "返回结果", "copy_hint_box": "在搜索框中：Enter 打开 · Ctrl+C 复制答案",
         "no_tokens": "还没有配置坐席令牌，所以现在无法登录。",
         "no_tokens_help": ("请管理员在启动服务前设置环境变量 KB_AGENT_TOKENS（多个令牌用逗号分隔，"
-                           "每个至少 8 个字符），例如：KB_AGENT_TOKENS=换成你的令牌 make serve"),
+                           "每个至少 32 个字符，可用 kb token 生成），例如：KB_AGENT_TOKENS=令牌 make serve"),
     },
     "en": {
         "site_name": "Wallet Help Center", "search_placeholder": "Ask a question, e.g. where is my refund",
@@ -108,8 +110,8 @@ MESSAGES = {
         "close_panel": "Back to results",
         "copy_hint_box": "In the search box: Enter opens · Ctrl+C copies the answer",
         "no_tokens": "No agent tokens are configured, so nobody can sign in yet.",
-        "no_tokens_help": ("Ask the administrator to set KB_AGENT_TOKENS (comma-separated, at least 8 "
-                           "characters each) before starting the server, e.g. "
+        "no_tokens_help": ("Ask the administrator to set KB_AGENT_TOKENS (comma-separated, at least 32 "
+                           "characters each; `kb token` prints one) before starting the server, e.g. "
                            "KB_AGENT_TOKENS=your-token make serve"),
     },
 }
@@ -156,7 +158,8 @@ def init_app(app) -> None:
     def remember_language(response):
         asked = request.args.get("lang", "")
         if asked in LANGS and request.cookies.get(COOKIE) != asked:
-            response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+            response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                                secure=cookie_secure())
         return response
 
     app.jinja_env.globals.update(t=t, language_switch_url=language_switch_url)

@@ -1,38 +1,75 @@
-"""Rate limits (flask-limiter, in memory): the public JSON API per client address, and
-agent sign-in attempts. Limits come from `KB_RATE_LIMIT` and `KB_SIGN_IN_LIMIT`.
-Signed-in agents and valid bearer tokens are not limited by the API limit.
-Over the limit, the API answers 429 with a JSON error; pages show the error page.
+"""Rate limits (flask-limiter), one policy for the whole public site.
 
-In-memory counters are per process: with N workers a client gets up to N times the
-limit. Point `RATELIMIT_STORAGE_URI` at Redis or Memcached to share them.
+- `public_limit` — the one budget of every public page and API endpoint together
+  (`KB_RATE_LIMIT`, per client address): the help center's pages, the search page,
+  `/api/...`, the agent sign-in page. Agents (a valid bearer token or signed-in
+  session) are exempt; `/healthz` and static files are not limited. Every new public
+  endpoint takes it, under its route decorator:
+
+      @bp.get("/api/ask")
+      @public_limit
+      def ask(): ...
+
+  (`api_limit` is the same decorator under its older name.) A test walks every route
+  of the app and fails for one that is not limited.
+- failed authentications — a wrong bearer token or a wrong token in the sign-in form —
+  share a second budget per client address (`KB_SIGN_IN_LIMIT`, counted by
+  `count_failure`); over it `refuse_after_failures` answers 429 to every presented
+  token until the window passes (`web.auth` calls both).
+
+Over a limit the API answers 429 with a JSON error and `Retry-After`; pages show the
+error page. Counters live in memory, per process: with N workers a client gets up to
+N times a limit. Point `RATELIMIT_STORAGE_URI` at Redis or Memcached to share them.
+Behind a reverse proxy set `KB_TRUSTED_PROXIES`, or every client shares the proxy's
+address (and its budget).
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-
-from web.auth import InvalidToken, bearer_is_agent
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 
 limiter = Limiter(get_remote_address, storage_uri="memory://", headers_enabled=True)
 
 
-def _api_limit() -> str:
+def _public_limit() -> str:
     return current_app.config["KB_RATE_LIMIT"]
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["KB_SIGN_IN_LIMIT"]
+def _is_agent() -> bool:
+    from web.auth import InvalidToken, bearer_is_agent
 
-
-def _api_exempt() -> bool:
     try:
         return bearer_is_agent()
     except InvalidToken:
         return False
 
 
-# One budget for the whole API (not one per endpoint); /healthz is not limited.
-api_limit = limiter.shared_limit(_api_limit, scope="api", exempt_when=_api_exempt)
-sign_in_limit = limiter.limit(_sign_in_limit, methods=["POST"])
+public_limit = limiter.shared_limit(_public_limit, scope="public", exempt_when=_is_agent)
+api_limit = public_limit
+
+
+def _failure_limits():
+    return parse_many(current_app.config["KB_SIGN_IN_LIMIT"])
+
+
+def refuse_after_failures() -> None:
+    """429 if this client address has used up its failed authentications."""
+    address = get_remote_address()
+    for item in _failure_limits():
+        if not limiter.limiter.test(item, "auth-failures", address):
+            reset_at, _ = limiter.limiter.get_window_stats(item, "auth-failures", address)
+            raise TooManyRequests(description="too many failed sign-in attempts; try again later",
+                                  retry_after=max(1, math.ceil(reset_at - time.time())))
+
+
+def count_failure() -> None:
+    """Count one failed authentication of this client address."""
+    for item in _failure_limits():
+        limiter.limiter.hit(item, "auth-failures", get_remote_address())

@@ -61,3 +61,22 @@ def test_agent_token_from_environment_is_not_printed(kb_dir, built_index):
     env = {**os.environ, "KB_AGENT_TOKENS": AGENT_TOKEN}
     out = kb("search", "退款", "--articles", str(kb_dir), "--index", str(built_index), env=env)
     assert AGENT_TOKEN not in out.stdout + out.stderr
+
+
+def test_token_prints_a_new_strong_token(kb_dir):
+    import os
+
+    from kb.config import Settings
+
+    first, second = kb("token").stdout.strip(), kb("token").stdout.strip()
+    assert first != second and len(first) >= 32
+    Settings.load(str(kb_dir), environ={**os.environ, "KB_AGENT_TOKENS": f"{first},{second}"})  # accepted
+
+
+def test_weak_token_is_a_clear_start_up_error(kb_dir, built_index):
+    import os
+
+    env = {**os.environ, "KB_AGENT_TOKENS": "password123"}
+    out = kb("search", "退款", "--articles", str(kb_dir), "--index", str(built_index), env=env)
+    assert out.returncode == 2 and "KB_AGENT_TOKENS" in out.stderr and "kb token" in out.stderr
+    assert "Traceback" not in out.stderr and "password123" not in out.stderr

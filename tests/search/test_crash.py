@@ -3,6 +3,7 @@ and the next run recovers by itself (flock locks die with their process)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import common
 from search.indexer import sync_index
 from search.searcher import SearchIndex
 
@@ -32,18 +34,7 @@ def write_generated(root: Path, marker: str = "") -> None:
 
 
 def answers(index_dir: Path) -> list:
-    index = SearchIndex(index_dir)
-    try:
-        found = []
-        for query in QUERIES:
-            results = index.search(query)
-            scores = [round(a.score, 4) for a in results.articles]
-            # Articles tied with the last one shown may come in any order after a rebuild.
-            sure = sorted(a.id for a in results.articles if round(a.score, 4) > min(scores, default=0))
-            found.append((results.total, scores, sure))
-        return found
-    finally:
-        index.close()
+    return common.answers(index_dir, QUERIES)
 
 
 def run_and_kill(args: list[str], delay: float) -> int | None:
@@ -100,3 +91,50 @@ def test_kill_during_incremental_update_is_all_or_nothing(big_kb):
     index = SearchIndex(index_dir)
     assert index.search("新版本").total == TOPICS
     index.close()
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux) to find worker processes")
+def test_killing_only_the_parent_of_a_parallel_rebuild_leaves_no_worker_and_no_lock(big_kb):
+    """Issue 13 item 2: `kill -9` of `kb index --rebuild` (the parent alone, as the OOM killer does)
+    must not leave worker processes holding the write lock."""
+    kb_dir, index_dir, _ = big_kb
+    before = answers(index_dir)
+    args = ["index", "--rebuild", "--workers", "2", "--articles", str(kb_dir), "--index", str(index_dir)]
+    process = subprocess.Popen([sys.executable, "-m", "kb.cli", *args], start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+            workers = common.descendants(process.pid)
+            time.sleep(0.05)
+        assert len(workers) >= 2, "the rebuild started no worker processes"
+        os.kill(process.pid, signal.SIGKILL)  # the parent only
+        process.wait()
+        deadline = time.monotonic() + 10
+        while any(common.alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if common.alive(pid)], "worker processes outlived their parent"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    rerun = subprocess.run([sys.executable, "-m", "kb.cli", "index", "--articles", str(kb_dir),
+                            "--index", str(index_dir)], capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "recovered" in rerun.stderr + rerun.stdout
+    assert answers(index_dir) == before
+    assert len(list(index_dir.glob("gen-*"))) == 1  # the killed build's folder is gone
+
+
+def test_a_held_lock_is_a_clear_error_not_a_traceback(kb_dir, index_dir):
+    from search import store
+
+    sync_index(kb_dir, index_dir)
+    with store.writer_lock(index_dir):
+        out = subprocess.run([sys.executable, "-c", "from search import store; import sys; "
+                              "from kb.cli import main; sys.argv = ['kb', 'index', '--articles', "
+                              f"{str(kb_dir)!r}, '--index', {str(index_dir)!r}]; "
+                              "store.LOCK_TIMEOUT = 0.5; main()"],
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"pid {os.getpid()}" in out.stderr and "writing the index" in out.stderr

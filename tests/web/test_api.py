@@ -61,9 +61,35 @@ def test_wrong_token_is_401(client):
     assert response.status_code == 401 and response.get_json() == {"error": "invalid agent token"}
 
 
-def test_healthz(client):
-    body = client.get("/healthz").get_json()
+def test_healthz_tells_the_public_only_the_status(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_healthz_details_are_for_agents(client, agent_headers):
+    body = client.get("/healthz", headers=agent_headers).get_json()
     assert body["status"] == "ok" and body["articles"] == 9 and body["errors"] == [] and body["indexed_at"]
+
+
+def test_healthz_is_degraded_while_an_article_is_broken(client, agent_headers, kb_dir, built_index):
+    from search.indexer import sync_index
+
+    (kb_dir / "ops/escalation.md").write_text("---\ntitle: x\nsummary: 'password=Tr0ub4dor&3\n---\n", "utf-8")
+    sync_index(kb_dir, built_index)
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "degraded"}
+    assert b"ops/escalation" not in response.data and b"Tr0ub4dor" not in response.data
+    details = client.get("/healthz", headers=agent_headers).get_json()
+    assert details["status"] == "degraded" and details["errors"][0]["path"] == "ops/escalation.md"
+
+
+def test_healthz_is_degraded_without_an_index(client, built_index):
+    import shutil
+    import time
+
+    shutil.rmtree(built_index)
+    time.sleep(0.6)  # the index notices within half a second
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json() == {"status": "degraded"}
 
 
 def test_unknown_api_route_is_json_404(client):

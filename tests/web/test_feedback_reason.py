@@ -14,9 +14,10 @@ from tests.web.test_pages import page
 SAME_SITE = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
 
 
-def vote(client, helpful: bool) -> str:
+def vote(client, helpful: bool, address: str = "127.0.0.1") -> str:
     response = client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": helpful,
-                                                  "query": "退款"}, headers=SAME_SITE)
+                                                  "query": "退款"}, headers=SAME_SITE,
+                           environ_base={"REMOTE_ADDR": address})
     assert response.status_code == 201
     return response.get_json()["vote"]
 
@@ -48,8 +49,8 @@ def test_reason_is_stored_with_the_vote(client, built_index):
 
 
 def test_the_question_is_optional(client, built_index):
-    vote(client, False)
-    token = vote(client, False)
+    vote(client, False, "10.0.0.1")
+    token = vote(client, False, "10.0.0.2")  # another visitor
     assert client.post("/api/feedback/reason", json={"vote": token, "comment": "  看不懂第二步 "},
                        headers=SAME_SITE).status_code == 200
     assert [r[3:] for r in rows(built_index)] == [("", ""), ("", "看不懂第二步")]

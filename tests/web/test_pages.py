@@ -133,7 +133,8 @@ def test_feedback_is_stored(client, built_index: Path):
                                                   "query": "退款"},
                            headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 201
-    client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": False})
+    client.post("/api/feedback", json={"article_id": "refund-timeline", "helpful": False},
+                environ_base={"REMOTE_ADDR": "192.0.2.2"})  # another visitor
     rows = sqlite3.connect(built_index.parent / "kb.sqlite3").execute(
         "SELECT article_id, helpful, query FROM feedback ORDER BY id").fetchall()
     assert rows == [("refund-timeline", 1, "退款"), ("refund-timeline", 0, "")]
@@ -240,7 +241,8 @@ def test_console_banner_names_broken_files(app, client, kb_dir, built_index):
     html = page(client, "/agent/")
     banner = html.split('class="banner"')[1].split("</div>")[0]
     assert "payments/refund-timeline.md:2" in banner
-    assert client.get("/healthz").get_json()["errors"][0]["path"] == "payments/refund-timeline.md"
+    health = client.get("/healthz", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}).get_json()
+    assert health["errors"][0]["path"] == "payments/refund-timeline.md"
     assert "退款多久到账" in page(client, "/articles/refund-timeline")  # the last good version
 
 
@@ -270,10 +272,12 @@ def test_internal_articles_never_related_or_suggested_to_the_public(client, kb_d
 
 
 def test_no_results_lists_the_most_helpful_articles(client):
-    for article_id, helpful in (("faq-withdraw", True), ("faq-withdraw", True), ("account-freeze", True),
-                                ("refund-timeline", False), ("ops/escalation", True)):
+    for n, (article_id, helpful) in enumerate((("faq-withdraw", True), ("faq-withdraw", True),
+                                               ("account-freeze", True), ("refund-timeline", False),
+                                               ("ops/escalation", True))):
         client.post("/api/feedback", json={"article_id": article_id, "helpful": helpful},
-                    headers={"Authorization": f"Bearer {AGENT_TOKEN}"})
+                    headers={"Authorization": f"Bearer {AGENT_TOKEN}"},
+                    environ_base={"REMOTE_ADDR": f"192.0.2.{n}"})  # one vote per visitor
     html = page(client, "/search", query_string={"q": "qqqzzzxxx"})
     popular = html.split('class="no-results"')[1].split("</section>")[0]
     assert popular.index("/articles/faq-withdraw") < popular.index("/articles/account-freeze")
@@ -440,3 +444,8 @@ def test_language_switch_keeps_the_page(client):
     assert 'href="/search?q=%E9%80%80%E6%AC%BE&amp;page=1&amp;in=zh&amp;lang=en"' in switch
     not_found = client.get("/no/such/page").get_data(as_text=True)
     assert 'href="?lang=en"' in not_found.split('<nav class="lang-switch"')[1]
+@pytest.mark.parametrize("value", ["²", "٣", "-1", "0", "1.5", "9" * 5000, " 2", "\x00", "1e3", "+1"])
+def test_odd_page_numbers_are_not_errors(client, value):
+    """Issue 13 item 9: `/categories/Refunds?page=²` was a 500."""
+    response = client.get("/categories/退款与争议", query_string={"page": value})
+    assert response.status_code in (200, 404)

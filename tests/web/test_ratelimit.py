@@ -34,18 +34,81 @@ def test_agents_are_not_limited(limited_app):
                for _ in range(6))
 
 
-def test_sign_in_attempts_are_limited(limited_app):
-    client = limited_app.test_client()
+@pytest.fixture
+def auth_limited_app(kb_dir, built_index):
+    """Two failed authentications a minute, and room for everything else."""
+    return make_app(kb_dir, built_index, KB_RATE_LIMIT="100 per minute", KB_SIGN_IN_LIMIT="2 per minute")
+
+
+def test_sign_in_attempts_are_limited(auth_limited_app):
+    client = auth_limited_app.test_client()
     csrf = csrf_of(client.get("/agent/").get_data(as_text=True))
     codes = [client.post("/agent/sign-in", data={"csrf": csrf, "token": f"guess-{n}"}).status_code
              for n in range(3)]
     assert codes == [401, 401, 429]
     response = client.post("/agent/sign-in", data={"csrf": csrf, "token": AGENT_TOKEN})
     assert response.status_code == 429 and "请求太频繁" in response.get_data(as_text=True)
-    assert client.get("/agent/").status_code == 200  # only attempts are counted
+    assert client.get("/agent/").status_code == 200  # only failed attempts are counted
 
 
 @pytest.mark.parametrize("name", ["KB_RATE_LIMIT", "KB_SIGN_IN_LIMIT"])
 def test_a_bad_limit_is_a_config_error(kb_dir, name):
     with pytest.raises(ConfigError, match=name):
         Settings.load(str(kb_dir), environ={name: "lots"})
+
+
+def test_the_search_page_shares_the_public_limit(limited_app):
+    client = limited_app.test_client()
+    for _ in range(3):
+        assert client.get("/api/search", query_string={"q": "退款"}).status_code == 200
+    response = client.get("/search", query_string={"q": "退款"})
+    assert response.status_code == 429 and "请求太频繁" in response.get_data(as_text=True)
+
+
+def example_url(rule) -> str:
+    """A URL for `rule` with placeholder values for its variables."""
+    return rule.rule.replace("<path:", "<").split("<")[0] + "x" if rule.arguments else rule.rule
+
+
+def test_every_public_page_and_api_is_rate_limited(kb_dir, built_index):
+    """New endpoints must use the one policy (`web.ratelimit.public_limit`): a second request over a
+    one-request budget is 429 everywhere except the exempt endpoints."""
+    app = make_app(kb_dir, built_index, KB_RATE_LIMIT="1 per minute", KB_SIGN_IN_LIMIT="1000 per minute")
+    exempt = {"static", "api.healthz"}
+    checked = []
+    for n, rule in enumerate(app.url_map.iter_rules()):
+        if rule.endpoint in exempt:
+            continue
+        method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS"})[0]
+        client = app.test_client()
+        address = {"REMOTE_ADDR": f"10.1.{n // 250}.{n % 250}"}
+        url = example_url(rule)
+        client.open(url, method=method, environ_base=address)
+        second = client.open(url, method=method, environ_base=address)
+        assert second.status_code == 429, (rule.rule, method, second.status_code)
+        checked.append(rule.endpoint)
+    assert {"helpcenter.search", "helpcenter.home", "api.search", "api.post_feedback",
+            "agent.do_sign_in"} <= set(checked)
+
+
+def test_bearer_guesses_and_sign_in_share_one_failure_limit(limited_app):
+    client = limited_app.test_client()
+    wrong = {"Authorization": "Bearer " + "w" * 40}
+    codes = [client.get("/api/search", query_string={"q": "x"}, headers=wrong).status_code for _ in range(2)]
+    assert codes == [401, 401]
+    right = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    response = client.get("/api/search", query_string={"q": "x"}, headers=right)
+    assert response.status_code == 429 and response.headers["Retry-After"]  # no more guesses, right or not
+    csrf = csrf_of(client.get("/agent/").get_data(as_text=True))
+    assert client.post("/agent/sign-in", data={"csrf": csrf, "token": AGENT_TOKEN}).status_code == 429
+    other = limited_app.test_client()  # another address is not affected
+    assert other.get("/api/search", query_string={"q": "x"}, headers=right,
+                     environ_base={"REMOTE_ADDR": "10.0.0.8"}).status_code == 200
+
+
+def test_successful_sign_ins_do_not_count_as_failures(auth_limited_app):
+    from tests.web.test_pages import sign_in
+
+    assert sign_in(auth_limited_app.test_client(), "w" * 40).status_code == 401
+    for _ in range(4):
+        assert sign_in(auth_limited_app.test_client()).status_code == 302

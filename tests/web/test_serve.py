@@ -1,6 +1,7 @@
 """The API through a real `kb serve` process on a free port."""
 
 import json
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -11,6 +12,8 @@ import pytest
 from search import store
 from search.indexer import sync_index
 from tests.conftest import AGENT_TOKEN, eventually, running_kb_serve
+
+AGENT = {"Authorization": f"Bearer {AGENT_TOKEN}"}
 
 
 def get(url: str, headers: dict | None = None):
@@ -29,7 +32,7 @@ def server(kb_dir, index_dir):
 
 
 def test_serve_indexes_first_and_answers(server):
-    status, health = get(server + "/healthz")
+    status, health = get(server + "/healthz", AGENT)
     assert status == 200 and health["articles"] == 9
     status, body = get(server + "/api/search?q=" + urllib.parse.quote("refund still pending"))
     assert status == 200 and body["answers"][0]["url"] == "/articles/en/refund#refund-still-pending"
@@ -54,7 +57,7 @@ def test_saved_article_is_live_within_two_seconds_on_every_worker(kb_dir, index_
                                        for _ in range(12)), timeout=4)
         assert seconds < 2.0
         (kb_dir / "payments/live.md").write_text("---\ntitle: [broken\n---\n", "utf-8")
-        eventually(lambda: get(base + "/healthz")[1]["errors"], timeout=4)
+        eventually(lambda: get(base + "/healthz", AGENT)[1]["errors"], timeout=4)
         assert first_article(base, "实时生效的文章") == "payments/live"  # last good version
 
 
@@ -66,7 +69,7 @@ def test_corrupt_index_is_rebuilt_on_start(kb_dir, index_dir, tmp_path):
             path.write_bytes(b"\x00garbage" * 10)
     log = tmp_path / "serve.log"
     with running_kb_serve(kb_dir, index_dir, log_path=log) as base:
-        assert get(base + "/healthz")[1]["articles"] == 9
+        assert get(base + "/healthz", AGENT)[1]["articles"] == 9
         assert first_article(base, "退款多久到账") == "refund-timeline"
     lines = [line for line in log.read_text().splitlines() if "unreadable" in line]
     assert len(lines) == 1 and "rebuilding" in lines[0]
@@ -74,7 +77,7 @@ def test_corrupt_index_is_rebuilt_on_start(kb_dir, index_dir, tmp_path):
 
 def test_missing_index_is_built_on_start(kb_dir, tmp_path):
     with running_kb_serve(kb_dir, tmp_path / "nowhere" / "index") as base:
-        assert get(base + "/healthz")[1]["articles"] == 9
+        assert get(base + "/healthz", AGENT)[1]["articles"] == 9
 
 
 def test_serve_without_agent_tokens_says_so(kb_dir, index_dir, tmp_path):
@@ -86,3 +89,44 @@ def test_serve_without_agent_tokens_says_so(kb_dir, index_dir, tmp_path):
         assert "KB_AGENT_TOKENS" in page and 'name="token"' not in page
         lines = [line for line in log.read_text().splitlines() if "KB_AGENT_TOKENS is not set" in line]
         assert len(lines) == 1 and "WARNING" in lines[0]
+
+
+def test_slow_clients_do_not_starve_the_workers(kb_dir, index_dir):
+    """Issue 13 item 5: connections sending one byte per second (and reconnecting when dropped, as
+    slowloris does) must not take the site down."""
+    with running_kb_serve(kb_dir, index_dir) as base:
+        address = ("127.0.0.1", int(base.rsplit(":", 1)[1]))
+        request = b"GET /api/search?q=%E9%80%80%E6%AC%BE HTTP/1.1\r\nHost: x\r\n"
+        slow = [socket.create_connection(address, timeout=5) for _ in range(40)]
+        try:
+            worst = 0.0
+            for second in range(5):
+                for n, sock in enumerate(slow):
+                    try:
+                        sock.sendall(request[second:second + 1])  # one byte per second each
+                    except OSError:  # the server dropped it: come back at once
+                        sock.close()
+                        slow[n] = socket.create_connection(address, timeout=5)
+                started = time.monotonic()
+                status, _ = get(base + "/healthz")
+                worst = max(worst, time.monotonic() - started)
+                assert status == 200
+                time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+            assert worst < 1.0, f"/healthz took {worst:.2f}s behind 40 slow clients"
+        finally:
+            for sock in slow:
+                sock.close()
+
+
+def test_bodies_are_capped_through_the_real_server(server):
+    """Chunked bodies (no Content-Length) are capped like the others: 413, never read whole."""
+    import http.client
+
+    split = urllib.parse.urlsplit(server)
+    for body, status in ((b"{" + b" " * 100_000 + b"}", 413),
+                         (b'{"article_id": "refund-timeline", "helpful": true}', 201)):
+        connection = http.client.HTTPConnection(split.hostname, split.port, timeout=10)
+        connection.request("POST", "/api/feedback", body=iter([body]), encode_chunked=True,
+                           headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        assert connection.getresponse().status == status
+        connection.close()
