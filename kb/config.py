@@ -2,8 +2,9 @@
 
 Values come from command-line options, then the environment (`KB_ARTICLES`,
 `KB_INDEX`, `KB_AGENT_TOKENS`, `KB_SECRET_KEY`, `KB_WATCH`, `KB_RATE_LIMIT`,
-`KB_SIGN_IN_LIMIT`, `KB_DATABASE_URL`), then defaults, and are validated up front: a bad value stops
-the program with a message naming the setting.
+`KB_SIGN_IN_LIMIT`, `KB_DATABASE_URL`, `KB_LOG`, `KB_LOG_DAYS`, `KB_HANDOVER_LIMIT`), then
+defaults, and are validated up front: a bad value stops the program with a message naming
+the setting.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ DEFAULT_ARTICLES = "articles"
 DEFAULT_INDEX = ".kb/index"
 DEFAULT_RATE_LIMIT = "300 per minute"  # public API, per client address and process
 DEFAULT_SIGN_IN_LIMIT = "10 per minute"
+DEFAULT_HANDOVER_LIMIT = "10 per hour"  # hand-overs to a human, per client address
+DEFAULT_LOG_DAYS = 90  # search analytics, conversations and votes older than this are deleted
 _FALSE = ("0", "false", "no", "off")
 _TRUE = ("1", "true", "yes", "on")
 
@@ -34,6 +37,9 @@ class Settings:
     rate_limit: str = DEFAULT_RATE_LIMIT
     sign_in_limit: str = DEFAULT_SIGN_IN_LIMIT
     database_url: str | None = None  # None: SQLite beside the index folder
+    log: bool = True  # record search analytics (KB_LOG=off: nothing is recorded)
+    log_days: int = DEFAULT_LOG_DAYS
+    handover_limit: str = DEFAULT_HANDOVER_LIMIT
 
     @classmethod
     def load(cls, articles: str | None = None, index: str | None = None,
@@ -50,6 +56,9 @@ class Settings:
             rate_limit=env.get("KB_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
             sign_in_limit=env.get("KB_SIGN_IN_LIMIT") or DEFAULT_SIGN_IN_LIMIT,
             database_url=env.get("KB_DATABASE_URL") or None,
+            log=_flag("KB_LOG", env.get("KB_LOG", "on")),
+            log_days=_days("KB_LOG_DAYS", env.get("KB_LOG_DAYS") or str(DEFAULT_LOG_DAYS)),
+            handover_limit=env.get("KB_HANDOVER_LIMIT") or DEFAULT_HANDOVER_LIMIT,
         )
         settings.validate()
         return settings
@@ -61,7 +70,8 @@ class Settings:
         if self.index_dir.exists() and not self.index_dir.is_dir():
             raise ConfigError(f"index folder (--index / KB_INDEX): {self.index_dir} exists and is "
                               "not a folder")
-        for name, value in (("KB_RATE_LIMIT", self.rate_limit), ("KB_SIGN_IN_LIMIT", self.sign_in_limit)):
+        for name, value in (("KB_RATE_LIMIT", self.rate_limit), ("KB_SIGN_IN_LIMIT", self.sign_in_limit),
+                            ("KB_HANDOVER_LIMIT", self.handover_limit)):
             check_rate_limit(name, value)
         if self.database_url:
             check_database_url(self.database_url)
@@ -93,6 +103,16 @@ def check_database_url(value: str) -> None:
         raise ConfigError(f"KB_DATABASE_URL: {value!r} is not a database URL; write it like "
                           "'sqlite:////srv/kb/kb.sqlite3' or 'postgresql+psycopg://kb@localhost/kb'"
                           ) from None
+
+
+def _days(name: str, value: str) -> int:
+    try:
+        days = int(value.strip())
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 36500:
+        raise ConfigError(f"{name}: {value!r} is not a number of days; use a whole number from 1 to 36500")
+    return days
 
 
 def _flag(name: str, value: str) -> bool:

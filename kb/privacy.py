@@ -65,8 +65,9 @@ def _plain_text(text: str) -> str:
     return "".join(_plain(c) for c in text)
 
 
-def mask(text: str) -> str:
-    """`text` with card, mobile, ID numbers and e-mail addresses replaced by their labels."""
+def mask(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """`text` with card, mobile, ID numbers and e-mail addresses replaced by their labels;
+    those whose label is in `keep` stay as typed (a contact given to be called back on)."""
     if not text:
         return text
     plain = _plain_text(text)
@@ -79,6 +80,7 @@ def mask(text: str) -> str:
         plain = "".join(blanked)
     for match in _RUN.finditer(plain):
         spans.extend(_numbers_in_run(match))
+    spans = [span for span in spans if span[2] not in keep]
     if not spans:
         return text
     spans.sort()
@@ -112,7 +114,8 @@ def _numbers_in_run(run: re.Match) -> list[tuple[int, int, str]]:
     number is taken first, then an ID number, then a card number; a group that
     starts none of them stays as typed, unless it alone is 20 digits or longer.
     """
-    groups = [(m.start() + run.start(), m.end() + run.start(), m.group()) for m in _GROUP.finditer(run.group())]
+    offset = run.start()
+    groups = [(m.start() + offset, m.end() + offset, m.group()) for m in _GROUP.finditer(run.group())]
     spans, i = [], 0
     while i < len(groups):
         stretches, digits = [], ""  # (last group, digits) of the stretches from group i, short enough

@@ -3,7 +3,8 @@
 `create_app()` is the application factory (as in Flask's tutorial): defaults from
 the environment via `kb.config.Settings`, overridable with `test_config`; each area
 of the site is a blueprint registered here: `api` (JSON), `helpcenter` (public
-pages) and `agent` (the agent console). The web layer never opens Whoosh
+pages), `agent` (the agent console), `ask` (the answer bot and hand-overs) and
+`insights` (search analytics for agents). The web layer never opens Whoosh
 itself: it asks `search.searcher.SearchIndex` for plain data.
 """
 
@@ -43,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         KB_RATE_LIMIT=settings.rate_limit,
         KB_SIGN_IN_LIMIT=settings.sign_in_limit,
         KB_DATABASE_URL=settings.database_url,
+        KB_LOG=settings.log,
+        KB_LOG_DAYS=settings.log_days,
+        KB_HANDOVER_LIMIT=settings.handover_limit,
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in overrides.items() if k != "KB_AGENT_TOKENS"})
@@ -57,9 +61,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["KB_WATCH"]:
         app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()
 
-    from web import agent, api, database, errors, helpcenter, i18n, ratelimit, security
+    from web import (
+        agent,
+        analytics,
+        api,
+        ask,
+        database,
+        errors,
+        helpcenter,
+        i18n,
+        insights,
+        ratelimit,
+        security,
+    )
 
     database.init_app(app)
+    analytics.init_app(app, app.extensions["kb_database"])
     ratelimit.limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -67,6 +84,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(helpcenter.bp)
     app.register_blueprint(agent.bp)
+    app.register_blueprint(ask.bp)
+    app.register_blueprint(insights.bp)
     return app
 
 

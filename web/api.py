@@ -6,10 +6,10 @@ requests with a valid agent bearer token.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 
 from search.searcher import IndexMissing
-from web import current_index, feedback
+from web import analytics, current_index, feedback, handovers
 from web.auth import InvalidToken, bearer_is_agent
 from web.ratelimit import api_limit
 
@@ -41,9 +41,12 @@ def search():
     q = request.args.get("q", "")
     if not q.strip():
         abort(400, description="`q` is required: the words to search for")
-    results = current_index().search(q, limit=int_arg("limit", 10, 1, 50), lang=lang_arg(),
+    lang = lang_arg()
+    results = current_index().search(q, limit=int_arg("limit", 10, 1, 50), lang=lang,
                                      category=request.args.get("category", "").strip() or None,
                                      internal=bearer_is_agent())
+    analytics.record("search", analytics.api_channel(), lang=lang or analytics.language_of(q), query=q,
+                     results=results.total, confidence=results.confidence)
     return jsonify(results.to_dict())
 
 
@@ -74,24 +77,32 @@ def get_article(article_id: str):
     article = current_index().get_article(article_id, internal=bearer_is_agent())
     if article is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
+    analytics.record_visit(article["id"], analytics.api_channel())
     return jsonify(article)
 
 
 @bp.post("/api/feedback")
 @api_limit
 def post_feedback():
-    """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}."""
+    """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}, and "conversation"
+    for a vote on an answer of the bot."""
     if not feedback.is_same_site():
         abort(403, description="feedback must come from this site")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         abort(400, description="send a JSON object: {\"article_id\", \"helpful\", \"query\"}")
     article_id, helpful, query = body.get("article_id"), body.get("helpful"), body.get("query", "")
+    conversation = body.get("conversation")
     if not isinstance(article_id, str) or not isinstance(helpful, bool) or not isinstance(query, str):
         abort(400, description="`article_id` must be text, `helpful` true or false, `query` text")
     if current_index().get_article(article_id, internal=bearer_is_agent()) is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
-    feedback.record_vote(article_id, helpful, query[:200])
+    if conversation is not None and not (handovers.owns(conversation)
+                                         and handovers.answered_article(conversation, article_id)):
+        abort(404, description="no such conversation, or the bot did not show this article in it")
+    channel = "bot" if conversation else "api" if "Authorization" in request.headers else "helpcenter"
+    feedback.record_vote(article_id, helpful, query, channel=channel, lang=g.get("ui_lang"),
+                         session=analytics.session_hash(), conversation=conversation)
     return jsonify({"ok": True}), 201
 
 

@@ -57,6 +57,16 @@ def session_is_agent() -> bool:
     return isinstance(digest, str) and _is_agent_digest(digest)
 
 
+def agent_name() -> str | None:
+    """A name for the agent of this request (bearer token or signed-in session) that
+    reveals nothing of the token: `agent-` and 8 hex digits; None for the public."""
+    header = request.headers.get("Authorization", "")
+    digest = _digest(header.partition(" ")[2].strip()) if header else session.get(SESSION_KEY)
+    if not isinstance(digest, str) or not _is_agent_digest(digest):
+        return None
+    return "agent-" + hashlib.sha256(("name:" + digest).encode()).hexdigest()[:8]
+
+
 def bearer_is_agent() -> bool:
     """True for a valid bearer token or agent session; raises for a wrong bearer token."""
     header = request.headers.get("Authorization", "")

@@ -12,12 +12,16 @@ from flask import request
 from sqlalchemy import Integer, func, select
 
 from web import database
+from web.analytics import clean_text
 from web.database import FEEDBACK
 
 
-def record_vote(article_id: str, helpful: bool, query: str) -> None:
+def record_vote(article_id: str, helpful: bool, query: str, **origin) -> None:
+    """Store a vote; the query is masked (`kb.privacy`). `origin`: channel, lang, session and
+    conversation, for the analytics (`web.analytics`)."""
     with database.engine().begin() as connection:
-        connection.execute(FEEDBACK.insert().values(article_id=article_id, helpful=helpful, query=query))
+        connection.execute(FEEDBACK.insert().values(article_id=article_id, helpful=helpful,
+                                                    query=clean_text(query), **origin))
 
 
 def most_helpful(limit: int) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template, request
 
-from web import current_index, feedback
+from web import analytics, current_index, feedback
 from web.auth import session_is_agent
 
 bp = Blueprint("helpcenter", __name__)
@@ -47,6 +47,7 @@ def search():
     if not q:
         return home()
     results = current_index().search(q, limit=10, lang=lang, category=category, internal=session_is_agent())
+    analytics.record("search", "helpcenter", query=q, results=results.total, confidence=results.confidence)
     return render_template("search.html", q=q, results=results, lang_filter=lang or "",
                            category_filter=category or "", categories=_categories(),
                            popular=_popular() if not results.articles else [])
@@ -57,6 +58,7 @@ def article(article_id: str):
     found = current_index().get_article(article_id, internal=session_is_agent())
     if found is None:
         abort(404)
+    analytics.record_visit(found["id"], "helpcenter")
     return render_template("article.html", article=found, q=request.args.get("q", "")[:200])
 
 
