@@ -46,7 +46,10 @@
     li.setAttribute("aria-selected", "false");
     build(li);
     var index = results.length;
-    li.addEventListener("click", function () { select(index, false); openArticle(entry.articleId, entry.anchor); });
+    li.addEventListener("click", function () {
+      select(index, false);
+      openArticle(entry.articleId, entry.anchor, index + 1);
+    });
     entry.element = li;
     results.push(entry);
     list.appendChild(li);
@@ -116,8 +119,10 @@
     });
   }
 
-  function openArticle(articleId, anchor) {
-    fetch(root.dataset.articleUrl + articleId.split("/").map(encodeURIComponent).join("/"),
+  function openArticle(articleId, anchor, rank) {
+    // A result opened from a search carries the query and its rank: a click (web/analytics.py).
+    var click = rank ? "?q=" + encodeURIComponent(input.value.trim()) + "&rank=" + rank : "";
+    fetch(root.dataset.articleUrl + articleId.split("/").map(encodeURIComponent).join("/") + click,
           { credentials: "same-origin" })
       .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
       .then(function (article) {
@@ -198,7 +203,7 @@
       list.focus({ preventScroll: true });
     } else if (event.key === "Enter" && (inBox || event.target === list) && selected >= 0) {
       event.preventDefault();
-      openArticle(results[selected].articleId, results[selected].anchor);
+      openArticle(results[selected].articleId, results[selected].anchor, selected + 1);
     } else if (event.key === "c" && !typing(event.target)) {
       event.preventDefault();
       copySelected();
