@@ -154,6 +154,7 @@
   function handoverForm() {
     var n = ++forms;
     var f = element("form", "ask-handover");
+    f.action = root.querySelector(".ask-form").getAttribute("action");
     [["contact", 200], ["note", 2000]].forEach(function (field) {
       var label = element("label", "", msg(field[0]));
       label.htmlFor = "ask-" + field[0] + "-" + n;
