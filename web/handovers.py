@@ -135,7 +135,7 @@ def create(conversation: str, contact: str, note: str) -> tuple[int, bool, str]:
     over again returns the same hand-over, with the contact and note updated when given."""
     conversation_turns = turns([conversation])[conversation]
     reason = reason_for(conversation_turns, voted_not_helpful(conversation))
-    lang = conversation_turns[-1]["lang"] if conversation_turns else None
+    lang = conversation_turns[0]["lang"] if conversation_turns else None  # the language it began in
     engine = database.engine()
     try:
         with engine.begin() as connection:
