@@ -238,6 +238,15 @@ def session_hash() -> str:
     return recorder().session(client(), local_day())
 
 
+def vote_origin(query: str, channel: str) -> dict:
+    """The analytics columns of a vote: the masked query, channel, interface language and
+    session hash; with `KB_LOG=off`, none of them (the vote itself still counts)."""
+    if not recorder().enabled:
+        return {"query": ""}
+    return {"query": clean_text(query), "channel": channel, "lang": g.get("ui_lang"),
+            "session": session_hash()}
+
+
 def record(kind: str, channel: str, **fields) -> None:
     """Record one event of this request (see `Event` for the fields)."""
     fields.setdefault("lang", g.get("ui_lang"))

@@ -6,7 +6,7 @@ requests with a valid agent bearer token.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 
 from search.searcher import IndexMissing
 from web import analytics, current_index, feedback, handovers
@@ -101,8 +101,7 @@ def post_feedback():
                                          and handovers.answered_article(conversation, article_id)):
         abort(404, description="no such conversation, or the bot did not show this article in it")
     channel = "bot" if conversation else "api" if "Authorization" in request.headers else "helpcenter"
-    feedback.record_vote(article_id, helpful, query, channel=channel, lang=g.get("ui_lang"),
-                         session=analytics.session_hash(), conversation=conversation)
+    feedback.record_vote(article_id, helpful, query, channel, conversation)
     return jsonify({"ok": True}), 201
 
 

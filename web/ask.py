@@ -157,9 +157,8 @@ def page_vote():
     conversation, article_id = handovers.current(), request.form.get("article_id", "")
     if not handovers.owns(conversation) or not handovers.answered_article(conversation, article_id):
         abort(404)
-    feedback.record_vote(article_id, request.form.get("helpful") == "1", _last_question(conversation),
-                         channel="bot", lang=g.ui_lang, session=analytics.session_hash(),
-                         conversation=conversation)
+    feedback.record_vote(article_id, request.form.get("helpful") == "1", _last_question(conversation), "bot",
+                         conversation)
     return redirect(url_for("ask.page") + "#latest", code=303)
 
 

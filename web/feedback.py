@@ -12,16 +12,17 @@ from flask import request
 from sqlalchemy import Integer, func, select
 
 from web import database
-from web.analytics import clean_text
+from web.analytics import vote_origin
 from web.database import FEEDBACK
 
 
-def record_vote(article_id: str, helpful: bool, query: str, **origin) -> None:
-    """Store a vote; the query is masked (`kb.privacy`). `origin`: channel, lang, session and
-    conversation, for the analytics (`web.analytics`)."""
+def record_vote(article_id: str, helpful: bool, query: str, channel: str, conversation: str | None = None
+                ) -> None:
+    """Store a vote, in the bot's `conversation` if any; with analytics on, also where it came
+    from (`web.analytics.vote_origin`: masked query, channel, language, session hash)."""
     with database.engine().begin() as connection:
         connection.execute(FEEDBACK.insert().values(article_id=article_id, helpful=helpful,
-                                                    query=clean_text(query), **origin))
+                                                    conversation=conversation, **vote_origin(query, channel)))
 
 
 def most_helpful(limit: int) -> list[str]:

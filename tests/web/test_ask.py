@@ -30,7 +30,9 @@ def test_a_confident_question_is_answered(client):
     body = ask(client, "提现多久到账")
     assert list(body) == ["conversation", "confidence", "answer", "articles", "handover"]
     assert body["confidence"] == "high" and body["answer"]["article_id"] == "faq-withdraw"
-    assert {"article_id", "title", "heading", "anchor", "text", "snippet", "url", "score"} <= set(body["answer"])
+    assert {"article_id", "title", "heading", "anchor", "text", "snippet", "url", "score"} <= set(
+        body["answer"]
+    )
     assert 1 <= len(body["articles"]) <= 3 and body["handover"] == {"offered": False, "reason": None}
     assert re.fullmatch(r"[\w-]{16,}", body["conversation"])
 
@@ -41,8 +43,10 @@ def test_no_answer_offers_a_person(client):
     assert body["handover"] == {"offered": True, "reason": "no_answer"}
 
 
-@pytest.mark.parametrize("message", ["转人工", "我要人工客服", "轉人工", "talk to a person", "I want to speak with a human",
-                                     "agent please"])
+@pytest.mark.parametrize(
+    "message",
+    ["转人工", "我要人工客服", "轉人工", "talk to a person", "I want to speak with a human", "agent please"],
+)
 def test_asking_for_a_person_hands_over_at_once(client, message):
     body = ask(client, message)
     assert body["handover"] == {"offered": True, "reason": "asked_for_human"} and body["answer"] is None
@@ -56,7 +60,7 @@ def test_saying_it_did_not_help_offers_a_person(client):
 
 
 def test_only_confidence_decides(client, monkeypatch):
-    """"low" never answers, whatever the answers list holds (contract 4)."""
+    """ "low" never answers, whatever the answers list holds (contract 4)."""
     from search.searcher import SearchIndex
 
     original = SearchIndex.search
@@ -82,11 +86,20 @@ def test_internal_playbooks_never_answer_the_bot(client):
         assert "ops/escalation" not in str(body)
 
 
-@pytest.mark.parametrize("body, status", [
-    (None, 400), ([], 400), ({}, 400), ({"question": ""}, 400), ({"question": "   "}, 400), ({"question": 3}, 400),
-    ({"question": "x", "conversation": 5}, 400), ({"question": "x", "conversation": "a" * 65}, 400),
-    ({"question": "x", "lang": "fr"}, 400),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        (None, 400),
+        ([], 400),
+        ({}, 400),
+        ({"question": ""}, 400),
+        ({"question": "   "}, 400),
+        ({"question": 3}, 400),
+        ({"question": "x", "conversation": 5}, 400),
+        ({"question": "x", "conversation": "a" * 65}, 400),
+        ({"question": "x", "lang": "fr"}, 400),
+    ],
+)
 def test_bad_requests_are_400(client, body, status):
     response = client.post("/api/ask", json=body) if body is not None else client.post("/api/ask", data="{")
     assert response.status_code == status and "error" in response.get_json()
@@ -110,13 +123,28 @@ def open_app(tmp_path_factory):
     return make_app(root / "articles", root / "index", KB_RATE_LIMIT=UNLIMITED, KB_HANDOVER_LIMIT=UNLIMITED)
 
 
-HOSTILE = st.text(st.characters(codec="utf-8"), max_size=300) | st.sampled_from([
-    "x" * 10_000, "退款" * 5000, "\x00\x00转人工\x00", "🙂" * 3000, "'; DROP TABLE turns; --",
-    "\" OR \"1\"=\"1", "<script>alert(1)</script>", "%00", "../../etc/passwd", "6222 0212 3456 7890 " * 400])
+HOSTILE = st.text(st.characters(codec="utf-8"), max_size=300) | st.sampled_from(
+    [
+        "x" * 10_000,
+        "退款" * 5000,
+        "\x00\x00转人工\x00",
+        "🙂" * 3000,
+        "'; DROP TABLE turns; --",
+        '" OR "1"="1',
+        "<script>alert(1)</script>",
+        "%00",
+        "../../etc/passwd",
+        "6222 0212 3456 7890 " * 400,
+    ]
+)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(question=HOSTILE, conversation=st.none() | st.text(max_size=80), lang=st.sampled_from([None, "", "zh", "en", "x"]))
+@given(
+    question=HOSTILE,
+    conversation=st.none() | st.text(max_size=80),
+    lang=st.sampled_from([None, "", "zh", "en", "x"]),
+)
 def test_hostile_questions_get_4xx_or_an_answer(open_app, question, conversation, lang):
     client = open_app.test_client()
     body = {"question": question, "conversation": conversation}
@@ -127,19 +155,34 @@ def test_hostile_questions_get_4xx_or_an_answer(open_app, question, conversation
     if response.status_code == 200:
         data = response.get_json()
         assert data["confidence"] in ("high", "low", "none") and len(data["articles"]) <= 3
-        handover = client.post("/api/handovers", json={"conversation": data["conversation"], "note": question[:2000]})
+        handover = client.post(
+            "/api/handovers", json={"conversation": data["conversation"], "note": question[:2000]}
+        )
         assert handover.status_code in (200, 201)
 
 
 # -- /api/handovers ----------------------------------------------------------------------------------------
 def test_handover_carries_the_whole_conversation(app, client):
     conversation = ask(client, "提现多久到账")["conversation"]
-    response = client.post("/api/feedback", json={"article_id": "faq-withdraw", "helpful": False, "query": "提现多久到账",
-                                                  "conversation": conversation})
+    response = client.post(
+        "/api/feedback",
+        json={
+            "article_id": "faq-withdraw",
+            "helpful": False,
+            "query": "提现多久到账",
+            "conversation": conversation,
+        },
+    )
     assert response.status_code == 201
     ask(client, "qqqzzzxxx", conversation)
-    created = client.post("/api/handovers", json={"conversation": conversation, "contact": "138 1234 5678",
-                                                  "note": "卡号 6222021234567890123 扣了两次"})
+    created = client.post(
+        "/api/handovers",
+        json={
+            "conversation": conversation,
+            "contact": "138 1234 5678",
+            "note": "卡号 6222021234567890123 扣了两次",
+        },
+    )
     assert created.status_code == 201 and isinstance(created.get_json()["id"], int)
     again = client.post("/api/handovers", json={"conversation": conversation})
     assert again.status_code == 200 and again.get_json() == created.get_json()
@@ -158,12 +201,16 @@ def test_handover_carries_the_whole_conversation(app, client):
 
 def test_handover_reason_follows_the_conversation(client):
     helped = ask(client, "提现多久到账")["conversation"]
-    client.post("/api/feedback", json={"article_id": "faq-withdraw", "helpful": False, "conversation": helped})
+    client.post(
+        "/api/feedback", json={"article_id": "faq-withdraw", "helpful": False, "conversation": helped}
+    )
     client.post("/api/handovers", json={"conversation": helped})
     asked = ask(client, "转人工")["conversation"]
     client.post("/api/handovers", json={"conversation": asked})
-    reasons = {h["turns"][0]["question"]: h["reason"] for h in client.get("/api/handovers", headers=AGENT)
-               .get_json()["handovers"]}
+    reasons = {
+        h["turns"][0]["question"]: h["reason"]
+        for h in client.get("/api/handovers", headers=AGENT).get_json()["handovers"]
+    }
     assert reasons == {"提现多久到账": "not_helpful", "转人工": "asked_for_human"}
 
 
@@ -174,8 +221,10 @@ def test_handovers_need_an_agent(client):
     assert client.get("/api/handovers", headers=AGENT, query_string={"status": "x"}).status_code == 400
 
 
-@pytest.mark.parametrize("body", [{"conversation": "x", "contact": 5}, {"conversation": "x", "note": "n" * 2001},
-                                  {"contact": "x"}, None])
+@pytest.mark.parametrize(
+    "body",
+    [{"conversation": "x", "contact": 5}, {"conversation": "x", "note": "n" * 2001}, {"contact": "x"}, None],
+)
 def test_bad_handovers_are_4xx(client, body):
     ask(client, "转人工")
     response = client.post("/api/handovers", json=body) if body else client.post("/api/handovers", data="x")
@@ -184,8 +233,9 @@ def test_bad_handovers_are_4xx(client, body):
 
 def test_cross_site_handover_is_refused(client):
     conversation = ask(client, "转人工")["conversation"]
-    response = client.post("/api/handovers", json={"conversation": conversation},
-                           headers={"Origin": "https://evil.example"})
+    response = client.post(
+        "/api/handovers", json={"conversation": conversation}, headers={"Origin": "https://evil.example"}
+    )
     assert response.status_code == 403
 
 
@@ -218,19 +268,32 @@ def test_newest_first_and_exactly_one_agent_claims(app):
         response = client.post(f"/api/handovers/{target}/claim", headers={"Authorization": f"Bearer {token}"})
         outcomes.append((token, response.status_code))
 
-    threads = [threading.Thread(target=claim, args=(t,)) for t in [AGENT_TOKEN] * 4 + ["second-agent-token"] * 4]
+    threads = [
+        threading.Thread(target=claim, args=(t,)) for t in [AGENT_TOKEN] * 4 + ["second-agent-token"] * 4
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     winners = {token for token, status in outcomes if status == 200}
     assert len(winners) == 1 and sorted(s for _, s in outcomes).count(409) == 4
-    handover = next(h for h in app.test_client().get(
-        "/api/handovers", headers={"Authorization": f"Bearer {winners.pop()}"}, query_string={"status": "claimed"}
-    ).get_json()["handovers"] if h["id"] == target)
+    handover = next(
+        h
+        for h in app.test_client()
+        .get(
+            "/api/handovers",
+            headers={"Authorization": f"Bearer {winners.pop()}"},
+            query_string={"status": "claimed"},
+        )
+        .get_json()["handovers"]
+        if h["id"] == target
+    )
     assert handover["claimed_by_me"] and handover["status"] == "claimed"
-    assert target not in [h["id"] for h in app.test_client().get("/api/handovers", headers=AGENT).get_json()["handovers"]
-                          if h["status"] == "open"]
+    assert target not in [
+        h["id"]
+        for h in app.test_client().get("/api/handovers", headers=AGENT).get_json()["handovers"]
+        if h["status"] == "open"
+    ]
     assert app.test_client().post("/api/handovers/99999/claim", headers=AGENT).status_code == 404
 
 
@@ -242,15 +305,22 @@ def test_console_shows_the_queue(client):
 
 
 # -- the Ask panel and the /ask page -------------------------------------------------------------------------
-@pytest.mark.parametrize("url", ["/", "/search?q=退款", "/articles/refund-timeline", "/categories/退款与争议"])
+@pytest.mark.parametrize(
+    "url", ["/", "/search?q=退款", "/articles/refund-timeline", "/categories/退款与争议"]
+)
 def test_every_help_center_page_has_the_ask_panel(client, url):
     html = client.get(url).get_data(as_text=True)
     assert 'class="ask"' in html and 'href="/ask"' in html and "/static/ask.js" in html
     assert 'role="log"' in html and 'aria-live="polite"' in html and '<label for="ask-q">' in html
 
 
-@pytest.mark.parametrize("lang, texts", [("zh", ["在线问答", "有帮助", "转人工", "已转人工客服"]),
-                                         ("en", ["Ask us", "Yes", "Talk to a person", "will take over"])])
+@pytest.mark.parametrize(
+    "lang, texts",
+    [
+        ("zh", ["在线问答", "有帮助", "转人工", "已转人工客服"]),
+        ("en", ["Ask us", "Yes", "Talk to a person", "will take over"]),
+    ],
+)
 def test_the_ask_page_works_with_forms_only(app, lang, texts):
     client = app.test_client()
     html = client.get("/ask", query_string={"lang": lang}).get_data(as_text=True)
@@ -262,15 +332,25 @@ def test_the_ask_page_works_with_forms_only(app, lang, texts):
     html = client.get("/ask").get_data(as_text=True)
     assert "提现多久到账" in html and "2 小时内到账" in html and texts[1] in html
     assert "via=bot" in html  # the source link counts as a click of the bot
-    assert client.post("/ask/vote", data={"csrf": csrf, "article_id": "faq-withdraw", "helpful": "0"}).status_code == 303
+    assert (
+        client.post(
+            "/ask/vote", data={"csrf": csrf, "article_id": "faq-withdraw", "helpful": "0"}
+        ).status_code
+        == 303
+    )
     html = client.get("/ask").get_data(as_text=True)
     assert texts[2] in html  # a person is offered after 没帮助
-    assert client.post("/ask/handover", data={"csrf": csrf, "contact": "a@b.cn", "note": ""}).status_code == 303
+    assert (
+        client.post("/ask/handover", data={"csrf": csrf, "contact": "a@b.cn", "note": ""}).status_code == 303
+    )
     html = client.get("/ask").get_data(as_text=True)
     assert texts[3] in html
     listed = client.get("/api/handovers", headers=AGENT).get_json()["handovers"]
     assert listed[0]["reason"] == "not_helpful" and listed[0]["turns"][0]["vote"] is False
     assert listed[0]["contact"] == "a@b.cn"
-    assert client.post("/ask/vote", data={"csrf": csrf, "article_id": "en/refund", "helpful": "1"}).status_code == 404
+    assert (
+        client.post("/ask/vote", data={"csrf": csrf, "article_id": "en/refund", "helpful": "1"}).status_code
+        == 404
+    )
     client.post("/ask/new", data={"csrf": csrf})
     assert "提现多久到账" not in client.get("/ask").get_data(as_text=True)
