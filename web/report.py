@@ -174,10 +174,11 @@ def _not_helpful(run, since: dt.date, questions_of: QuestionsOf) -> list[dict]:
 
 
 def _question_suggestions(run, in_period, questions_of: QuestionsOf) -> list[dict]:
-    """Per article, queries that led to it (clicks and suggestion picks) that it does not list."""
+    """Per article, queries whose results led to a click on it that it does not list (a
+    suggestion pick is left out: what was typed then is a prefix, not a question)."""
     n = func.count()
     rows = run(select(EVENTS.c.article_id, EVENTS.c.normalized, func.max(EVENTS.c.query), n)
-               .where(and_(in_period, EVENTS.c.kind.in_(("click", "pick")), EVENTS.c.article_id.is_not(None),
+               .where(and_(in_period, EVENTS.c.kind == "click", EVENTS.c.article_id.is_not(None),
                            EVENTS.c.normalized != ""))
                .group_by(EVENTS.c.article_id, EVENTS.c.normalized)
                .order_by(n.desc(), EVENTS.c.article_id, EVENTS.c.normalized).limit(2000)).all()

@@ -34,11 +34,15 @@ def rows(app, sql: str) -> list[tuple]:
 
 def scripted_session(app) -> None:
     """Searches, a suggestion pick, clicks, a zero-result query, votes, the bot and a hand-over,
-    from the help center, the API, the console and the bot; numbers typed everywhere."""
+    from the help center, the API, the console and the bot; numbers typed everywhere. Three
+    clients: a visitor (pages, votes, the bot), a signed-in agent and an API client."""
     visitor = app.test_client()
-    env = {"REMOTE_ADDR": ADDRESS}
+
     def get(url, **kw):
-        return visitor.get(url, headers=UA, environ_base=env, **kw)
+        return visitor.get(url, headers=UA, environ_base={"REMOTE_ADDR": ADDRESS}, **kw)
+
+    def post(url, body):
+        return visitor.post(url, json=body, headers=UA, environ_base={"REMOTE_ADDR": ADDRESS}).get_json()
 
     get("/search", query_string={"q": f"退款多久到账 卡号{CARD}"})
     get("/search", query_string={"q": "退款多久到账"})
@@ -48,26 +52,24 @@ def scripted_session(app) -> None:
     get("/articles/faq-withdraw", query_string={"q": "钱怎么还没到", "rank": "2"})
     get("/articles/faq-withdraw", query_string={"q": "钱怎么还没到", "rank": "2"})
     get("/articles/refund-timeline", query_string={"q": "退", "via": "suggest"})
-    visitor.post(
-        "/api/feedback",
-        json={"article_id": "refund-timeline", "helpful": False, "query": f"退款 {SPACED_CARD}"},
-        headers=UA,
-        environ_base=env,
-    )
-    visitor.get("/api/search", query_string={"q": f"refund {SPACED_CARD}", "lang": "en"}, headers=UA)
-    bot = visitor.post(
-        "/api/ask", json={"question": f"我的卡{CARD}被冻结了怎么办 qqqzzz"}, headers=UA
-    ).get_json()
-    visitor.post(
+    post("/api/feedback", {"article_id": "refund-timeline", "helpful": False, "query": f"退款 {SPACED_CARD}"})
+    get("/api/search", query_string={"q": f"refund {SPACED_CARD}", "lang": "en"})
+    bot = post("/api/ask", {"question": f"我的卡{CARD}被冻结了怎么办 qqqzzz"})
+    post(
         "/api/handovers",
-        json={"conversation": bot["conversation"], "note": f"身份证 {ID_NUMBER}", "contact": f"卡号 {CARD}"},
-        headers=UA,
+        {"conversation": bot["conversation"], "note": f"身份证 {ID_NUMBER}", "contact": f"卡号 {CARD}"},
     )
     agent = app.test_client()
     sign_in(agent)
-    agent.get("/api/search", query_string={"q": "升级二线"})
-    agent.get("/api/articles/ops/escalation", query_string={"q": "升级二线", "rank": "1"})
-    app.test_client().get("/api/search", query_string={"q": "提现手续费"}, headers=AGENT)
+    agent.get("/api/search", query_string={"q": "升级二线"}, headers={"User-Agent": "agent-browser"})
+    agent.get(
+        "/api/articles/ops/escalation",
+        query_string={"q": "升级二线", "rank": "1"},
+        headers={"User-Agent": "agent-browser"},
+    )
+    app.test_client().get(
+        "/api/search", query_string={"q": "提现手续费"}, headers={**AGENT, "User-Agent": "api-client"}
+    )
 
 
 @pytest.fixture
@@ -143,9 +145,12 @@ def test_sessions_are_a_salted_hash_of_the_day(session_app, tmp_path):
 
 def test_retention_purges_old_rows(session_app):
     recorder = session_app.extensions["kb_analytics"]
+
     def counts():
-        return [rows(session_app, f"SELECT count(*) FROM {t}")[0][0]
-                for t in ("events", "turns", "handovers", "feedback")]
+        return [
+            rows(session_app, f"SELECT count(*) FROM {t}")[0][0]
+            for t in ("events", "turns", "handovers", "feedback")
+        ]
 
     assert all(counts())
     recorder.purge(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=89))
