@@ -83,7 +83,7 @@
     } else {
       actions.appendChild(element("span", "claimed", h.claimed_by_me ? d.mine : d.other));
     }
-    var search = element("button", "link", "🔍 " + h.last_question);
+    var search = element("button", "link", d.search + ": " + h.last_question);
     search.type = "button";
     search.addEventListener("click", function () { searchFor(h.last_question); });
     if (h.last_question) actions.appendChild(search);
