@@ -26,10 +26,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def kb_serve(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL):
+def kb_serve(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL, env: dict | None = None):
     """`kb serve` on a free port, with no practical rate limit; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "KB_RATE_LIMIT": "1000000 per second", "KB_AGENT_TOKENS": BENCH_TOKEN}
+    env = {**os.environ, "KB_RATE_LIMIT": "1000000 per second", "KB_AGENT_TOKENS": BENCH_TOKEN, **(env or {})}
     process = subprocess.Popen([str(Path(sys.executable).parent / "kb"), "serve", "--port", str(port),
                                 "--articles", str(articles), "--index", str(index_dir), *args],
                                stdout=log, stderr=subprocess.STDOUT, env=env)
