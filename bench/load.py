@@ -13,9 +13,11 @@ match the folder, and an incremental `kb index` finds nothing to do).
 
 `--recording` measures what search analytics cost instead (issue 12): the same mix,
 with article pages opened as clicks on a result (`?q=…&rank=…`), served alternately
-with `KB_LOG=off` (the peer) and `KB_LOG=on` in `--rounds` adjacent pairs, at rest.
-Budget: the median over pairs of p95 on / p95 off ≤ 1.1, no 5xx; after a graceful
-stop, every recordable request of the "on" rounds is in the database.
+with `KB_LOG=off` (the peer) and `KB_LOG=on` in `--rounds` adjacent pairs (the order
+alternating), at rest. Budget: p95 over all rounds with recording on ≤ 1.1 × off, no
+5xx; after a graceful stop, every recordable request of the "on" rounds is in the
+database. Each pair's ratio is printed too: on a shared machine a single pair says more
+about the neighbours than about kb.
 """
 
 from __future__ import annotations
@@ -200,10 +202,9 @@ def compare_recording(args, articles: Path, index_dir: Path, mix_args) -> bool:
         print(f"  {kind:14} off {off:7.1f}  on {on:7.1f}  ratio {on / off:.2f}")
     off_all, on_all = (percentile(every[m], 95) * 1000 for m in ("off", "on"))
     print(f"  {'all requests':14} off {off_all:7.1f}  on {on_all:7.1f}  ratio {on_all / off_all:.2f}")
-    ratios = sorted(p["on"] / p["off"] for p in pairs)
-    paired = statistics.median(ratios)
-    print("p95 on / off of each adjacent pair: " + ", ".join(f"{r:.2f}" for r in ratios)
-          + f"; median {paired:.2f} (budget ≤ 1.10)")
+    ratio = on_all / off_all
+    print(f"p95 with recording on / off, all rounds: {ratio:.2f} (budget ≤ 1.10); of each adjacent pair "
+          "(how noisy the machine was): " + ", ".join(f"{p['on'] / p['off']:.2f}" for p in pairs))
     rates = {m: len(every[m]) / (args.seconds * args.rounds) for m in every}
     print(f"throughput: off {rates['off']:.0f}/s, on {rates['on']:.0f}/s ({rates['on'] / rates['off']:.2f})")
     five_xx = sum(n for t in tallies.values() for s, n in t.statuses.items() if s >= 500)
@@ -212,7 +213,7 @@ def compare_recording(args, articles: Path, index_dir: Path, mix_args) -> bool:
     expected = sum(len(v) for k, v in tallies["on"].latency.items() if k != "api/suggest")
     print(f"5xx answers: {five_xx}; failed connections: {failures}; events recorded {recorded} for "
           f"{expected} recordable requests measured (plus warm-ups); database intact: {intact}")
-    ok = paired <= 1.1 and five_xx == 0 and failures == 0 and recorded >= expected and intact
+    ok = ratio <= 1.1 and five_xx == 0 and failures == 0 and recorded >= expected and intact
     print("PASS" if ok else "FAIL")
     return ok
 
