@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -34,7 +35,7 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 METADATA = MetaData()
 
@@ -137,9 +138,22 @@ def connect(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    METADATA.create_all(engine)
+    create_tables(engine)
     add_missing_columns(engine)
     return engine
+
+
+def create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Create the missing tables. Workers starting together race to create them (PostgreSQL
+    then refuses the loser's CREATE TABLE); the loser finds them made on its next look."""
+    for attempt in range(attempts):
+        try:
+            METADATA.create_all(engine)
+            return
+        except (IntegrityError, OperationalError, ProgrammingError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 def add_missing_columns(engine: Engine) -> None:
