@@ -39,6 +39,7 @@ _SEPARATOR = r"(?:[ \t]?-[ \t]?|[ \t]{1,2})"
 _RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SEPARATOR}[0-9]+)*(?:{_SEPARATOR}?[Xx](?![A-Za-z]))?")
 _GROUP = re.compile(r"[0-9]+|[Xx]")
 _MOBILE = re.compile(r"(?:0086|86)?1[3-9][0-9]{9}")
+_ANY_DIGIT = re.compile(r"\d")  # any script's decimal digits
 _LONGEST = 19  # digits of the longest number recognised (a card)
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
@@ -68,8 +69,8 @@ def _plain_text(text: str) -> str:
 def mask(text: str, keep: frozenset[str] = frozenset()) -> str:
     """`text` with card, mobile, ID numbers and e-mail addresses replaced by their labels;
     those whose label is in `keep` stay as typed (a contact given to be called back on)."""
-    if not text:
-        return text
+    if not text or ("@" not in text and "＠" not in text and not _ANY_DIGIT.search(text)):
+        return text  # most text: nothing to look at
     plain = _plain_text(text)
     spans: list[tuple[int, int, str]] = []
     spans.extend(_addresses(plain))

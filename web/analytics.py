@@ -28,7 +28,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, g, request
@@ -50,13 +50,16 @@ KINDS = ("search", "pick", "click", "ask", "handover")
 CHANNELS = ("helpcenter", "api", "console", "bot")
 _PARTICLES = re.compile(r"(?:吗|呢|啊|呀|吧|么|嘛)+$")
 _NOT_WORD = re.compile(r"[\W_]+")
+_SPACES = re.compile(r"\s+")
 
 
 def clean_text(text: str, limit: int = MAX_TEXT, keep: frozenset[str] = frozenset()) -> str:
     """Masked (`kb.privacy`), on one line, at most `limit` characters: what may be stored of
     customer text. Only the start is masked: a number cut there cannot survive the final cut."""
     masked = mask(text[:limit + 100], keep)
-    return re.sub(r"\s+", " ", "".join(c if c.isprintable() else " " for c in masked)).strip()[:limit]
+    if not masked.isprintable():
+        masked = "".join(c if c.isprintable() else " " for c in masked)
+    return _SPACES.sub(" ", masked).strip()[:limit]
 
 
 def normalize(text: str) -> str:
@@ -163,7 +166,7 @@ class Recorder:
 
     def _row(self, event: Event) -> dict:
         """The stored row of `event`: text masked, client hashed."""
-        row = asdict(event)
+        row = dict(vars(event))  # shallow: asdict() deep-copies every field, the writer's main cost
         client, at = row.pop("client"), row.pop("at")
         day = local_day(at)
         query = clean_text(event.query)
