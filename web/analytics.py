@@ -129,9 +129,12 @@ class Recorder:
 
     def _run(self) -> None:
         while not self._stop.wait(FLUSH_SECONDS):
-            self.flush()
-            if self._purged + PURGE_SECONDS < time.monotonic():
-                self.purge()
+            try:
+                self.flush()
+                if self._purged + PURGE_SECONDS < time.monotonic():
+                    self.purge()
+            except Exception:  # the writer must outlive any one bad round
+                log.exception("search analytics: the writer failed; it goes on")
 
     def close(self) -> None:
         """Stop the writer and write what is queued (at exit, and in tests)."""
@@ -154,12 +157,18 @@ class Recorder:
                 return 0
             try:
                 rows = self._pending + [self._row(e) for e in events]
+            except (SQLAlchemyError, OSError) as exc:  # the day's salt could not be read
+                for event in events:
+                    self._queue.put(event)
+                log.warning("search analytics: %d events wait for the database: %s", len(events), exc)
+                return 0
+            try:
                 with self.engine.begin() as connection:
                     connection.execute(EVENTS.insert(), rows)
             except (SQLAlchemyError, OSError) as exc:
                 # Keep them for the next round, but never more than the queue may hold.
                 self._pending = rows[-MAX_QUEUE:]
-                log.warning("search analytics: %d events not written yet: %s", len(rows), exc)
+                log.warning("search analytics: %d events wait for the database: %s", len(rows), exc)
                 return 0
             self._pending = []
             return len(rows)

@@ -227,3 +227,28 @@ def test_an_older_database_gains_the_new_columns(tmp_path, kb_dir, built_index):
         ("refund-timeline", "old", None),
         ("faq-withdraw", "", "helpcenter"),
     ]
+
+
+def test_the_writer_waits_out_a_failing_database(tmp_path):
+    """Events survive a database that fails for a while (salts or events unwritable), then land."""
+    from sqlalchemy import text
+
+    from web.analytics import Event, Recorder
+    from web.database import connect
+
+    engine = connect(f"sqlite:///{tmp_path / 'kb.sqlite3'}")
+    recorder = Recorder(engine, enabled=True, keep_days=90)
+    count = lambda: engine.connect().execute(text("SELECT count(*) FROM events")).scalar()  # noqa: E731
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE salts RENAME TO salts_away"))
+    recorder.record(Event("search", "api", "zh", "退款", client="a"))
+    assert recorder.flush() == 0  # no salt: the event waits in the queue
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE salts_away RENAME TO salts"))
+        connection.execute(text("ALTER TABLE events RENAME TO events_away"))
+    recorder.record(Event("search", "api", "zh", "提现", client="a"))
+    assert recorder.flush() == 0  # no table: the rows wait
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE events_away RENAME TO events"))
+    assert recorder.flush() == 2 and count() == 2
+    recorder.close()
