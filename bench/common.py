@@ -28,11 +28,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def kb_serve(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL):
+def kb_serve(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL, env: dict | None = None):
     """`kb serve` on a free port, with no practical rate limit; yields its base URL."""
     command = [str(Path(sys.executable).parent / "kb"), "serve", "--articles", str(articles),
                "--index", str(index_dir), *args]
-    with serving(command, {}, log) as base:
+    with serving(command, env or {}, log) as base:
         yield base
 
 

@@ -1,6 +1,7 @@
 """Load with live edits: 16 clients for 30 seconds while an editor keeps changing files.
 
     .venv/bin/python bench/load.py [--clients 16] [--seconds 30] [--workers 2]
+    .venv/bin/python bench/load.py --recording [--rounds 6] [--seconds 10]
 
 A copy of `articles/` is served by a real `kb serve --workers N`. Clients mix
 searches (the golden queries), type-ahead, article pages and results pages. Two
@@ -9,6 +10,14 @@ while an editor adds, edits, renames, breaks, fixes and deletes articles every
 0.3 s. Budgets (issue 5): zero 5xx answers and zero failed connections; at the
 end the served index holds exactly what the folder holds (ids listed by the API
 match the folder, and an incremental `kb index` finds nothing to do).
+
+`--recording` measures what search analytics cost instead (issue 12): the same mix,
+with article pages opened as clicks on a result (`?q=…&rank=…`), served alternately
+with `KB_LOG=off` (the peer) and `KB_LOG=on` in `--rounds` adjacent pairs (the order
+alternating), at rest. Budget: p95 over all rounds with recording on ≤ 1.1 × off, no
+5xx; after a graceful stop, every recordable request of the "on" rounds is in the
+database. Each pair's ratio is printed too: on a shared machine a single pair says more
+about the neighbours than about kb.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import itertools
 import json
 import random
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -62,8 +72,9 @@ def requests_for(queries: list[str], article_urls: list[str]):
             yield "api/search", "/api/search?q=" + urllib.parse.quote(query)
         elif roll < 0.65:
             yield "api/suggest", "/api/suggest?q=" + urllib.parse.quote(query[: rng.randint(1, 4)])
-        elif roll < 0.85:
-            yield "article page", urllib.parse.quote(rng.choice(article_urls), safe="/#")
+        elif roll < 0.85:  # opened from a results page: a click on a result (web/analytics.py)
+            yield "article page", (urllib.parse.quote(rng.choice(article_urls), safe="/#") + "?q="
+                                   + urllib.parse.quote(query) + f"&rank={rng.randint(1, 5)}")
         else:
             yield "results page", "/search?q=" + urllib.parse.quote(query)
 
@@ -165,12 +176,61 @@ def listed_ids(base: str) -> set[str]:
     return ids
 
 
+def compare_recording(args, articles: Path, index_dir: Path, mix_args) -> bool:
+    """Search analytics off (the peer) and on, in `args.rounds` adjacent pairs (the order
+    alternating), so the machine's drift hits both alike; True when within budget."""
+    tallies = {"off": Tally(), "on": Tally()}
+    pairs: list[dict[str, float]] = []
+    database = index_dir.resolve().parent / "kb.sqlite3"
+    for round_ in range(args.rounds):
+        pair = {}
+        for mode in (("off", "on") if round_ % 2 == 0 else ("on", "off")):
+            with kb_serve(articles, index_dir, "--workers", str(args.workers), "--no-watch",
+                          env={"KB_LOG": mode}) as base:
+                run_phase(base, args.clients, 3, mix_args, None)  # warm-up
+                tally, _ = run_phase(base, args.clients, args.seconds, mix_args, None)
+            report(f"round {round_ + 1}, recording {mode}", tally, args.seconds)
+            pair[mode] = percentile([v for values in tally.latency.values() for v in values], 95)
+            pooled = tallies[mode]
+            for kind, values in tally.latency.items():
+                pooled.latency[kind].extend(values)
+            pooled.statuses += tally.statuses
+            pooled.failures += tally.failures
+        pairs.append(pair)
+    with sqlite3.connect(database) as connection:
+        recorded = connection.execute("SELECT count(*) FROM events").fetchone()[0]
+        intact = connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    print("\nrecording off vs on, all rounds pooled (p95, ms):")
+    every = {mode: [v for values in t.latency.values() for v in values] for mode, t in tallies.items()}
+    for kind in sorted(tallies["off"].latency):
+        off, on = (percentile(tallies[m].latency[kind], 95) * 1000 for m in ("off", "on"))
+        print(f"  {kind:14} off {off:7.1f}  on {on:7.1f}  ratio {on / off:.2f}")
+    off_all, on_all = (percentile(every[m], 95) * 1000 for m in ("off", "on"))
+    print(f"  {'all requests':14} off {off_all:7.1f}  on {on_all:7.1f}  ratio {on_all / off_all:.2f}")
+    ratio = on_all / off_all
+    print(f"p95 with recording on / off, all rounds: {ratio:.2f} (budget ≤ 1.10); of each adjacent pair "
+          "(how noisy the machine was): " + ", ".join(f"{p['on'] / p['off']:.2f}" for p in pairs))
+    rates = {m: len(every[m]) / (args.seconds * args.rounds) for m in every}
+    print(f"throughput: off {rates['off']:.0f}/s, on {rates['on']:.0f}/s ({rates['on'] / rates['off']:.2f})")
+    five_xx = sum(n for t in tallies.values() for s, n in t.statuses.items() if s >= 500)
+    failures = sum(len(t.failures) for t in tallies.values())
+    # Warm-up requests of the "on" rounds are recorded too; suggestions are not recorded.
+    expected = sum(len(v) for k, v in tallies["on"].latency.items() if k != "api/suggest")
+    print(f"5xx answers: {five_xx}; failed connections: {failures}; events recorded {recorded} for "
+          f"{expected} recordable requests measured (plus warm-ups); database intact: {intact}")
+    ok = ratio <= 1.1 and five_xx == 0 and failures == 0 and recorded >= expected and intact
+    print("PASS" if ok else "FAIL")
+    return ok
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--recording", action="store_true", help="Measure search analytics off vs on.")
+    parser.add_argument("--rounds", type=int, default=6, help="With --recording: pairs of off and on.")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kb-load-"))
@@ -181,6 +241,11 @@ def main() -> None:
     article_urls = ["/articles/" + a.id for a in load_corpus(articles).articles if not a.internal]
     print(f"kb serve --workers {args.workers}, {args.clients} clients, {args.seconds:.0f}s per phase, "
           f"{len(article_urls)} public articles, {len(queries)} queries")
+    if args.recording:
+        try:
+            sys.exit(0 if compare_recording(args, articles, index_dir, (queries, article_urls)) else 1)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     try:
         with kb_serve(articles, index_dir, "--workers", str(args.workers)) as base:
             run_phase(base, args.clients, 3, (queries, article_urls), None)  # warm-up

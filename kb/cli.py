@@ -166,21 +166,29 @@ def check_command(settings: Settings, as_json: bool, strict: bool):
 
 
 @cli.command("eval")
-@click.option("--queries", "queries_file", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="TSV file: query<TAB>space-separated relevant article ids.")
+@click.option("--queries", "queries_files", required=True, multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="TSV file: query<TAB>space-separated relevant article ids, or `-` for an off-topic "
+                   "question. May be given more than once.")
+@click.option("--triage", is_flag=True, help="Ask the answer bot instead: answered correctly, answered "
+                                             "wrongly, handed over.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @with_settings
-def eval_command(settings: Settings, queries_file: str, as_json: bool):
+def eval_command(settings: Settings, queries_files: tuple[str, ...], triage: bool, as_json: bool):
     """Measure search quality: MRR@10, hit@1/3/10, latency, and the worst misses."""
     from kb.evaluate import QueriesFileError, evaluate, read_queries
     from search.searcher import SearchIndex
 
     try:
-        judgements = read_queries(queries_file)
+        judgements = [j for path in queries_files for j in read_queries(path)]
     except QueriesFileError as exc:
         raise click.UsageError(str(exc)) from None
     sync(settings)
     index = SearchIndex(settings.index_dir)
+    if triage:
+        print_triage(index, judgements, as_json)
+        return
+    judgements = [j for j in judgements if not j.off_topic]
     result = evaluate(judgements, lambda q: [a.id for a in index.search(q, limit=10, internal=True).articles])
     summary = result.summary()
     worst = [{"query": o.query, "expected": sorted(o.relevant), "rank": o.rank,
@@ -204,6 +212,68 @@ def token_command():
     from kb.config import new_token
 
     click.echo(new_token())
+
+
+def print_triage(index, judgements, as_json: bool) -> None:
+    """`kb eval --triage`: every question through the answer bot, as `/api/ask` answers it."""
+    from kb.evaluate import triage
+    from web.bot import reply
+
+    def answered(question: str) -> str | None:
+        answer = reply(index, question).answer
+        return answer.article_id if answer else None
+
+    result = triage(judgements, answered)
+    summary = result.summary()
+    wrong = [{"query": o.query, "expected": sorted(o.relevant) or "-", "answered": o.answered}
+             for o in result.wrong()]
+    if as_json:
+        click.echo(json.dumps({**summary, "wrong": wrong}, ensure_ascii=False, indent=2))
+        return
+
+    def share(value):
+        return "—" if value is None else f"{value * 100:.1f}%"
+
+    click.echo(f"questions {summary['questions']} ({summary['on_topic']} on-topic, {summary['off_topic']} "
+               f"off-topic): answered correctly {summary['answered_correctly']}, answered wrongly "
+               f"{summary['answered_wrongly']}, handed over {summary['handed_over']}")
+    click.echo(f"on-topic: answered correctly {share(summary['on_topic_answered_correctly'])}, wrongly "
+               f"{share(summary['on_topic_answered_wrongly'])}, handed over "
+               f"{share(summary['on_topic_handed_over'])}")
+    click.echo(f"off-topic: handed over {share(summary['off_topic_handed_over'])}, answered "
+               f"{share(summary['off_topic_answered'])}")
+    click.echo(f"answered wrongly, of all questions: {share(summary['answered_wrongly_of_all'])}")
+    if wrong:
+        click.echo("answered wrongly (query → answered from; expected):")
+    for miss in wrong:
+        expected = " ".join(miss["expected"]) if isinstance(miss["expected"], list) else "off-topic"
+        click.echo(f"  {miss['query']}  →  {miss['answered']}  ({expected})")
+
+
+@cli.command("report")
+@click.option("--days", type=click.IntRange(1, 3660), default=30, show_default=True,
+              help="How many days back, today included.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_settings
+def report_command(settings: Settings, days: int, as_json: bool):
+    """Search insights: zero-result rate, click-through, self-service rate, top queries, content
+    gaps, articles voted not helpful, hand-over reasons and phrasings to add to articles."""
+    from search.indexer import exists
+    from search.searcher import SearchIndex
+    from web import database, report
+
+    engine = database.connect(database.database_url(settings.index_dir, settings.database_url))
+    index = SearchIndex(settings.index_dir) if exists(settings.index_dir) else None
+
+    def questions_of(article_id: str):
+        found = index.get_article(article_id, internal=True) if index else None
+        return (found["title"], found["questions"]) if found else None
+
+    built = report.build(engine, days, questions_of)
+    if as_json:
+        click.echo(json.dumps(built.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.to_text(built))
 
 
 def main():

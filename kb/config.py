@@ -3,8 +3,8 @@
 Values come from command-line options, then the environment (`KB_ARTICLES`,
 `KB_INDEX`, `KB_AGENT_TOKENS`, `KB_SECRET_KEY`, `KB_WATCH`, `KB_RATE_LIMIT`,
 `KB_SIGN_IN_LIMIT`, `KB_DATABASE_URL`, `KB_SESSION_HOURS`, `KB_SECURE_COOKIES`,
-`KB_TRUSTED_PROXIES`), then defaults, and are validated up front: a bad value stops
-the program with a message naming the setting.
+`KB_TRUSTED_PROXIES`, `KB_LOG`, `KB_LOG_DAYS`, `KB_HANDOVER_LIMIT`), then defaults, and are
+validated up front: a bad value stops the program with a message naming the setting.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ DEFAULT_RATE_LIMIT = "300 per minute"  # public API, per client address and proc
 DEFAULT_SIGN_IN_LIMIT = "10 per minute"  # failed agent authentications, per client address
 DEFAULT_SESSION_HOURS = 12.0
 TOKEN_MIN_LENGTH = 32
+DEFAULT_HANDOVER_LIMIT = "10 per hour"  # hand-overs to a human, per client address
+DEFAULT_LOG_DAYS = 90  # search analytics, conversations and votes older than this are deleted
 _FALSE = ("0", "false", "no", "off")
 _TRUE = ("1", "true", "yes", "on")
 
@@ -41,6 +43,9 @@ class Settings:
     session_hours: float = DEFAULT_SESSION_HOURS
     secure_cookies: bool = False  # also automatic for requests that came over HTTPS
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers are believed
+    log: bool = True  # record search analytics (KB_LOG=off: nothing is recorded)
+    log_days: int = DEFAULT_LOG_DAYS
+    handover_limit: str = DEFAULT_HANDOVER_LIMIT
 
     @classmethod
     def load(cls, articles: str | None = None, index: str | None = None,
@@ -61,6 +66,9 @@ class Settings:
                                   float, low=0.01),
             secure_cookies=_flag("KB_SECURE_COOKIES", env.get("KB_SECURE_COOKIES", "0")),
             trusted_proxies=_number("KB_TRUSTED_PROXIES", env.get("KB_TRUSTED_PROXIES") or 0, int, low=0),
+            log=_flag("KB_LOG", env.get("KB_LOG", "on")),
+            log_days=_number("KB_LOG_DAYS", env.get("KB_LOG_DAYS") or DEFAULT_LOG_DAYS, int, low=1),
+            handover_limit=env.get("KB_HANDOVER_LIMIT") or DEFAULT_HANDOVER_LIMIT,
         )
         settings.validate()
         return settings
@@ -72,7 +80,8 @@ class Settings:
         if self.index_dir.exists() and not self.index_dir.is_dir():
             raise ConfigError(f"index folder (--index / KB_INDEX): {self.index_dir} exists and is "
                               "not a folder")
-        for name, value in (("KB_RATE_LIMIT", self.rate_limit), ("KB_SIGN_IN_LIMIT", self.sign_in_limit)):
+        for name, value in (("KB_RATE_LIMIT", self.rate_limit), ("KB_SIGN_IN_LIMIT", self.sign_in_limit),
+                            ("KB_HANDOVER_LIMIT", self.handover_limit)):
             check_rate_limit(name, value)
         if self.database_url:
             check_database_url(self.database_url)

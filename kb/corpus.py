@@ -76,7 +76,7 @@ def parse_dictionary_line(line: str) -> tuple[str, int | None, str | None]:
     """`word [freq] [tag]` as jieba reads it; the word itself may contain spaces (Apple Pay)."""
     parts = line.split()
     tag = parts.pop() if len(parts) > 1 and parts[-1] in POS_TAGS else None
-    freq = int(parts.pop()) if len(parts) > 1 and parts[-1].isdigit() else None
+    freq = int(parts.pop()) if len(parts) > 1 and parts[-1].isascii() and parts[-1].isdigit() else None
     return " ".join(parts), freq, tag
 
 

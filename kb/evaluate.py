@@ -1,6 +1,9 @@
-"""Measuring search quality: a queries file in, MRR and hit rates out.
+"""Measuring search quality: a queries file in, MRR and hit rates out; and the answer
+bot's triage: answered correctly, answered wrongly, handed over.
 
-A queries file has one query per line: `query<TAB>space-separated relevant ids`.
+A queries file has one query per line: `query<TAB>space-separated relevant ids`;
+`query<TAB>-` marks an off-topic question, one the knowledge base does not answer
+(ranking figures leave those out; the triage counts them).
 The search itself is passed in as a function, so this module knows nothing of how
 results are produced; `kb eval` hands it the product's real search path.
 """
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEPTH = 10
+OFF_TOPIC = "-"
 
 
 class QueriesFileError(ValueError):
@@ -23,7 +27,11 @@ class QueriesFileError(ValueError):
 @dataclass(frozen=True)
 class Judgement:
     query: str
-    relevant: frozenset[str]
+    relevant: frozenset[str]  # empty: an off-topic question
+
+    @property
+    def off_topic(self) -> bool:
+        return not self.relevant
 
 
 @dataclass
@@ -78,8 +86,11 @@ def read_queries(path: Path) -> list[Judgement]:
             continue
         query, tab, ids = line.partition("\t")
         if not tab or not query.strip() or not ids.split():
-            raise QueriesFileError(f"{path}:{n}: expected `query<TAB>relevant ids`")
-        judgements.append(Judgement(query.strip(), frozenset(ids.split())))
+            raise QueriesFileError(f"{path}:{n}: expected `query<TAB>relevant ids` (or `-` when off-topic)")
+        relevant = frozenset(ids.split()) - {OFF_TOPIC}
+        if OFF_TOPIC in ids.split() and relevant:
+            raise QueriesFileError(f"{path}:{n}: `-` (off-topic) cannot go with article ids")
+        judgements.append(Judgement(query.strip(), relevant))
     return judgements
 
 
@@ -92,3 +103,52 @@ def evaluate(judgements: list[Judgement], search: Callable[[str], list[str]]) ->
         evaluation.outcomes.append(QueryOutcome(judgement.query, judgement.relevant, ranked,
                                                 time.perf_counter() - started))
     return evaluation
+
+
+# -- the answer bot's triage ------------------------------------------------------------------------
+@dataclass
+class TriageOutcome:
+    query: str
+    relevant: frozenset[str]
+    answered: str | None  # the article the bot answered from; None: it handed over
+
+    @property
+    def verdict(self) -> str:
+        """`correct`, `wrong` (an answer from another article, or any answer off-topic) or `handed_over`."""
+        if self.answered is None:
+            return "handed_over"
+        return "correct" if self.answered in self.relevant else "wrong"
+
+
+@dataclass
+class Triage:
+    outcomes: list[TriageOutcome] = field(default_factory=list)
+
+    def count(self, verdict: str, off_topic: bool | None = None) -> int:
+        return sum(1 for o in self.outcomes if o.verdict == verdict
+                   and (off_topic is None or (not o.relevant) == off_topic))
+
+    def summary(self) -> dict:
+        """AliMe-style figures, overall and for on-topic and off-topic questions."""
+        on = sum(1 for o in self.outcomes if o.relevant)
+        off = len(self.outcomes) - on
+        share = lambda n, d: round(n / d, 4) if d else None  # noqa: E731
+        return {
+            "questions": len(self.outcomes), "on_topic": on, "off_topic": off,
+            "answered_correctly": self.count("correct"), "answered_wrongly": self.count("wrong"),
+            "handed_over": self.count("handed_over"),
+            "on_topic_answered_correctly": share(self.count("correct", False), on),
+            "on_topic_answered_wrongly": share(self.count("wrong", False), on),
+            "on_topic_handed_over": share(self.count("handed_over", False), on),
+            "off_topic_answered": share(self.count("wrong", True), off),
+            "off_topic_handed_over": share(self.count("handed_over", True), off),
+            "answered_wrongly_of_all": share(self.count("wrong"), len(self.outcomes)),
+        }
+
+    def wrong(self) -> list[TriageOutcome]:
+        return [o for o in self.outcomes if o.verdict == "wrong"]
+
+
+def triage(judgements: list[Judgement], answer: Callable[[str], str | None]) -> Triage:
+    """Ask the bot every question: `answer` returns the article it answered from, or None."""
+    return Triage([TriageOutcome(j.query, j.relevant, answer(j.query)) for j in judgements])

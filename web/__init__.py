@@ -3,7 +3,8 @@
 `create_app()` is the application factory (as in Flask's tutorial): defaults from
 the environment via `kb.config.Settings`, overridable with `test_config`; each area
 of the site is a blueprint registered here: `api` (JSON), `helpcenter` (public
-pages) and `agent` (the agent console). The web layer never opens Whoosh
+pages), `agent` (the agent console), `ask` (the answer bot and hand-overs) and
+`insights` (search analytics for agents). The web layer never opens Whoosh
 itself: it asks `search.searcher.SearchIndex` for plain data.
 """
 
@@ -53,6 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         KB_TRUSTED_PROXIES=settings.trusted_proxies,
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        KB_LOG=settings.log,
+        KB_LOG_DAYS=settings.log_days,
+        KB_HANDOVER_LIMIT=settings.handover_limit,
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in overrides.items() if k != "KB_AGENT_TOKENS"})
@@ -70,7 +74,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["KB_WATCH"]:
         app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()
 
-    from web import agent, api, database, errors, helpcenter, i18n, phones, ratelimit, security, sessions
+    from web import (
+        agent,
+        analytics,
+        api,
+        ask,
+        database,
+        errors,
+        helpcenter,
+        i18n,
+        insights,
+        phones,
+        ratelimit,
+        security,
+        sessions,
+    )
 
     if not app.config["KB_AGENT_TOKENS"]:
         logging.getLogger("web").warning(
@@ -78,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "set it to one or more comma-separated tokens (run `kb token` for one) and restart")
     app.session_interface = sessions.CookieSessionInterface()
     database.init_app(app)
+    analytics.init_app(app, app.extensions["kb_database"])
     ratelimit.limiter.init_app(app)
     i18n.init_app(app)
     phones.init_app(app)
@@ -86,6 +105,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(helpcenter.bp)
     app.register_blueprint(agent.bp)
+    app.register_blueprint(ask.bp)
+    app.register_blueprint(insights.bp)
     return app
 
 

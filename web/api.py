@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from search.searcher import MAX_OFFSET, IndexMissing
-from web import current_index, feedback
+from web import analytics, current_index, feedback, handovers
 from web.auth import InvalidToken, bearer_is_agent
 from web.bodies import json_object
 from web.language import search_preferring
@@ -55,6 +55,8 @@ def search():
     else:
         results = current_index().search(q, limit=limit, offset=offset, lang=lang, category=category,
                                          internal=internal)
+    analytics.record("search", analytics.api_channel(), lang=lang or analytics.language_of(q), query=q,
+                     results=results.total, confidence=results.confidence)
     return jsonify(results.to_dict())
 
 
@@ -86,6 +88,7 @@ def get_article(article_id: str):
     article = current_index().get_article(article_id, internal=internal)
     if article is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
+    analytics.record_visit(article["id"], analytics.api_channel())
     return jsonify({**article, "translations": translations_of(article, internal)})
 
 
@@ -99,14 +102,20 @@ def feedback_json(shape: str) -> dict:
 @bp.post("/api/feedback")
 @public_limit
 def post_feedback():
-    """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}."""
-    body = feedback_json('{"article_id", "helpful", "query"}')
+    """Record a "was this helpful?" vote: {"article_id", "helpful", "query"}, and "conversation"
+    for a vote on an answer of the bot."""
+    body = feedback_json('{"article_id", "helpful", "query", "conversation"}')
     article_id, helpful, query = body.get("article_id"), body.get("helpful"), body.get("query", "")
+    conversation = body.get("conversation")
     if not isinstance(article_id, str) or not isinstance(helpful, bool) or not isinstance(query, str):
         abort(400, description="`article_id` must be text, `helpful` true or false, `query` text")
     if current_index().get_article(article_id, internal=bearer_is_agent()) is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
-    vote_id = feedback.record_vote(article_id, helpful, query[:200], feedback.voter_id())
+    if conversation is not None and not (handovers.owns(conversation)
+                                         and handovers.answered_article(conversation, article_id)):
+        abort(404, description="no such conversation, or the bot did not show this article in it")
+    channel = "bot" if conversation else "api" if "Authorization" in request.headers else "helpcenter"
+    vote_id = feedback.record_vote(article_id, helpful, query, channel, conversation)
     return jsonify({"ok": True, "vote": feedback.vote_token(vote_id)}), 201
 
 

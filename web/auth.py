@@ -13,6 +13,7 @@ The answer is worked out once per request (`flask.g`), however often it is asked
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from flask import current_app, g, request
@@ -65,6 +66,17 @@ def session_is_agent() -> bool:
         g.kb_session_agent = digest is not None and _matches_one(
             digest, [sessions.token_digest(t) for t in current_app.config["KB_AGENT_TOKENS"]])
     return g.kb_session_agent
+
+
+def agent_name() -> str | None:
+    """A name for the agent of this request (bearer token or signed-in session) that
+    reveals nothing of the token: `agent-` and 8 hex digits; None for the public."""
+    if not bearer_is_agent():
+        return None
+    header = request.headers.get("Authorization", "")
+    digest = sessions.token_digest(header.partition(" ")[2].strip()) if header else \
+        sessions.current_token_digest()
+    return "agent-" + hashlib.sha256(("name:" + digest).encode()).hexdigest()[:8]
 
 
 def bearer_is_agent() -> bool:

@@ -1,5 +1,5 @@
-"""The site's own records in one SQL database: votes, agent sessions, and every later table
-(hand-overs, search logs) beside them.
+"""The site's own records in one SQL database: votes, agent sessions, search analytics, the
+answer bot's conversations and hand-overs.
 
 The default is a SQLite file, `kb.sqlite3`, in the folder that holds the index folder.
 `KB_DATABASE_URL` moves everything to another database SQLAlchemy speaks
@@ -56,16 +56,45 @@ FEEDBACK = Table(
     Column("query", Text, nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, default=_now),
     Column("voter", String(64), nullable=True),
+    # Where the vote came from (`web.analytics`): channel, interface language, the
+    # day's session hash, and the bot conversation it was cast in.
+    Column("channel", String(16)),
+    Column("lang", String(8)),
+    Column("session", String(32)),
+    Column("conversation", String(32)),
     # A "not helpful" vote's answer to "what was missing?": one of `feedback.REASONS` and free text.
     Column("reason", String(40), nullable=False, server_default=""),
     Column("comment", Text, nullable=False, server_default=""),
     Index("feedback_one_vote", "article_id", "voter", unique=True),
 )
 
-# The random salt of each day for `feedback.voter`; older days' salts are deleted, so a
-# voter hash cannot be linked to an address once its day is over.
-VOTE_SALTS = Table(
-    "vote_salts", METADATA,
+# Search analytics (`web.analytics`): one row per search, suggestion pick, result
+# click, bot answer and hand-over. Text is masked (`kb.privacy`) before it is written;
+# no address is kept, only `session`: a hash of address and browser with that day's salt.
+EVENTS = Table(
+    "events", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("day", String(10), nullable=False, index=True),  # the server's local date, YYYY-MM-DD
+    Column("kind", String(16), nullable=False),  # search | pick | click | ask | handover
+    Column("channel", String(16), nullable=False),  # helpcenter | api | console | bot
+    Column("lang", String(8)),
+    Column("session", String(32), nullable=False),
+    Column("query", Text, nullable=False, default=""),
+    Column("normalized", String(200), nullable=False, default="", index=True),  # grouping key
+    Column("results", Integer),  # articles found (search, ask)
+    Column("confidence", String(8)),  # high | low | none (search, ask)
+    Column("article_id", String(500)),  # picked, clicked or answered
+    Column("position", Integer),  # 1-based rank of a clicked result
+    Column("reason", String(32)),  # why the bot offered a human (ask, handover)
+    Column("conversation", String(32)),  # the bot conversation (ask, handover)
+)
+
+# One random salt per day for the analytics session hashes and the votes' visitor hashes
+# (`web.analytics.daily_salt`); other days' salts are deleted, so hashes can be linked
+# neither across days nor back to an address.
+SALTS = Table(
+    "salts", METADATA,
     Column("day", String(10), primary_key=True),
     Column("salt", String(64), nullable=False),
 )
@@ -79,6 +108,34 @@ SESSIONS = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, default=_now),
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
+# The answer bot's conversations (`web.handovers`), one row per question: the
+# masked question and what the bot showed (JSON), so a hand-over carries them.
+TURNS = Table(
+    "turns", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("conversation", String(32), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=_now, index=True),
+    Column("lang", String(8)),
+    Column("question", Text, nullable=False),
+    Column("confidence", String(8)),
+    Column("shown", Text, nullable=False),  # {"answer": …|null, "articles": […], "handover": {…}}
+)
+
+# Conversations handed over to a human, newest first in the agent console. One per
+# conversation; `claimed_by` is set once, atomically (`web.handovers.claim`).
+HANDOVERS = Table(
+    "handovers", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("conversation", String(32), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=_now, index=True),
+    Column("lang", String(8)),
+    Column("reason", String(32), nullable=False),
+    Column("contact", String(200), nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+    Column("claimed_by", String(64)),
+    Column("claimed_at", DateTime(timezone=True)),
+)
+
 SQLITE_NAME = "kb.sqlite3"
 LEGACY_FEEDBACK = "feedback.sqlite3"  # votes of kb versions before the shared database
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -24,7 +23,8 @@ from sqlalchemy import Integer, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from web import database
-from web.database import FEEDBACK, VOTE_SALTS
+from web.analytics import daily_salt, local_day, vote_origin
+from web.database import FEEDBACK
 
 # Answers to "what was missing?" after a "not helpful" vote (labels: `reason_*` in web.i18n).
 REASONS = ("not_answered", "unclear", "outdated", "didnt_work", "other")
@@ -32,10 +32,14 @@ MAX_COMMENT = 500
 REASON_WINDOW = 24 * 3600  # seconds a vote can still be explained
 
 
-def record_vote(article_id: str, helpful: bool, query: str, voter: str) -> int:
-    """Store `voter`'s vote on `article_id`, replacing the one they gave before; returns its id."""
-    values = {"helpful": helpful, "query": query, "created_at": dt.datetime.now(dt.UTC), "reason": "",
-              "comment": ""}
+def record_vote(article_id: str, helpful: bool, query: str, channel: str, conversation: str | None = None
+                ) -> int:
+    """Store this visitor's vote on `article_id` (in the bot's `conversation`, if any), replacing
+    the one they gave before; returns its id. With analytics on, the row also keeps where it
+    came from (`web.analytics.vote_origin`: masked query, channel, language, session hash)."""
+    values = {"helpful": helpful, "created_at": dt.datetime.now(dt.UTC), "reason": "", "comment": "",
+              "conversation": conversation, **vote_origin(query, channel)}
+    voter = voter_id()
     same = and_(FEEDBACK.c.article_id == article_id, FEEDBACK.c.voter == voter)
     with database.engine().begin() as connection:
         earlier = connection.execute(select(FEEDBACK.c.id).where(same)).scalar()
@@ -52,24 +56,9 @@ def record_vote(article_id: str, helpful: bool, query: str, voter: str) -> int:
 
 
 def voter_id() -> str:
-    """This visitor, as a hash of their address under today's salt."""
-    address = request.remote_addr or ""
-    return hashlib.sha256(f"{_salt_of_today()}|{address}".encode()).hexdigest()
-
-
-def _salt_of_today() -> str:
-    today = dt.date.today().isoformat()
-    with database.engine().begin() as connection:
-        salt = connection.execute(select(VOTE_SALTS.c.salt).where(VOTE_SALTS.c.day == today)).scalar()
-        if salt is not None:
-            return salt
-        connection.execute(VOTE_SALTS.delete().where(VOTE_SALTS.c.day != today))
-        try:
-            with connection.begin_nested():
-                connection.execute(VOTE_SALTS.insert().values(day=today, salt=secrets.token_hex(32)))
-        except IntegrityError:  # another worker made today's salt first
-            pass
-        return connection.execute(select(VOTE_SALTS.c.salt).where(VOTE_SALTS.c.day == today)).scalar_one()
+    """This visitor, as a hash of their address under today's salt (`web.analytics.daily_salt`)."""
+    salt = daily_salt(database.engine(), local_day())
+    return hashlib.sha256(f"{salt}|{request.remote_addr or ''}".encode()).hexdigest()
 
 
 def most_helpful(limit: int) -> list[str]:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, g, render_template, request
 
-from web import current_index, feedback
+from web import analytics, current_index, feedback
 from web.auth import session_is_agent
 from web.i18n import t
 from web.language import search_preferring
@@ -86,6 +86,7 @@ def search():
     else:
         results = search_preferring(current_index(), q, g.ui_lang, limit=RESULTS_PER_PAGE, offset=offset,
                                     category=category, internal=internal)
+    analytics.record("search", "helpcenter", query=q, results=results.total, confidence=results.confidence)
     pages = min(_page_count(results.total, RESULTS_PER_PAGE), MAX_RESULT_PAGES)
     if page > 1 and not results.articles:
         abort(404)
@@ -107,6 +108,7 @@ def article(article_id: str):
     found = current_index().get_article(article_id, internal=session_is_agent())
     if found is None:
         abort(404)
+    analytics.record_visit(found["id"], "helpcenter")
     translations = translations_of(found, internal=session_is_agent())
     # The header's language switch opens the translation, when there is one, in its language.
     switch = next((f"{tr['url']}?lang={tr['lang']}" for tr in translations

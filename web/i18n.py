@@ -116,6 +116,70 @@ MESSAGES = {
     },
 }
 
+# The answer bot, hand-overs and search insights (issue 12).
+MESSAGES["zh"].update({
+    "ask_us": "问我们", "ask_title": "在线问答",
+    "ask_intro": "你好，我是帮助中心的问答助手。请直接输入你的问题。", "ask_label": "你的问题",
+    "ask_send": "发送", "ask_close": "关闭", "ask_you": "你", "ask_bot": "助手", "ask_source": "来源：",
+    "ask_vote": "这个回答有帮助吗？", "ask_not_sure": "我不太确定答案，这些文章也许有用：",
+    "ask_no_answer": "抱歉，我没有找到这个问题的答案。", "ask_offer": "需要的话，可以转人工客服。",
+    "ask_handover": "转人工", "ask_contact": "联系方式（选填，手机号或邮箱）",
+    "ask_note": "补充说明（选填）", "ask_handed_over": "已转人工客服（编号 {id}），客服会尽快联系你。",
+    "ask_asked_human": "好的，马上为你转人工客服。", "ask_sorry": "抱歉没能帮上忙。", "ask_new": "新的对话",
+    "ask_error": "消息没有发送成功，请稍后再试。", "ask_thanks": "谢谢你的反馈！",
+    "ask_page_title": "在线问答", "handovers": "转人工队列",
+    "handovers_empty": "暂无等待中的客户。", "claim": "接手", "claimed_by_you": "由你接手",
+    "claimed_by_other": "已被其他坐席接手", "claim_taken": "这位客户已被其他坐席接手。",
+    "handover_new": "新的转人工：{n} 位", "reason_no_answer": "没有答案",
+    "reason_low_confidence": "答案不确定", "reason_asked_for_human": "要求转人工",
+    "reason_not_helpful": "回答没帮助", "contact_label": "联系方式", "note_label": "说明",
+    "bot_showed": "助手展示了", "vote_yes": "（有帮助）", "vote_no": "（没帮助）",
+    "insights": "搜索分析", "chart_title": "最近 {n} 天每天的搜索量", "searches": "搜索",
+    "zero_result": "无结果", "period": "时间范围", "days": "{n} 天", "zero_result_rate": "无结果率",
+    "click_through": "点击率", "self_service_rate": "自助解决率", "handover_rate": "转人工率",
+    "bot_answer_rate": "机器人回答率", "top_queries": "热门搜索",
+    "content_gaps": "内容缺口（无结果或无把握的搜索）", "most_not_helpful": "“没帮助”最多的文章",
+    "handover_reasons": "转人工原因", "question_suggestions": "建议加入文章的问法", "query": "搜索词",
+    "count": "次数", "clicks": "点击", "mean_position": "平均点击位置", "no_confidence": "无把握",
+    "last_day": "最近一次", "article": "文章", "not_helpful_votes": "没帮助", "helpful_votes": "有帮助",
+    "reason": "原因", "download_csv": "下载 CSV", "no_data": "这段时间还没有数据。",
+    "snippet_hint": "复制到文章的 front matter：", "back_to_console": "返回工作台"
+})
+MESSAGES["en"].update({
+    "ask_us": "Ask us", "ask_title": "Ask us",
+    "ask_intro": "Hi! I'm the help-center assistant. Type your question.", "ask_label": "Your question",
+    "ask_send": "Send", "ask_close": "Close", "ask_you": "You", "ask_bot": "Assistant",
+    "ask_source": "Source: ", "ask_vote": "Did this answer help?",
+    "ask_not_sure": "I'm not sure I have the answer; these articles may help:",
+    "ask_no_answer": "Sorry, I couldn't find an answer to that.",
+    "ask_offer": "If you like, a person can take over.", "ask_handover": "Talk to a person",
+    "ask_contact": "How can we reach you? (optional: phone or e-mail)",
+    "ask_note": "Anything to add? (optional)",
+    "ask_handed_over": "A person from our team will take over (hand-over #{id}). We'll be in touch soon.",
+    "ask_asked_human": "Sure, let's get you a person.", "ask_sorry": "Sorry that didn't help.",
+    "ask_new": "New conversation", "ask_error": "The message was not sent; please try again.",
+    "ask_thanks": "Thanks for the feedback!", "ask_page_title": "Ask us",
+    "handovers": "Hand-over queue", "handovers_empty": "No customers waiting.", "claim": "Take over",
+    "claimed_by_you": "Taken by you", "claimed_by_other": "Taken by another agent",
+    "claim_taken": "Another agent has taken this customer.", "handover_new": "New hand-overs: {n}",
+    "reason_no_answer": "No answer", "reason_low_confidence": "Not sure",
+    "reason_asked_for_human": "Asked for a person", "reason_not_helpful": "Answer did not help",
+    "contact_label": "Contact", "note_label": "Note", "bot_showed": "Bot showed",
+    "vote_yes": "(voted helpful)", "vote_no": "(voted not helpful)", "insights": "Search insights",
+    "chart_title": "Searches per day, last {n} days", "searches": "searches", "zero_result": "no result",
+    "period": "Period", "days": "{n} days", "zero_result_rate": "Zero-result rate",
+    "click_through": "Click-through", "self_service_rate": "Self-service rate",
+    "handover_rate": "Hand-over rate", "bot_answer_rate": "Bot answer rate", "top_queries": "Top queries",
+    "content_gaps": "Content gaps (no result or no confident answer)",
+    "most_not_helpful": "Articles voted “not helpful”", "handover_reasons": "Hand-over reasons",
+    "question_suggestions": "Phrasings to add to articles", "query": "Query", "count": "Count",
+    "clicks": "Clicks", "mean_position": "Mean click position", "no_confidence": "No confidence",
+    "last_day": "Last seen", "article": "Article", "not_helpful_votes": "Not helpful",
+    "helpful_votes": "Helpful", "reason": "Reason", "download_csv": "Download CSV",
+    "no_data": "No data for this period yet.", "snippet_hint": "Paste into the article's front matter:",
+    "back_to_console": "Back to the console"
+})
+
 
 def pick_lang() -> str:
     """The interface language for this request."""

@@ -16,6 +16,9 @@
   share a second budget per client address (`KB_SIGN_IN_LIMIT`, counted by
   `count_failure`); over it `refuse_after_failures` answers 429 to every presented
   token until the window passes (`web.auth` calls both).
+- `handover_limit` — hand-overs to a person queue work for people: one budget per client
+  address for `/api/handovers` and the `/ask` form (`KB_HANDOVER_LIMIT`), agents included,
+  on top of the public budget.
 
 Over a limit the API answers 429 with a JSON error and `Retry-After`; pages show the
 error page. Counters live in memory, per process: with N workers a client gets up to
@@ -53,6 +56,13 @@ def _is_agent() -> bool:
 
 public_limit = limiter.shared_limit(_public_limit, scope="public", exempt_when=_is_agent)
 api_limit = public_limit
+
+
+def _handover_limit() -> str:
+    return current_app.config["KB_HANDOVER_LIMIT"]
+
+
+handover_limit = limiter.shared_limit(_handover_limit, scope="handover", methods=["POST"])
 
 
 def _failure_limits():

@@ -38,7 +38,8 @@ def test_type_ahead_with_the_keyboard(page):
     expect(options.first).to_be_visible()
     box.press("ArrowDown")
     box.press("Enter")
-    page.wait_for_url("**/articles/refund-timeline")
+    # What was typed rides along, so the pick is counted.
+    page.wait_for_url(re.compile(r"/articles/refund-timeline\?q=%E9%80%80%E6%AC%BE&via=suggest$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("退款多久到账")
 
 

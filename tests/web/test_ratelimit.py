@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kb.config import ConfigError, Settings
@@ -67,7 +69,7 @@ def test_the_search_page_shares_the_public_limit(limited_app):
 
 def example_url(rule) -> str:
     """A URL for `rule` with placeholder values for its variables."""
-    return rule.rule.replace("<path:", "<").split("<")[0] + "x" if rule.arguments else rule.rule
+    return re.sub(r"<[^>]+>", lambda m: "1" if m.group(0).startswith("<int:") else "x", rule.rule)
 
 
 def test_every_public_page_and_api_is_rate_limited(kb_dir, built_index):

@@ -145,11 +145,13 @@
   }
 
   function openSelected() {
-    if (selected >= 0) openArticle(results[selected].articleId, results[selected].anchor);
+    if (selected >= 0) openArticle(results[selected].articleId, results[selected].anchor, selected + 1);
   }
 
-  function openArticle(articleId, anchor) {
-    fetch(root.dataset.articleUrl + articleId.split("/").map(encodeURIComponent).join("/"),
+  function openArticle(articleId, anchor, rank) {
+    // A result opened from a search carries the query and its rank: a click (web/analytics.py).
+    var click = rank ? "?q=" + encodeURIComponent(input.value.trim()) + "&rank=" + rank : "";
+    fetch(root.dataset.articleUrl + articleId.split("/").map(encodeURIComponent).join("/") + click,
           { credentials: "same-origin" })
       .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
       .then(function (article) {

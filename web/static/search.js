@@ -38,10 +38,11 @@
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         li.textContent = s.text;
-        li.dataset.url = s.url;
+        // What was typed rides along, so the pick is counted (web/analytics.py).
+        li.dataset.url = s.url + "?q=" + encodeURIComponent(input.value.trim()) + "&via=suggest";
         li.addEventListener("mousedown", function (event) {
           event.preventDefault();  // keep focus in the box until we navigate
-          window.location.href = s.url;
+          window.location.href = li.dataset.url;
         });
         list.appendChild(li);
         items.push(li);

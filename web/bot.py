@@ -1,0 +1,82 @@
+"""The answer bot: answers a customer only when the search is sure, otherwise offers a human.
+
+`reply(index, question)` decides from `SearchResults.confidence` alone (the rule of
+the relevance work): "high" answers with the best answer unit; "low" and "none"
+offer up to three articles and a hand-over. A customer who asks for a person
+(转人工, 人工客服, talk to a person…) is handed over at once, without a search; one
+who says the answer did not help (没帮助, not helpful…) is offered a person too.
+The bot searches public articles only, whoever asks: internal playbooks never
+answer a customer.
+
+No Flask here: `kb eval --triage` runs the same decisions as `/api/ask`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from search.analysis import fold_text
+from search.results import Answer, ArticleHit
+from search.searcher import SearchIndex
+
+MAX_ARTICLES = 3
+REASONS = ("no_answer", "low_confidence", "asked_for_human", "not_helpful")
+
+# Matched on the folded, lower-cased message (traditional characters already simplified).
+_ASKS_FOR_HUMAN = re.compile(
+    r"转人工|人工客服|人工服务|人工坐席|人工在线|找人工|要人工|接人工|转接人工|真人客服|真人服务|找真人|客服人员|"
+    r"^\W*人工\W*$|^\W*客服\W*$|"
+    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s*one|your\s+)?(?:real\s+|live\s+|actual\s+)?"
+    r"(?:person|human|agent|someone|somebody|representative|operator|people)\b|"
+    r"\b(?:real|live|human)\s+(?:person|human|agent|representative|support)\b|"
+    r"\bcustomer\s+service\s+(?:agent|representative|rep)\b|"
+    r"^\W*(?:agent|human|operator|representative)(?:\s+please)?\W*$")
+_SAYS_NOT_HELPFUL = re.compile(
+    r"^\W*(?:没帮助|没有帮助|没帮上|没用|没有用|不是这个|不对|答非所问|不是我要的|"
+    r"not helpful|unhelpful|(?:that\s+)?(?:did\s*n[o']?t|does\s*n[o']?t)\s+help|useless|wrong answer)\W*$")
+
+
+def asks_for_human(message: str) -> bool:
+    """Whether `message` asks for a person rather than an answer."""
+    return bool(_ASKS_FOR_HUMAN.search(fold_text(message).lower()))
+
+
+def says_not_helpful(message: str) -> bool:
+    """Whether `message` only says that the last answer did not help."""
+    return bool(_SAYS_NOT_HELPFUL.search(fold_text(message).lower()))
+
+
+@dataclass
+class Reply:
+    """What the bot shows for one question."""
+
+    confidence: str  # high | low | none, from the search
+    answer: Answer | None = None
+    articles: list[ArticleHit] = field(default_factory=list)
+    handover: bool = False  # whether a person is offered
+    reason: str | None = None  # one of REASONS when a person is offered
+    found: int | None = None  # articles the search found (None: no search was run)
+
+    def to_dict(self) -> dict:
+        """The reply as `/api/ask` returns it (without the conversation)."""
+        return {"confidence": self.confidence,
+                "answer": asdict(self.answer) if self.answer else None,
+                "articles": [asdict(a) for a in self.articles],
+                "handover": {"offered": self.handover, "reason": self.reason}}
+
+
+def reply(index: SearchIndex, question: str, not_helpful_before: bool = False) -> Reply:
+    """The bot's reply to `question`; `not_helpful_before`: the customer already voted an answer
+    of this conversation unhelpful, so a person is offered beside any answer."""
+    if asks_for_human(question):
+        return Reply("none", handover=True, reason="asked_for_human")
+    if says_not_helpful(question):
+        return Reply("none", handover=True, reason="not_helpful")
+    results = index.search(question, limit=MAX_ARTICLES, internal=False)
+    articles = results.articles[:MAX_ARTICLES]
+    if results.confidence == "high" and results.answers:
+        reason = "not_helpful" if not_helpful_before else None
+        return Reply("high", results.answers[0], articles, not_helpful_before, reason, results.total)
+    reason = "low_confidence" if results.confidence == "low" else "no_answer"
+    return Reply(results.confidence, None, articles, True, reason, results.total)
