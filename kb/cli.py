@@ -44,6 +44,36 @@ def print_problems(problems) -> None:
         click.echo(problem.format(), err=True)
 
 
+class ProgressBar:
+    """`search.indexer`'s progress callback drawn as click progress bars on stderr, one per stage,
+    with counts and the time left; nothing at all when stderr is not a terminal."""
+
+    LABELS = {"reading": "reading files", "indexing": "indexing"}
+
+    def __init__(self):
+        self.enabled = sys.stderr.isatty()
+        self.stage = None
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = click.progressbar(length=total, label=self.LABELS.get(stage, stage), file=sys.stderr,
+                                         show_pos=True, show_eta=True, update_min_steps=max(1, total // 200))
+        self.bar.update(done - self.bar.pos)
+        if done == total and stage == "indexing":
+            self.bar.label = "saving the index"
+            self.bar.render_progress()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Build a new index from scratch and swap it in.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes for segmentation.")
@@ -52,7 +82,12 @@ def index_command(settings: Settings, rebuild: bool, workers: int | None):
     """Index the articles (incremental unless --rebuild). Exit 1 if any file failed."""
     from search.indexer import sync_index
 
-    report = sync_index(settings.articles_dir, settings.index_dir, rebuild=rebuild, workers=workers)
+    progress = ProgressBar()
+    try:
+        report = sync_index(settings.articles_dir, settings.index_dir, rebuild=rebuild, workers=workers,
+                            progress=progress)
+    finally:
+        progress.close()
     print_problems(report.problems)
     click.echo(f"{report.mode}: {report.articles} articles ({report.added} added, {report.changed} changed, "
                f"{report.removed} removed, {len(report.problems)} problems) in {report.seconds:.2f}s")
@@ -100,13 +135,26 @@ def search_command(settings: Settings, query: str, as_json: bool, limit: int, la
 def serve_command(settings: Settings, host: str, port: int, workers: int, no_watch: bool):
     """Index what changed, then serve the site and the API, applying article changes live."""
     from search.indexer import sync_index
+    from web import database, ratelimit
     from web.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    report = sync_index(settings.articles_dir, settings.index_dir)
+    log = logging.getLogger("kb.serve")
+    try:  # the shared services must answer before anything starts
+        database.connect(database.database_url(settings.index_dir, settings.database_url)).dispose()
+        ratelimit.check_storage(settings.rate_limit_storage)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    progress = ProgressBar()
+    try:
+        report = sync_index(settings.articles_dir, settings.index_dir, progress=progress)
+    finally:
+        progress.close()
     print_problems(report.problems)
-    click.echo(f"index {report.mode}: {report.articles} articles", err=True)
-    click.echo(f"serving on http://{host}:{port} with {workers} worker(s)", err=True)
+    log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs", report.mode,
+             report.articles, report.added, report.changed, report.removed, len(report.problems),
+             report.seconds)
+    log.info("serving on http://%s:%d with %d worker(s)", host, port, workers)
     serve({"KB_ARTICLES": str(settings.articles_dir), "KB_INDEX": str(settings.index_dir),
            "KB_WATCH": settings.watch and not no_watch}, host, port, workers)
 

@@ -2,8 +2,8 @@
 
 Values come from command-line options, then the environment (`KB_ARTICLES`,
 `KB_INDEX`, `KB_AGENT_TOKENS`, `KB_SECRET_KEY`, `KB_WATCH`, `KB_RATE_LIMIT`,
-`KB_SIGN_IN_LIMIT`, `KB_DATABASE_URL`), then defaults, and are validated up front: a bad value stops
-the program with a message naming the setting.
+`KB_SIGN_IN_LIMIT`, `KB_DATABASE_URL`, `KB_RATE_LIMIT_STORAGE`), then defaults, and are
+validated up front: a bad value stops the program with a message naming the setting.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ DEFAULT_ARTICLES = "articles"
 DEFAULT_INDEX = ".kb/index"
 DEFAULT_RATE_LIMIT = "300 per minute"  # public API, per client address and process
 DEFAULT_SIGN_IN_LIMIT = "10 per minute"
+DEFAULT_RATE_LIMIT_STORAGE = "memory://"  # per process; redis://host:6379/0 shares counters
 _FALSE = ("0", "false", "no", "off")
 _TRUE = ("1", "true", "yes", "on")
 
@@ -34,6 +35,7 @@ class Settings:
     rate_limit: str = DEFAULT_RATE_LIMIT
     sign_in_limit: str = DEFAULT_SIGN_IN_LIMIT
     database_url: str | None = None  # None: SQLite beside the index folder
+    rate_limit_storage: str = DEFAULT_RATE_LIMIT_STORAGE
 
     @classmethod
     def load(cls, articles: str | None = None, index: str | None = None,
@@ -50,6 +52,7 @@ class Settings:
             rate_limit=env.get("KB_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
             sign_in_limit=env.get("KB_SIGN_IN_LIMIT") or DEFAULT_SIGN_IN_LIMIT,
             database_url=env.get("KB_DATABASE_URL") or None,
+            rate_limit_storage=env.get("KB_RATE_LIMIT_STORAGE") or DEFAULT_RATE_LIMIT_STORAGE,
         )
         settings.validate()
         return settings
@@ -65,6 +68,7 @@ class Settings:
             check_rate_limit(name, value)
         if self.database_url:
             check_database_url(self.database_url)
+        check_rate_limit_storage(self.rate_limit_storage)
         short = [t for t in self.agent_tokens if len(t) < 8]
         if short:
             raise ConfigError("KB_AGENT_TOKENS: every token must be at least 8 characters "
@@ -83,16 +87,27 @@ def check_rate_limit(name: str, value: str) -> None:
 
 
 def check_database_url(value: str) -> None:
-    """A database URL SQLAlchemy can read: sqlite:///path or postgresql+psycopg://user@host/db."""
+    """A database URL SQLAlchemy can read: sqlite:///path or postgresql://user@host/db."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        make_url(value)
-    except ArgumentError:
+        make_url(value).get_dialect()
+    except (ArgumentError, NoSuchModuleError):
         raise ConfigError(f"KB_DATABASE_URL: {value!r} is not a database URL; write it like "
                           "'sqlite:////srv/kb/kb.sqlite3' or 'postgresql+psycopg://kb@localhost/kb'"
                           ) from None
+
+
+def check_rate_limit_storage(value: str) -> None:
+    """A storage URI of flask-limiter's `limits` library: memory:// or redis://host:port/db.
+    Whether it answers is checked when the site starts (`web.ratelimit.check_storage`)."""
+    from limits.storage import SCHEMES
+
+    scheme = value.partition("://")[0]
+    if "://" not in value or scheme not in SCHEMES:
+        raise ConfigError(f"KB_RATE_LIMIT_STORAGE: {value!r} is not a rate-limit storage; write it like "
+                          "'memory://' (each process counts alone) or 'redis://localhost:6379/0'")
 
 
 def _flag(name: str, value: str) -> bool:

@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         KB_RATE_LIMIT=settings.rate_limit,
         KB_SIGN_IN_LIMIT=settings.sign_in_limit,
         KB_DATABASE_URL=settings.database_url,
+        KB_RATE_LIMIT_STORAGE=settings.rate_limit_storage,
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in overrides.items() if k != "KB_AGENT_TOKENS"})
@@ -60,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from web import agent, api, database, errors, helpcenter, i18n, ratelimit, security
 
     database.init_app(app)
-    ratelimit.limiter.init_app(app)
+    ratelimit.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
