@@ -145,6 +145,9 @@ def serve_command(settings: Settings, host: str, port: int, workers: int, no_wat
         ratelimit.check_storage(settings.rate_limit_storage)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if settings.database_url and not settings.secret_key:
+        log.warning("KB_DATABASE_URL is set but KB_SECRET_KEY is not: replicas sign sessions with keys "
+                    "of their own, so an agent signed in on one is signed out on the next; set one key")
     progress = ProgressBar()
     try:
         report = sync_index(settings.articles_dir, settings.index_dir, progress=progress)

@@ -53,7 +53,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _log_index_updates()
     index_dir = Path(app.config["KB_INDEX"])
     if not exists(index_dir):
-        sync_index(Path(app.config["KB_ARTICLES"]), index_dir)
+        report = sync_index(Path(app.config["KB_ARTICLES"]), index_dir)
+        logging.getLogger("search").info("no index in %s: built one of %d articles in %.2fs", index_dir,
+                                         report.articles, report.seconds)
     app.extensions["kb_index"] = SearchIndex(index_dir)
     if app.config["KB_WATCH"]:
         app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()

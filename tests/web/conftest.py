@@ -49,7 +49,12 @@ def redis_url():
         client.ping()
     except redis.RedisError as exc:
         pytest.skip(f"Redis not reachable at {REDIS} ({type(exc).__name__}); run .ci/services")
+    _forget_counters(client)
     yield url
-    for key in client.scan_iter("LIMITER*"):
-        client.delete(key)
+    _forget_counters(client)
     client.close()
+
+
+def _forget_counters(client) -> None:
+    for key in client.scan_iter("*LIMITER/*"):
+        client.delete(key)

@@ -49,3 +49,29 @@ def test_sign_in_attempts_are_limited(limited_app):
 def test_a_bad_limit_is_a_config_error(kb_dir, name):
     with pytest.raises(ConfigError, match=name):
         Settings.load(str(kb_dir), environ={name: "lots"})
+
+
+@pytest.mark.parametrize("value", ["redis", "localhost:6379", "carrier-pigeon://loft"])
+def test_a_bad_rate_limit_storage_is_a_config_error(kb_dir, value):
+    with pytest.raises(ConfigError, match="KB_RATE_LIMIT_STORAGE"):
+        Settings.load(str(kb_dir), environ={"KB_RATE_LIMIT_STORAGE": value})
+
+
+def test_a_rate_limit_storage_that_does_not_answer_stops_the_start(kb_dir, built_index):
+    with pytest.raises(ConfigError, match="KB_RATE_LIMIT_STORAGE: 'redis://127.0.0.1:1/0' does not answer"):
+        make_app(kb_dir, built_index, KB_RATE_LIMIT_STORAGE="redis://127.0.0.1:1/0")
+
+
+def test_counters_in_redis_are_shared_by_every_process(kb_dir, built_index, redis_url):
+    """Two apps (as two replicas would) on one Redis: the second sees what the first counted."""
+    import redis
+
+    app = make_app(kb_dir, built_index, KB_RATE_LIMIT="3 per minute", KB_RATE_LIMIT_STORAGE=redis_url)
+    statuses = [app.test_client().get("/api/search", query_string={"q": "退款"}).status_code
+                for _ in range(2)]
+    assert statuses == [200, 200]
+    assert any(redis.Redis.from_url(redis_url).scan_iter("*LIMITER/*"))  # counted in Redis, not in memory
+    other = make_app(kb_dir, built_index, KB_RATE_LIMIT="3 per minute", KB_RATE_LIMIT_STORAGE=redis_url)
+    statuses = [other.test_client().get("/api/search", query_string={"q": "退款"}).status_code
+                for _ in range(2)]
+    assert statuses == [200, 429]
