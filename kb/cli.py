@@ -54,16 +54,19 @@ class ProgressBar:
         self.enabled = sys.stderr.isatty()
         self.stage = None
         self.bar = None
+        self.shown = 0  # the count the bar shows; redrawn every 0.5% of the total
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
         if stage != self.stage:
             self.close()
-            self.stage = stage
+            self.stage, self.shown = stage, 0
             self.bar = click.progressbar(length=total, label=self.LABELS.get(stage, stage), file=sys.stderr,
-                                         show_pos=True, show_eta=True, update_min_steps=max(1, total // 200))
-        self.bar.update(done - self.bar.pos)
+                                         show_pos=True, show_eta=True)
+        if done == total or done - self.shown >= total / 200:
+            self.bar.update(done - self.shown)
+            self.shown = done
         if done == total and stage == "indexing":
             self.bar.label = "saving the index"
             self.bar.render_progress()

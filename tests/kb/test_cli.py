@@ -1,6 +1,7 @@
 """The `kb` command, run as a real subprocess."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -61,3 +62,35 @@ def test_agent_token_from_environment_is_not_printed(kb_dir, built_index):
     env = {**os.environ, "KB_AGENT_TOKENS": AGENT_TOKEN}
     out = kb("search", "退款", "--articles", str(kb_dir), "--index", str(built_index), env=env)
     assert AGENT_TOKEN not in out.stdout + out.stderr
+
+
+def on_a_terminal(*args) -> tuple[int, str, str]:
+    """Run `kb` with stderr on a pseudo-terminal: (exit status, stdout, what the terminal showed)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([*KB, *args], stdout=subprocess.PIPE, stderr=follower,
+                               env={**os.environ, "COLUMNS": "100"})
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process is done with it
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout, _ = process.communicate(timeout=120)
+    os.close(leader)
+    return process.returncode, stdout.decode(), shown.decode(errors="replace")
+
+
+def test_index_shows_progress_on_a_terminal_only(kb_dir, index_dir):
+    status, stdout, shown = on_a_terminal("index", "--articles", str(kb_dir), "--index", str(index_dir))
+    assert status == 0
+    assert re.search(r"indexing.*\b9/9\b", shown) and "reading files" in shown
+    assert re.fullmatch(r"full: 9 articles \(9 added, .*\) in \d+\.\d\ds\n", stdout)  # one line
+    piped = kb("index", "--rebuild", "--articles", str(kb_dir), "--index", str(index_dir))
+    assert piped.stderr == "" and re.fullmatch(r"full: 9 articles \(.*\) in \d+\.\d\ds\n", piped.stdout)

@@ -1,6 +1,7 @@
 """The API through a real `kb serve` process on a free port."""
 
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -73,5 +74,7 @@ def test_corrupt_index_is_rebuilt_on_start(kb_dir, index_dir, tmp_path):
 
 
 def test_missing_index_is_built_on_start(kb_dir, tmp_path):
-    with running_kb_serve(kb_dir, tmp_path / "nowhere" / "index") as base:
+    log = tmp_path / "serve.log"
+    with running_kb_serve(kb_dir, tmp_path / "nowhere" / "index", log_path=log) as base:
         assert get(base + "/healthz")[1]["articles"] == 9
+    assert re.search(r"start-up index sync \(full\): 9 articles, .* in \d+\.\d\ds", log.read_text())
