@@ -64,11 +64,16 @@ class Settings:
         if self.index_dir.exists() and not self.index_dir.is_dir():
             raise ConfigError(f"index folder (--index / KB_INDEX): {self.index_dir} exists and is "
                               "not a folder")
-        for name, value in (("KB_RATE_LIMIT", self.rate_limit), ("KB_SIGN_IN_LIMIT", self.sign_in_limit)):
-            check_rate_limit(name, value)
+        # Defaults need no checking; checking loads flask-limiter's `limits` (0.1 s), which
+        # commands other than `kb serve` have no use for.
+        for name, value, default in (("KB_RATE_LIMIT", self.rate_limit, DEFAULT_RATE_LIMIT),
+                                     ("KB_SIGN_IN_LIMIT", self.sign_in_limit, DEFAULT_SIGN_IN_LIMIT)):
+            if value != default:
+                check_rate_limit(name, value)
+        if self.rate_limit_storage != DEFAULT_RATE_LIMIT_STORAGE:
+            check_rate_limit_storage(self.rate_limit_storage)
         if self.database_url:
             check_database_url(self.database_url)
-        check_rate_limit_storage(self.rate_limit_storage)
         short = [t for t in self.agent_tokens if len(t) < 8]
         if short:
             raise ConfigError("KB_AGENT_TOKENS: every token must be at least 8 characters "
