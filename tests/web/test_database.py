@@ -158,3 +158,18 @@ def test_an_unreachable_database_is_a_clear_error():
 def test_a_bad_database_url_is_a_config_error(kb_dir, url):
     with pytest.raises(ConfigError, match="KB_DATABASE_URL"):
         Settings.load(str(kb_dir), environ={"KB_DATABASE_URL": url})
+
+
+def test_while_postgresql_is_down_search_pages_go_on(kb_dir, built_index, postgres_url):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    client = make_app(kb_dir, built_index, KB_DATABASE_URL=postgres_url).test_client()
+    assert client.get("/search", query_string={"q": "zzqxj"}).status_code == 200
+    admin = create_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:  # the database goes away under the running site
+        connection.execute(text(f'DROP DATABASE "{make_url(postgres_url).database}" WITH (FORCE)'))
+    admin.dispose()
+    page = client.get("/search", query_string={"q": "zzqxj"})
+    assert page.status_code == 200 and "/articles/" in page.get_data(as_text=True)  # recent ones instead
+    assert client.get("/api/search", query_string={"q": "退款"}).status_code == 200
