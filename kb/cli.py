@@ -76,6 +76,12 @@ class ProgressBar:
             self.bar.render_finish()
             self.bar = None
 
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
 
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Build a new index from scratch and swap it in.")
@@ -85,12 +91,9 @@ def index_command(settings: Settings, rebuild: bool, workers: int | None):
     """Index the articles (incremental unless --rebuild). Exit 1 if any file failed."""
     from search.indexer import sync_index
 
-    progress = ProgressBar()
-    try:
+    with ProgressBar() as progress:
         report = sync_index(settings.articles_dir, settings.index_dir, rebuild=rebuild, workers=workers,
                             progress=progress)
-    finally:
-        progress.close()
     print_problems(report.problems)
     click.echo(f"{report.mode}: {report.articles} articles ({report.added} added, {report.changed} changed, "
                f"{report.removed} removed, {len(report.problems)} problems) in {report.seconds:.2f}s")
@@ -151,11 +154,8 @@ def serve_command(settings: Settings, host: str, port: int, workers: int, no_wat
     if settings.database_url and not settings.secret_key:
         log.warning("KB_DATABASE_URL is set but KB_SECRET_KEY is not: replicas sign sessions with keys "
                     "of their own, so an agent signed in on one is signed out on the next; set one key")
-    progress = ProgressBar()
-    try:
+    with ProgressBar() as progress:
         report = sync_index(settings.articles_dir, settings.index_dir, progress=progress)
-    finally:
-        progress.close()
     print_problems(report.problems)
     log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs", report.mode,
              report.articles, report.added, report.changed, report.removed, len(report.problems),
