@@ -6,7 +6,7 @@ Knowledge bases of real text only, the first N articles of one fixed sequence (s
 size holds the smaller ones): every real page we have, shuffled — the tldr pages
 (English and Chinese, `../shared/corpora/tldr`), the AFQMC and BANKING77 FAQ articles
 (written by `../shared/eval/make_kb.py`) and the Vue documentation pages
-(`../shared/eval/docs`) — about 17,500 articles; past that, combinations of them: a
+(`../shared/eval/docs`) — 16,546 articles; past that, combinations of them: a
 real FAQ question as the title, two more as `questions:`, and the body of a tldr page of
 the same language. Queries are the real user questions of the two FAQ sets and words
 of tldr pages, the same 300 at every size.
