@@ -200,13 +200,15 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
-def measure_size(size: int, work: Path, query_list: list[str]) -> dict:
+def measure_size(size: int, work: Path, query_list: list[str], save) -> dict:
+    """Measure one size; `save(row)` after each step, so a stopped run keeps what it measured."""
     articles = knowledge_base(size, work)
     files = sum(1 for _ in articles.rglob("*.md"))
     index_dir, plain_dir = work / f"kb-{size}" / "index", work / f"kb-{size}" / "plain"
     repeat = 3 if size <= 10000 else 1
-    print(f"\n== {size} articles ({files} files in {articles}); {repeat} run(s) of each full build",
+    print(f"\n== {size} articles ({files} files in {articles}); {repeat} run(s) of each measure",
           flush=True)
+    row = {"articles": files, "runs": repeat, "partial": True, "commit": _commit()}
 
     full, plain, peak = [], [], 0.0
     for _ in range(repeat):
@@ -218,40 +220,39 @@ def measure_size(size: int, work: Path, query_list: list[str]) -> dict:
         print(f"  full: kb {seconds:.1f} s ({summary.strip().splitlines()[-1]}); "
               f"plain recipe {plain[-1]:.1f} s", flush=True)
     shutil.rmtree(plain_dir, ignore_errors=True)
+    row.update(full_s=statistics.median(full), full_peak_rss_mb=round(peak), plain_s=statistics.median(plain),
+               index_mb=round(index_size_mb(index_dir), 1))
+    save(row)
 
     target = sorted(articles.rglob("*.md"))[size // 2]
     original = target.read_bytes()
     incremental = []
     try:
-        for n in range(3):
+        for n in range(repeat):
             target.write_bytes(original + f"\n\n- Edited for the benchmark ({n}).\n".encode())
             incremental.append(run(kb("index", "--articles", str(articles), "--index", str(index_dir)))[0])
     finally:
-        target.write_bytes(original)
-    run(kb("index", "--articles", str(articles), "--index", str(index_dir)))
-    print(f"  incremental after one edit: {statistics.median(incremental):.2f} s", flush=True)
+        target.write_bytes(original)  # `kb serve` below indexes it back as it starts
+    row.update(incremental_s=statistics.median(incremental))
+    save(row)
+    print(f"  incremental after one edit: {row['incremental_s']:.2f} s", flush=True)
 
     queries_file = work / "queries.json"
     queries_file.write_text(json.dumps(query_list, ensure_ascii=False), "utf-8")
     _, _, out = run([sys.executable, __file__, "--child-search", str(index_dir), str(queries_file)])
-    searched = json.loads(out.strip().splitlines()[-1])
-    print(f"  fresh process: imports {searched['import_s']:.2f} s, open + first search "
-          f"{searched['open_s']:.2f} s, p50/p95 {searched['p50_ms']:.1f}/{searched['p95_ms']:.1f} ms, "
-          f"RSS {searched['rss_mb']:.0f} MB", flush=True)
+    row.update(json.loads(out.strip().splitlines()[-1]))
+    save(row)
+    print(f"  fresh process: imports {row['import_s']:.2f} s, open + first search "
+          f"{row['open_s']:.2f} s, p50/p95 {row['p50_ms']:.1f}/{row['p95_ms']:.1f} ms, "
+          f"RSS {row['rss_mb']:.0f} MB", flush=True)
 
-    served = measure_serve(articles, index_dir, query_list)
-    print(f"  kb serve --workers 2: first search {served['first_search_s']:.1f} s after start; workers "
-          f"RSS {served['worker_rss_mb']} MB, PSS {served['worker_pss_mb']} MB", flush=True)
-
-    return {
-        "articles": files, "runs": repeat,
-        "full_s": statistics.median(full), "full_peak_rss_mb": round(peak),
-        "plain_s": statistics.median(plain),
-        "incremental_s": statistics.median(incremental), **searched, **served,
-        "index_mb": round(index_size_mb(index_dir), 1),
-        "measured": dt.datetime.now().isoformat(timespec="minutes"), "commit": _commit(),
-        "load": round(os.getloadavg()[0], 1),
-    }
+    row.update(measure_serve(articles, index_dir, query_list))
+    print(f"  kb serve --workers 2: first search {row['first_search_s']:.1f} s after start; workers "
+          f"RSS {row['worker_rss_mb']} MB, PSS {row['worker_pss_mb']} MB", flush=True)
+    row.update(partial=False, measured=dt.datetime.now().isoformat(timespec="minutes"),
+               load=round(os.getloadavg()[0], 1))
+    save(row)
+    return row
 
 
 def measure_serve(articles: Path, index_dir: Path, query_list: list[str]) -> dict:
@@ -301,10 +302,17 @@ def child_search(index_dir: str, queries_file: str) -> None:
 
 # -- reporting -----------------------------------------------------------------------------------
 def growth(rows: list[dict], key) -> list[float]:
-    """The exponent b of cost ∝ articles^b between each pair of neighbouring sizes."""
-    points = [(r["articles"], key(r)) for r in rows]
+    """The exponent b of cost ∝ articles^b between each pair of neighbouring sizes measured."""
+    points = [(r["articles"], _value(key, r)) for r in rows if _value(key, r) is not None]
     return [math.log(v2 / v1) / math.log(n2 / n1)
             for (n1, v1), (n2, v2) in zip(points, points[1:], strict=False) if v1 > 0 and v2 > 0]
+
+
+def _value(key, row: dict) -> float | None:
+    try:
+        return key(row)
+    except KeyError:
+        return None
 
 
 MEASURES = [  # (name, value of a row, unit)
@@ -327,15 +335,7 @@ def report(results: dict[str, dict]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(
-            f"| {r['articles']:,} | {r['full_s']:.1f} s | {r['plain_s']:.1f} s "
-            f"| **{r['plain_s'] / r['full_s']:.2f}×** "
-            f"| {r['incremental_s']:.2f} s = {r['incremental_s'] / r['full_s']:.2f} of full "
-            f"| {r['open_s']:.2f} s | {r['p50_ms']:.1f} / **{r['p95_ms']:.1f} ms** | {r['rss_mb']} MB "
-            f"| {r['first_search_s']:.1f} s "
-            f"| {' + '.join(map(str, r['worker_rss_mb']))} / {' + '.join(map(str, r['worker_pss_mb']))} MB "
-            f"| {r['index_mb']:.0f} MB | {r['full_peak_rss_mb']} MB "
-            f"| {r['measured']} `{r['commit']}` ({r['load']}) |")
+        lines.append("| " + " | ".join(_cells(r)) + " |")
     sizes = [f"{a['articles'] // 1000}k" for a in rows]
     lines += ["", "Growth with the number of articles: the exponent *b* of cost ∝ articles^*b* from each "
               f"size to the next ({' → '.join(sizes)}); 1 is linear, 0 flat. Fixed costs (starting "
@@ -348,6 +348,34 @@ def report(results: dict[str, dict]) -> str:
                     else "super-linear")
             lines.append(f"- {name}: *b* = {', '.join(f'{s:.2f}' for s in slopes)} ({kind} at the top)")
     return "\n".join(lines)
+
+
+def _cells(r: dict) -> list[str]:
+    """One size's row of the table; — where a stopped run did not measure it."""
+    return [
+        f"{r['articles']:,}",
+        _cell(lambda: f"{r['full_s']:.1f} s"),
+        _cell(lambda: f"{r['plain_s']:.1f} s"),
+        _cell(lambda: f"**{r['plain_s'] / r['full_s']:.2f}×**"),
+        _cell(lambda: f"{r['incremental_s']:.2f} s = {r['incremental_s'] / r['full_s']:.2f} of full"),
+        _cell(lambda: f"{r['open_s']:.2f} s"),
+        _cell(lambda: f"{r['p50_ms']:.1f} / **{r['p95_ms']:.1f} ms**"),
+        _cell(lambda: f"{r['rss_mb']} MB"),
+        _cell(lambda: f"{r['first_search_s']:.1f} s"),
+        _cell(lambda: f"{' + '.join(map(str, r['worker_rss_mb']))} / "
+                      f"{' + '.join(map(str, r['worker_pss_mb']))} MB"),
+        _cell(lambda: f"{r['index_mb']:.0f} MB"),
+        _cell(lambda: f"{r['full_peak_rss_mb']} MB"),
+        "not finished" if r.get("partial") else f"{r['measured']} `{r['commit']}` ({r['load']})",
+    ]
+
+
+def _cell(text) -> str:
+    """A table cell, or — where a stopped run did not measure it."""
+    try:
+        return text()
+    except KeyError:
+        return "—"
 
 
 def write_doc(results: dict[str, dict]) -> None:
@@ -368,12 +396,12 @@ def plot(results: dict[str, dict]) -> None:
     import matplotlib.pyplot as plt
 
     rows = [results[k] for k in sorted(results, key=int)]
-    sizes = [r["articles"] for r in rows]
     figure, (times, memory) = plt.subplots(1, 2, figsize=(12, 4.8))
     for name, key, unit in MEASURES:
         axes = memory if unit == "MB" else times
-        values = [key(r) / 1000 if unit == "ms" else key(r) for r in rows]
-        axes.plot(sizes, values, marker="o", label=name + (" (s)" if unit == "ms" else ""))
+        points = [(r["articles"], _value(key, r)) for r in rows if _value(key, r) is not None]
+        axes.plot([n for n, _ in points], [v / 1000 if unit == "ms" else v for _, v in points], marker="o",
+                  label=name + (" (s)" if unit == "ms" else ""))
     for axes, title, unit in ((times, "Time", "seconds"), (memory, "Memory and disk", "MB")):
         axes.set_xscale("log")
         axes.set_yscale("log")
@@ -416,12 +444,16 @@ def main() -> None:
         query_list = queries(args.work, args.queries)
         print(f"{len(query_list)} queries; {os.cpu_count()} cores; results → {RESULTS}", flush=True)
         for size in sizes:
-            if args.resume and str(size) in results:
+            if args.resume and not results.get(str(size), {"partial": True}).get("partial"):
                 print(f"\n== {size}: measured {results[str(size)]['measured']}, skipped (--resume)")
                 continue
-            results[str(size)] = measure_size(size, args.work, query_list)
-            RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", "utf-8")
-            write_doc(results)
+
+            def save(row, size=size):
+                results[str(size)] = row
+                RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", "utf-8")
+                write_doc(results)
+
+            measure_size(size, args.work, query_list, save)
     write_doc(results)
     print("\n" + report(results))
 
