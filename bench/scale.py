@@ -160,8 +160,9 @@ def queries(work: Path, n: int) -> list[str]:
 
 
 # -- measuring -----------------------------------------------------------------------------------
-def run(command: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of one whole process; fails loudly."""
+def run(command: list[str]) -> tuple[float, float, str, float]:
+    """(wall seconds, peak RSS in MB, stdout, CPU seconds) of one whole process and the processes it
+    waited for; fails loudly. CPU time hardly depends on what else the machine runs; wall time does."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err)
@@ -173,7 +174,7 @@ def run(command: list[str]) -> tuple[float, float, str]:
         if process.returncode not in (0, 1):  # kb index exits 1 when some file failed: still measured
             raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: "
                                f"{err.read().decode()[-2000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read().decode()
+        return seconds, usage.ru_maxrss / 1024, out.read().decode(), usage.ru_utime + usage.ru_stime
 
 
 def kb(*args: str) -> list[str]:
@@ -210,36 +211,45 @@ def measure_size(size: int, work: Path, query_list: list[str], save) -> dict:
           flush=True)
     row = {"articles": files, "runs": repeat, "partial": True, "commit": _commit()}
 
-    full, plain, peak = [], [], 0.0
+    full, plain, full_cpu, plain_cpu, peak = [], [], [], [], 0.0
     for _ in range(repeat):
-        plain.append(run([sys.executable, __file__, "--child-plain-index", str(articles), str(plain_dir)])[0])
-        seconds, rss, summary = run(kb("index", "--rebuild", "--articles", str(articles), "--index",
-                                       str(index_dir)))
+        seconds, _, _, cpu = run([sys.executable, __file__, "--child-plain-index", str(articles),
+                                  str(plain_dir)])
+        plain.append(seconds)
+        plain_cpu.append(cpu)
+        seconds, rss, summary, cpu = run(kb("index", "--rebuild", "--articles", str(articles), "--index",
+                                            str(index_dir)))
         full.append(seconds)
+        full_cpu.append(cpu)
         peak = max(peak, rss)
         print(f"  full: kb {seconds:.1f} s ({summary.strip().splitlines()[-1]}); "
               f"plain recipe {plain[-1]:.1f} s", flush=True)
     shutil.rmtree(plain_dir, ignore_errors=True)
     row.update(full_s=statistics.median(full), full_peak_rss_mb=round(peak), plain_s=statistics.median(plain),
+               full_cpu_s=round(statistics.median(full_cpu), 1),
+               plain_cpu_s=round(statistics.median(plain_cpu), 1),
                index_mb=round(index_size_mb(index_dir), 1))
     save(row)
 
     target = sorted(articles.rglob("*.md"))[size // 2]
     original = target.read_bytes()
-    incremental = []
+    incremental, incremental_cpu = [], []
     try:
         for n in range(repeat):
             target.write_bytes(original + f"\n\n- Edited for the benchmark ({n}).\n".encode())
-            incremental.append(run(kb("index", "--articles", str(articles), "--index", str(index_dir)))[0])
+            seconds, _, _, cpu = run(kb("index", "--articles", str(articles), "--index", str(index_dir)))
+            incremental.append(seconds)
+            incremental_cpu.append(cpu)
     finally:
         target.write_bytes(original)  # `kb serve` below indexes it back as it starts
-    row.update(incremental_s=statistics.median(incremental))
+    row.update(incremental_s=statistics.median(incremental),
+               incremental_cpu_s=round(statistics.median(incremental_cpu), 2))
     save(row)
     print(f"  incremental after one edit: {row['incremental_s']:.2f} s", flush=True)
 
     queries_file = work / "queries.json"
     queries_file.write_text(json.dumps(query_list, ensure_ascii=False), "utf-8")
-    _, _, out = run([sys.executable, __file__, "--child-search", str(index_dir), str(queries_file)])
+    out = run([sys.executable, __file__, "--child-search", str(index_dir), str(queries_file)])[2]
     row.update(json.loads(out.strip().splitlines()[-1]))
     save(row)
     print(f"  fresh process: imports {row['import_s']:.2f} s, open + first search "
@@ -354,10 +364,11 @@ def _cells(r: dict) -> list[str]:
     """One size's row of the table; — where a stopped run did not measure it."""
     return [
         f"{r['articles']:,}",
-        _cell(lambda: f"{r['full_s']:.1f} s"),
-        _cell(lambda: f"{r['plain_s']:.1f} s"),
+        _cell(lambda: f"{r['full_s']:.1f} s" + _cpu(r, "full_cpu_s")),
+        _cell(lambda: f"{r['plain_s']:.1f} s" + _cpu(r, "plain_cpu_s")),
         _cell(lambda: f"**{r['plain_s'] / r['full_s']:.2f}×**"),
-        _cell(lambda: f"{r['incremental_s']:.2f} s = {r['incremental_s'] / r['full_s']:.2f} of full"),
+        _cell(lambda: f"{r['incremental_s']:.2f} s = {r['incremental_s'] / r['full_s']:.2f} of full"
+                      + _cpu(r, "incremental_cpu_s")),
         _cell(lambda: f"{r['open_s']:.2f} s"),
         _cell(lambda: f"{r['p50_ms']:.1f} / **{r['p95_ms']:.1f} ms**"),
         _cell(lambda: f"{r['rss_mb']} MB"),
@@ -368,6 +379,10 @@ def _cells(r: dict) -> list[str]:
         _cell(lambda: f"{r['full_peak_rss_mb']} MB"),
         "not finished" if r.get("partial") else f"{r['measured']} `{r['commit']}` ({r['load']})",
     ]
+
+
+def _cpu(row: dict, key: str) -> str:
+    return f" ({row[key]:.1f} s CPU)" if key in row else ""
 
 
 def _cell(text) -> str:
