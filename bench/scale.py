@@ -212,24 +212,24 @@ def measure_size(size: int, work: Path, query_list: list[str], save) -> dict:
     row = {"articles": files, "runs": repeat, "partial": True, "commit": _commit()}
 
     full, plain, full_cpu, plain_cpu, peak = [], [], [], [], 0.0
-    for _ in range(repeat):
-        seconds, _, _, cpu = run([sys.executable, __file__, "--child-plain-index", str(articles),
-                                  str(plain_dir)])
-        plain.append(seconds)
-        plain_cpu.append(cpu)
+    for _ in range(repeat):  # kb first: at the largest sizes its figures are saved before the peer's
         seconds, rss, summary, cpu = run(kb("index", "--rebuild", "--articles", str(articles), "--index",
                                             str(index_dir)))
         full.append(seconds)
         full_cpu.append(cpu)
         peak = max(peak, rss)
-        print(f"  full: kb {seconds:.1f} s ({summary.strip().splitlines()[-1]}); "
-              f"plain recipe {plain[-1]:.1f} s", flush=True)
+        row.update(full_s=statistics.median(full), full_cpu_s=round(statistics.median(full_cpu), 1),
+                   full_peak_rss_mb=round(peak), index_mb=round(index_size_mb(index_dir), 1))
+        save(row)
+        print(f"  full: kb {seconds:.1f} s, {cpu:.1f} s CPU ({summary.strip().splitlines()[-1]})", flush=True)
+        seconds, _, _, cpu = run([sys.executable, __file__, "--child-plain-index", str(articles),
+                                  str(plain_dir)])
+        plain.append(seconds)
+        plain_cpu.append(cpu)
+        row.update(plain_s=statistics.median(plain), plain_cpu_s=round(statistics.median(plain_cpu), 1))
+        save(row)
+        print(f"  full: plain recipe {seconds:.1f} s, {cpu:.1f} s CPU", flush=True)
     shutil.rmtree(plain_dir, ignore_errors=True)
-    row.update(full_s=statistics.median(full), full_peak_rss_mb=round(peak), plain_s=statistics.median(plain),
-               full_cpu_s=round(statistics.median(full_cpu), 1),
-               plain_cpu_s=round(statistics.median(plain_cpu), 1),
-               index_mb=round(index_size_mb(index_dir), 1))
-    save(row)
 
     target = sorted(articles.rglob("*.md"))[size // 2]
     original = target.read_bytes()
