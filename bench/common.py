@@ -1,10 +1,11 @@
-"""Helpers shared by the benchmarks (and the crash tests): percentiles, a real `kb serve` on a
-free port, what an index answers, and the processes below a process."""
+"""Helpers shared by the benchmarks (and the crash tests): percentiles, the plain recipe (the
+peer), a real `kb serve` on a free port, what an index answers, and the processes below a process."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +22,27 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def plain_recipe_index(articles: Path, out: Path) -> int:
+    """The afternoon version: ChineseAnalyzer, title + content, one writer."""
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import index
+    from whoosh.fields import ID, TEXT, Schema
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    analyzer = ChineseAnalyzer()
+    schema = Schema(path=ID(stored=True, unique=True), title=TEXT(stored=True, analyzer=analyzer),
+                    content=TEXT(analyzer=analyzer))
+    writer = index.create_in(str(out), schema).writer()
+    count = 0
+    for path in sorted(articles.rglob("*.md")):
+        title, _, body = path.read_text("utf-8").partition("\n")
+        writer.add_document(path=str(path), title=title.lstrip("# ").strip(), content=body)
+        count += 1
+    writer.commit()
+    return count
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -30,16 +52,24 @@ def free_port() -> int:
 @contextlib.contextmanager
 def kb_serve(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL, env: dict | None = None):
     """`kb serve` on a free port, with no practical rate limit; yields its base URL."""
+    with kb_serve_process(articles, index_dir, *args, log=log, env=env) as (base, _process):
+        yield base
+
+
+@contextlib.contextmanager
+def kb_serve_process(articles: Path, index_dir: Path, *args: str, log=subprocess.DEVNULL,
+                     env: dict | None = None):
+    """`kb serve` as `kb_serve` starts it; yields its base URL and the process."""
     command = [str(Path(sys.executable).parent / "kb"), "serve", "--articles", str(articles),
                "--index", str(index_dir), *args]
-    with serving(command, env or {}, log) as base:
-        yield base
+    with serving(command, env or {}, log) as started:
+        yield started
 
 
 @contextlib.contextmanager
 def serving(command: list[str], env: dict, log=subprocess.DEVNULL):
     """A server started by `command` (`kb serve ...`, or gunicorn with `--bind`) on a free port,
-    with no practical rate limit; yields its base URL once `/healthz` answers."""
+    with no practical rate limit; yields its base URL and process once `/healthz` answers."""
     port = free_port()
     command = command + (["--port", str(port)] if "serve" in command else ["--bind", f"127.0.0.1:{port}"])
     env = {**os.environ, "KB_RATE_LIMIT": "1000000 per second", "KB_AGENT_TOKENS": BENCH_TOKEN, **env}
@@ -54,7 +84,7 @@ def serving(command: list[str], env: dict, log=subprocess.DEVNULL):
                 if process.poll() is not None:
                     raise RuntimeError(f"{command[0]} exited before answering") from None
                 time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=20)

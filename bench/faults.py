@@ -290,7 +290,7 @@ def run_slow(articles_src: Path, work: Path, slow: int, clients: int, seconds: f
     env = {"KB_ARTICLES": str(articles), "KB_INDEX": str(index_dir), "KB_WATCH": "0"}
     gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "-k", "gthread", "--threads", "8", "-w", "2",
                 "web:create_app()"]
-    with serving(gunicorn, env) as base:
+    with serving(gunicorn, env) as (base, _process):
         load_phase(base, clients, 3, 0, mix)
         results[f"gunicorn -k gthread (before), {slow} slow clients"] = load_phase(base, clients, seconds,
                                                                                     slow, mix)

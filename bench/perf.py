@@ -30,30 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import kb_serve, percentile  # noqa: E402
+from bench.common import kb_serve, percentile, plain_recipe_index  # noqa: E402
 from search.indexer import sync_index  # noqa: E402
 from search.searcher import SearchIndex  # noqa: E402
-
-
-def plain_recipe_index(articles: Path, out: Path) -> int:
-    """The afternoon version: ChineseAnalyzer, title + content, one writer."""
-    from jieba.analyse import ChineseAnalyzer
-    from whoosh import index
-    from whoosh.fields import ID, TEXT, Schema
-
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    analyzer = ChineseAnalyzer()
-    schema = Schema(path=ID(stored=True, unique=True), title=TEXT(stored=True, analyzer=analyzer),
-                    content=TEXT(analyzer=analyzer))
-    writer = index.create_in(str(out), schema).writer()
-    count = 0
-    for path in sorted(articles.rglob("*.md")):
-        title, _, body = path.read_text("utf-8").partition("\n")
-        writer.add_document(path=str(path), title=title.lstrip("# ").strip(), content=body)
-        count += 1
-    writer.commit()
-    return count
 
 
 def plain_recipe_searcher(index_dir: Path):

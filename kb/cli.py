@@ -44,13 +44,53 @@ def print_problems(problems) -> None:
         click.echo(problem.format(), err=True)
 
 
+class ProgressBar:
+    """`search.indexer`'s progress callback drawn as click progress bars on stderr, one per stage,
+    with counts and the time left; nothing at all when stderr is not a terminal."""
+
+    LABELS = {"reading": "reading files", "indexing": "indexing"}
+
+    def __init__(self):
+        self.enabled = sys.stderr.isatty()
+        self.stage = None
+        self.bar = None
+        self.shown = 0  # the count the bar shows; redrawn every 0.5% of the total
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage, self.shown = stage, 0
+            self.bar = click.progressbar(length=total, label=self.LABELS.get(stage, stage), file=sys.stderr,
+                                         show_pos=True, show_eta=True)
+        if done == total or done - self.shown >= total / 200:
+            self.bar.update(done - self.shown)
+            self.shown = done
+        if done == total and stage == "indexing":
+            self.bar.label = "saving the index"
+            self.bar.render_progress()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+
 def sync(settings: Settings, **options):
-    """`sync_index` for a command: its problems printed; a busy write lock or a full disk is a
-    one-line error (exit 1), never a traceback."""
+    """`sync_index` for a command: progress bars on a terminal, its problems printed; a busy
+    write lock or a full disk is a one-line error (exit 1), never a traceback."""
     from search.indexer import sync_index
 
     try:
-        report = sync_index(settings.articles_dir, settings.index_dir, **options)
+        with ProgressBar() as progress:
+            report = sync_index(settings.articles_dir, settings.index_dir, progress=progress, **options)
     except TimeoutError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -114,12 +154,24 @@ def search_command(settings: Settings, query: str, as_json: bool, limit: int, la
 @with_settings
 def serve_command(settings: Settings, host: str, port: int, workers: int, no_watch: bool):
     """Index what changed, then serve the site and the API, applying article changes live."""
+    from web import database, ratelimit
     from web.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger("kb.serve")
+    try:  # the shared services must answer before anything starts
+        database.connect(database.database_url(settings.index_dir, settings.database_url)).dispose()
+        ratelimit.check_storage(settings.rate_limit_storage)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if settings.database_url and not settings.secret_key:
+        log.warning("KB_DATABASE_URL is set but KB_SECRET_KEY is not: replicas sign sessions with keys "
+                    "of their own, so an agent signed in on one is signed out on the next; set one key")
     report = sync(settings)
-    click.echo(f"index {report.mode}: {report.articles} articles", err=True)
-    click.echo(f"serving on http://{host}:{port} with {workers} worker(s)", err=True)
+    log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs", report.mode,
+             report.articles, report.added, report.changed, report.removed, len(report.problems),
+             report.seconds)
+    log.info("serving on http://%s:%d with %d worker(s)", host, port, workers)
     serve({"KB_ARTICLES": str(settings.articles_dir), "KB_INDEX": str(settings.index_dir),
            "KB_WATCH": settings.watch and not no_watch}, host, port, workers)
 

@@ -3,8 +3,9 @@
 Values come from command-line options, then the environment (`KB_ARTICLES`,
 `KB_INDEX`, `KB_AGENT_TOKENS`, `KB_SECRET_KEY`, `KB_WATCH`, `KB_RATE_LIMIT`,
 `KB_SIGN_IN_LIMIT`, `KB_DATABASE_URL`, `KB_SESSION_HOURS`, `KB_SECURE_COOKIES`,
-`KB_TRUSTED_PROXIES`, `KB_LOG`, `KB_LOG_DAYS`, `KB_HANDOVER_LIMIT`), then defaults, and are
-validated up front: a bad value stops the program with a message naming the setting.
+`KB_TRUSTED_PROXIES`, `KB_LOG`, `KB_LOG_DAYS`, `KB_HANDOVER_LIMIT`, `KB_RATE_LIMIT_STORAGE`),
+then defaults, and are validated up front: a bad value stops the program with a message
+naming the setting.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ DEFAULT_SESSION_HOURS = 12.0
 TOKEN_MIN_LENGTH = 32
 DEFAULT_HANDOVER_LIMIT = "10 per hour"  # hand-overs to a human, per client address
 DEFAULT_LOG_DAYS = 90  # search analytics, conversations and votes older than this are deleted
+DEFAULT_RATE_LIMIT_STORAGE = "memory://"  # per process; redis://host:6379/0 shares counters
 _FALSE = ("0", "false", "no", "off")
 _TRUE = ("1", "true", "yes", "on")
 
@@ -46,6 +48,7 @@ class Settings:
     log: bool = True  # record search analytics (KB_LOG=off: nothing is recorded)
     log_days: int = DEFAULT_LOG_DAYS
     handover_limit: str = DEFAULT_HANDOVER_LIMIT
+    rate_limit_storage: str = DEFAULT_RATE_LIMIT_STORAGE
 
     @classmethod
     def load(cls, articles: str | None = None, index: str | None = None,
@@ -69,6 +72,7 @@ class Settings:
             log=_flag("KB_LOG", env.get("KB_LOG", "on")),
             log_days=_number("KB_LOG_DAYS", env.get("KB_LOG_DAYS") or DEFAULT_LOG_DAYS, int, low=1),
             handover_limit=env.get("KB_HANDOVER_LIMIT") or DEFAULT_HANDOVER_LIMIT,
+            rate_limit_storage=env.get("KB_RATE_LIMIT_STORAGE") or DEFAULT_RATE_LIMIT_STORAGE,
         )
         settings.validate()
         return settings
@@ -80,9 +84,15 @@ class Settings:
         if self.index_dir.exists() and not self.index_dir.is_dir():
             raise ConfigError(f"index folder (--index / KB_INDEX): {self.index_dir} exists and is "
                               "not a folder")
-        for name, value in (("KB_RATE_LIMIT", self.rate_limit), ("KB_SIGN_IN_LIMIT", self.sign_in_limit),
-                            ("KB_HANDOVER_LIMIT", self.handover_limit)):
-            check_rate_limit(name, value)
+        # Defaults need no checking; checking loads flask-limiter's `limits` (0.1 s), which
+        # commands other than `kb serve` have no use for.
+        for name, value, default in (("KB_RATE_LIMIT", self.rate_limit, DEFAULT_RATE_LIMIT),
+                                     ("KB_SIGN_IN_LIMIT", self.sign_in_limit, DEFAULT_SIGN_IN_LIMIT),
+                                     ("KB_HANDOVER_LIMIT", self.handover_limit, DEFAULT_HANDOVER_LIMIT)):
+            if value != default:
+                check_rate_limit(name, value)
+        if self.rate_limit_storage != DEFAULT_RATE_LIMIT_STORAGE:
+            check_rate_limit_storage(self.rate_limit_storage)
         if self.database_url:
             check_database_url(self.database_url)
         check_agent_tokens(self.agent_tokens)
@@ -122,13 +132,13 @@ def check_rate_limit(name: str, value: str) -> None:
 
 
 def check_database_url(value: str) -> None:
-    """A database URL SQLAlchemy can read: sqlite:///path or postgresql+psycopg://user@host/db."""
+    """A database URL SQLAlchemy can read: sqlite:///path or postgresql://user@host/db."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        make_url(value)
-    except ArgumentError:
+        make_url(value).get_dialect()
+    except (ArgumentError, NoSuchModuleError):
         raise ConfigError(f"KB_DATABASE_URL: {value!r} is not a database URL; write it like "
                           "'sqlite:////srv/kb/kb.sqlite3' or 'postgresql+psycopg://kb@localhost/kb'"
                           ) from None
@@ -144,6 +154,17 @@ def _number(name: str, value, kind: type, low: float):
         raise ConfigError(f"{name}: {value!r} is not a {'whole ' if kind is int else ''}number "
                           f"from {low:g} to 1000000")
     return number
+
+
+def check_rate_limit_storage(value: str) -> None:
+    """A storage URI of flask-limiter's `limits` library: memory:// or redis://host:port/db.
+    Whether it answers is checked when the site starts (`web.ratelimit.check_storage`)."""
+    from limits.storage import SCHEMES
+
+    scheme = value.partition("://")[0]
+    if "://" not in value or scheme not in SCHEMES:
+        raise ConfigError(f"KB_RATE_LIMIT_STORAGE: {value!r} is not a rate-limit storage; write it like "
+                          "'memory://' (each process counts alone) or 'redis://localhost:6379/0'")
 
 
 def _flag(name: str, value: str) -> bool:

@@ -9,6 +9,10 @@ with every core segmenting and writing, then swaps it in atomically.
 
 A file that fails to parse is reported and skipped; if an earlier version of it is
 in the index, that last good version stays searchable until the file is fixed.
+
+Long runs report progress through an optional `progress(stage, done, total)` callback:
+stage "reading" counts files read, "indexing" articles analyzed (in a full build,
+every article; in an incremental one, the changed ones).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +39,11 @@ from search.schema import ARTICLE, CONTENT, META, SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 PARALLEL_MIN_FILES = 200  # below this, worker processes cost more than they save
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _no_progress(_stage: str, _done: int, _total: int) -> None:
+    pass
 
 
 @dataclass
@@ -60,10 +70,12 @@ class SyncReport:
     recovered: str | None = None  # what was cleaned up after an interrupted earlier run
 
 
-def read_sources(root: Path) -> dict[str, Source]:
+def read_sources(root: Path, progress: Progress = _no_progress) -> dict[str, Source]:
     """Every article file under `root`, read once."""
     sources = {}
-    for path in scan_article_paths(root):
+    paths = scan_article_paths(root)
+    for done, path in enumerate(paths, start=1):
+        progress("reading", done, len(paths))
         relpath = path.relative_to(root).as_posix()
         try:
             sources[relpath] = Source(relpath, read_article_bytes(path, root), file_date(path))
@@ -73,20 +85,22 @@ def read_sources(root: Path) -> dict[str, Source]:
 
 
 def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
-               workers: int | None = None) -> SyncReport:
+               workers: int | None = None, progress: Progress | None = None) -> SyncReport:
     """Bring the index in `index_dir` in step with `articles_dir`; see the module doc."""
+    progress = progress or _no_progress
     started = time.perf_counter()
     articles_dir, index_dir = Path(articles_dir), Path(index_dir)
     with store.writer_lock(index_dir) as recovered:
         base_lexicon, lexicon_problems = load_lexicon(articles_dir)
-        sources = read_sources(articles_dir)
+        sources = read_sources(articles_dir, progress)
         ix = _open_current(index_dir)
         indexed = _indexed_records(ix) if ix is not None else {}
         report = None
         if ix is not None and not rebuild:
-            report = _incremental(ix, indexed, sources, base_lexicon, lexicon_problems)
+            report = _incremental(ix, indexed, sources, base_lexicon, lexicon_problems, progress)
         if report is None:
-            report = _full_build(index_dir, ix, indexed, sources, base_lexicon, lexicon_problems, workers)
+            report = _full_build(index_dir, ix, indexed, sources, base_lexicon, lexicon_problems, workers,
+                                 progress)
     report.recovered = recovered
     report.seconds = time.perf_counter() - started
     return report
@@ -130,7 +144,7 @@ def _parse(source: Source) -> Article:
 
 
 def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base: Lexicon,
-                 lexicon_problems: list[Problem]) -> SyncReport | None:
+                 lexicon_problems: list[Problem], progress: Progress) -> SyncReport | None:
     """Apply changed files in one commit; None when a full build is needed instead."""
     meta = _meta(ix)
     if meta.get("version") != SCHEMA_VERSION:
@@ -175,7 +189,8 @@ def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base:
     try:
         for relpath in removed + list(parsed):
             writer.delete_by_term("path", relpath)
-        for relpath, article in parsed.items():
+        for done, (relpath, article) in enumerate(parsed.items(), start=1):
+            progress("indexing", done, len(parsed))
             for doc in article_documents(article, _text(sources[relpath]), analyzer):
                 writer.add_document(**doc)
         writer.update_document(**_meta_document(lexicon, problems, len(by_id)))
@@ -187,7 +202,8 @@ def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base:
 
 
 def _full_build(index_dir: Path, old_ix, indexed: dict[str, dict], sources: dict[str, Source],
-                base: Lexicon, lexicon_problems: list[Problem], workers: int | None) -> SyncReport:
+                base: Lexicon, lexicon_problems: list[Problem], workers: int | None,
+                progress: Progress) -> SyncReport:
     """Write every article into a new generation and publish it."""
     tags = [t for s in sources.values() if s.data is not None for t in front_matter_tags(s.data, s.relpath)]
     lexicon = _lexicon_for(base, tags)
@@ -206,7 +222,9 @@ def _full_build(index_dir: Path, old_ix, indexed: dict[str, dict], sources: dict
         # of paths: a newcomer copying an id never displaces the article that had it.
         by_id: dict = {record["id"]: _stub(record) for path, record in indexed.items() if path in sources}
         written = 0
-        for relpath, result in _prepare_all(list(sources.values()), analyzer, workers):
+        for done, (relpath, result) in enumerate(_prepare_all(list(sources.values()), analyzer, workers),
+                                                 start=1):
+            progress("indexing", done, len(sources))
             if isinstance(result, Problem):
                 problems.append(result)
                 result = _last_good(old_ix, relpath, analyzer)

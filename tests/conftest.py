@@ -92,6 +92,14 @@ def running_kb_serve(articles: Path, index: Path, *args: str, env: dict | None =
                      log_path: Path | None = None):
     """A real `kb serve` process on a free port; yields its base URL and stops it afterwards.
     Its output goes to `log_path` when given."""
+    with kb_serve_process(articles, index, *args, env=env, log_path=log_path) as (base, _process):
+        yield base
+
+
+@contextlib.contextmanager
+def kb_serve_process(articles: Path, index: Path, *args: str, env: dict | None = None,
+                     log_path: Path | None = None):
+    """`running_kb_serve`, yielding the process too (to kill it)."""
     port = free_port()
     environment = {**os.environ, "KB_AGENT_TOKENS": AGENT_TOKEN, **(env or {})}
     # The log goes to a file: a pipe nobody reads would fill up and block the server.
@@ -114,7 +122,7 @@ def running_kb_serve(articles: Path, index: Path, *args: str, env: dict | None =
         log.seek(0)
         pytest.fail("kb serve did not start: " + log.read().decode(errors="replace"))
     try:
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:

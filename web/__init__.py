@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         KB_LOG=settings.log,
         KB_LOG_DAYS=settings.log_days,
         KB_HANDOVER_LIMIT=settings.handover_limit,
+        KB_RATE_LIMIT_STORAGE=settings.rate_limit_storage,
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in overrides.items() if k != "KB_AGENT_TOKENS"})
@@ -69,7 +70,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _log_index_updates()
     index_dir = Path(app.config["KB_INDEX"])
     if not exists(index_dir):
-        sync_index(Path(app.config["KB_ARTICLES"]), index_dir)
+        report = sync_index(Path(app.config["KB_ARTICLES"]), index_dir)
+        logging.getLogger("search").info("no index in %s: built one of %d articles in %.2fs", index_dir,
+                                         report.articles, report.seconds)
     app.extensions["kb_index"] = SearchIndex(index_dir)
     if app.config["KB_WATCH"]:
         app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()
@@ -97,7 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = sessions.CookieSessionInterface()
     database.init_app(app)
     analytics.init_app(app, app.extensions["kb_database"])
-    ratelimit.limiter.init_app(app)
+    ratelimit.init_app(app)
     i18n.init_app(app)
     phones.init_app(app)
     security.init_app(app)

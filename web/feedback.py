@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import Integer, and_, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from web import database
 from web.analytics import daily_salt, local_day, vote_origin
 from web.database import FEEDBACK
 
+log = logging.getLogger(__name__)
 # Answers to "what was missing?" after a "not helpful" vote (labels: `reason_*` in web.i18n).
 REASONS = ("not_answered", "unclear", "outdated", "didnt_work", "other")
 MAX_COMMENT = 500
@@ -62,12 +64,17 @@ def voter_id() -> str:
 
 
 def most_helpful(limit: int) -> list[str]:
-    """Ids of the articles with the most "helpful" votes, most first."""
+    """Ids of the articles with the most "helpful" votes, most first; none while the database is down
+    (the pages that offer them then offer recent articles instead of failing)."""
     helpful = func.sum(func.cast(FEEDBACK.c.helpful, Integer))
     query = (select(FEEDBACK.c.article_id).group_by(FEEDBACK.c.article_id).having(helpful > 0)
              .order_by(helpful.desc(), func.max(FEEDBACK.c.id).desc()).limit(limit))
-    with database.engine().connect() as connection:
-        return [row[0] for row in connection.execute(query)]
+    try:
+        with database.engine().connect() as connection:
+            return [row[0] for row in connection.execute(query)]
+    except SQLAlchemyError as exc:
+        log.warning("cannot read votes (%s); offering recent articles instead", type(exc).__name__)
+        return []
 
 
 def is_same_site() -> bool:

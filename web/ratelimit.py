@@ -21,10 +21,13 @@
   on top of the public budget.
 
 Over a limit the API answers 429 with a JSON error and `Retry-After`; pages show the
-error page. Counters live in memory, per process: with N workers a client gets up to
-N times a limit. Point `RATELIMIT_STORAGE_URI` at Redis or Memcached to share them.
-Behind a reverse proxy set `KB_TRUSTED_PROXIES`, or every client shares the proxy's
-address (and its budget).
+error page. Counters live where `KB_RATE_LIMIT_STORAGE` says: `memory://` (the default)
+counts in each process, so with N workers or replicas a client gets up to N times a
+limit; `redis://host:6379/0` shares them between every worker of every replica. The
+storage must answer when the site starts. If Redis stops answering later, requests are
+not refused: each process counts in memory until Redis is back (checked again after 1,
+2, 4 ... seconds), and the errors are logged. Behind a reverse proxy set
+`KB_TRUSTED_PROXIES`, or every client shares the proxy's address (and its budget).
 """
 
 from __future__ import annotations
@@ -38,7 +41,41 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
-limiter = Limiter(get_remote_address, storage_uri="memory://", headers_enabled=True)
+from kb.config import ConfigError
+
+limiter = Limiter(get_remote_address, headers_enabled=True, swallow_errors=True,
+                  in_memory_fallback_enabled=True)
+TIMEOUT_SECONDS = 2  # a Redis that hangs delays a request at most this long
+
+
+def init_app(app) -> None:
+    """Count in the app's `KB_RATE_LIMIT_STORAGE`, after checking that it answers."""
+    uri = app.config["KB_RATE_LIMIT_STORAGE"]
+    check_storage(uri)
+    app.config["RATELIMIT_STORAGE_URI"] = uri
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = _storage_options(uri)
+    limiter.init_app(app)
+
+
+def check_storage(uri: str) -> None:
+    """ConfigError naming KB_RATE_LIMIT_STORAGE unless its storage can be used and answers."""
+    from limits.errors import ConfigurationError
+    from limits.storage import storage_from_string
+
+    try:
+        storage = storage_from_string(uri, **_storage_options(uri))
+        answers = storage.check()
+    except ConfigurationError as exc:
+        raise ConfigError(f"KB_RATE_LIMIT_STORAGE: cannot use {uri!r}: {exc}") from None
+    if not answers:
+        raise ConfigError(f"KB_RATE_LIMIT_STORAGE: {uri!r} does not answer; is the server running "
+                          "and reachable from here?")
+
+
+def _storage_options(uri: str) -> dict:
+    if uri.startswith(("redis", "valkey")):
+        return {"socket_connect_timeout": TIMEOUT_SECONDS, "socket_timeout": TIMEOUT_SECONDS}
+    return {}
 
 
 def _public_limit() -> str:

@@ -1,6 +1,7 @@
 """The `kb` command, run as a real subprocess."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -80,3 +81,33 @@ def test_weak_token_is_a_clear_start_up_error(kb_dir, built_index):
     out = kb("search", "退款", "--articles", str(kb_dir), "--index", str(built_index), env=env)
     assert out.returncode == 2 and "KB_AGENT_TOKENS" in out.stderr and "kb token" in out.stderr
     assert "Traceback" not in out.stderr and "password123" not in out.stderr
+def on_a_terminal(*args) -> tuple[int, str, str]:
+    """Run `kb` with stderr on a pseudo-terminal: (exit status, stdout, what the terminal showed)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([*KB, *args], stdout=subprocess.PIPE, stderr=follower,
+                               env={**os.environ, "COLUMNS": "100"})
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process is done with it
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout, _ = process.communicate(timeout=120)
+    os.close(leader)
+    return process.returncode, stdout.decode(), shown.decode(errors="replace")
+
+
+def test_index_shows_progress_on_a_terminal_only(kb_dir, index_dir):
+    status, stdout, shown = on_a_terminal("index", "--articles", str(kb_dir), "--index", str(index_dir))
+    assert status == 0
+    assert re.search(r"indexing.*\b9/9\b", shown) and "reading files" in shown
+    assert re.fullmatch(r"full: 9 articles \(9 added, .*\) in \d+\.\d\ds\n", stdout)  # one line
+    piped = kb("index", "--rebuild", "--articles", str(kb_dir), "--index", str(index_dir))
+    assert piped.stderr == "" and re.fullmatch(r"full: 9 articles \(.*\) in \d+\.\d\ds\n", piped.stdout)

@@ -95,3 +95,16 @@ def test_parallel_build_matches_serial_build(kb_dir, tmp_path):
     for index_dir in (tmp_path / "serial", tmp_path / "parallel"):
         results = SearchIndex(index_dir).search("内容 17 号")
         assert (results.total, results.articles[0].id) == (220, "gen-17")
+
+
+def test_progress_counts_files_read_and_articles_indexed(kb_dir, index_dir):
+    calls = []
+    sync_index(kb_dir, index_dir, progress=lambda *call: calls.append(call))
+    files = len([c for c in calls if c[0] == "reading"])
+    assert files >= 9 and calls[:files] == [("reading", n, files) for n in range(1, files + 1)]
+    indexing = [c for c in calls if c[0] == "indexing"]
+    assert indexing == [("indexing", n, files) for n in range(1, files + 1)]
+    (kb_dir / "en/contact.md").write_text("# Contact us\n\nWrite to help@example.com any time.\n", "utf-8")
+    calls.clear()
+    sync_index(kb_dir, index_dir, progress=lambda *call: calls.append(call))
+    assert [c for c in calls if c[0] == "indexing"] == [("indexing", 1, 1)]  # only the changed article

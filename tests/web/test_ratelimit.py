@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import pytest
 
 from kb.config import ConfigError, Settings
-from tests.conftest import AGENT_TOKEN, make_app
+from tests.conftest import AGENT_TOKEN, eventually, free_port, make_app
 from tests.web.test_pages import csrf_of
 
 
@@ -114,3 +116,57 @@ def test_successful_sign_ins_do_not_count_as_failures(auth_limited_app):
     assert sign_in(auth_limited_app.test_client(), "w" * 40).status_code == 401
     for _ in range(4):
         assert sign_in(auth_limited_app.test_client()).status_code == 302
+@pytest.mark.parametrize("value", ["redis", "localhost:6379", "carrier-pigeon://loft"])
+def test_a_bad_rate_limit_storage_is_a_config_error(kb_dir, value):
+    with pytest.raises(ConfigError, match="KB_RATE_LIMIT_STORAGE"):
+        Settings.load(str(kb_dir), environ={"KB_RATE_LIMIT_STORAGE": value})
+
+
+def test_a_rate_limit_storage_that_does_not_answer_stops_the_start(kb_dir, built_index):
+    with pytest.raises(ConfigError, match="KB_RATE_LIMIT_STORAGE: 'redis://127.0.0.1:1/0' does not answer"):
+        make_app(kb_dir, built_index, KB_RATE_LIMIT_STORAGE="redis://127.0.0.1:1/0")
+
+
+def test_counters_in_redis_are_shared_by_every_process(kb_dir, built_index, redis_url):
+    """Two apps (as two replicas would) on one Redis: the second sees what the first counted."""
+    import redis
+
+    app = make_app(kb_dir, built_index, KB_RATE_LIMIT="3 per minute", KB_RATE_LIMIT_STORAGE=redis_url)
+    statuses = [app.test_client().get("/api/search", query_string={"q": "退款"}).status_code
+                for _ in range(2)]
+    assert statuses == [200, 200]
+    assert any(redis.Redis.from_url(redis_url).scan_iter("*LIMITER/*"))  # counted in Redis, not in memory
+    other = make_app(kb_dir, built_index, KB_RATE_LIMIT="3 per minute", KB_RATE_LIMIT_STORAGE=redis_url)
+    statuses = [other.test_client().get("/api/search", query_string={"q": "退款"}).status_code
+                for _ in range(2)]
+    assert statuses == [200, 429]
+
+
+@pytest.mark.e2e
+def test_when_redis_stops_answering_the_site_goes_on_counting_in_memory(kb_dir, built_index):
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server not installed (apt-get install redis-server)")
+    port = free_port()
+    redis_server = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                     "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        eventually(lambda: _answers(url), timeout=10)
+        client = make_app(kb_dir, built_index, KB_RATE_LIMIT="3 per minute",
+                          KB_RATE_LIMIT_STORAGE=url).test_client()
+        assert client.get("/api/search", query_string={"q": "退款"}).status_code == 200
+    finally:
+        redis_server.kill()
+        redis_server.wait()
+    statuses = [client.get("/api/search", query_string={"q": "退款"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # no errors, and still a limit: this process's own count
+
+
+def _answers(url: str) -> bool:
+    import redis
+
+    try:
+        return redis.Redis.from_url(url).ping()
+    except redis.RedisError:
+        return False

@@ -1,6 +1,7 @@
 """The API through a real `kb serve` process on a free port."""
 
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -76,8 +77,10 @@ def test_corrupt_index_is_rebuilt_on_start(kb_dir, index_dir, tmp_path):
 
 
 def test_missing_index_is_built_on_start(kb_dir, tmp_path):
-    with running_kb_serve(kb_dir, tmp_path / "nowhere" / "index") as base:
+    log = tmp_path / "serve.log"
+    with running_kb_serve(kb_dir, tmp_path / "nowhere" / "index", log_path=log) as base:
         assert get(base + "/healthz", AGENT)[1]["articles"] == 9
+    assert re.search(r"start-up index sync \(full\): 9 articles, .* in \d+\.\d\ds", log.read_text())
 
 
 def test_serve_without_agent_tokens_says_so(kb_dir, index_dir, tmp_path):
