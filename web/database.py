@@ -175,8 +175,11 @@ LEGACY_FEEDBACK = "feedback.sqlite3"  # votes of kb versions before the shared d
 
 
 def database_url(index_dir: Path, configured: str | None) -> str:
-    """`configured`, or the SQLite file beside the index folder."""
+    """`configured` (a bare `postgresql://` URL uses psycopg 3), or the SQLite file beside the index."""
     if configured:
+        for bare in ("postgresql://", "postgres://"):
+            if configured.startswith(bare):
+                return "postgresql+psycopg://" + configured[len(bare):]
         return configured
     from web import beside_index
 

@@ -87,7 +87,9 @@ def _is_agent() -> bool:
 
     try:
         return bearer_is_agent()
-    except InvalidToken:
+    except (InvalidToken, TooManyRequests):
+        # Not exempt; the view asks again and answers 401/429. An exception escaping from here
+        # would make flask-limiter take its storage for dead and count in memory from then on.
         return False
 
 

@@ -4,6 +4,7 @@ shared. Needs PostgreSQL and Redis (`.ci/services` starts them; elsewhere this s
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import signal
@@ -36,9 +37,15 @@ def request(url: str, body: dict | None = None, headers: dict | None = None) -> 
         return exc.code
 
 
+VISITORS = itertools.count(1)
+
+
 def vote(base: str, article_id: str) -> int:
+    """A vote from a new visitor (one vote per visitor and article: the same visitor's next vote
+    would replace this one). The replicas trust one proxy, so `X-Forwarded-For` names the visitor."""
+    n = next(VISITORS)
     body = {"article_id": article_id, "helpful": True, "query": "退款"}
-    return request(base + "/api/feedback", body, AGENT)
+    return request(base + "/api/feedback", body, {**AGENT, "X-Forwarded-For": f"10.9.{n // 250}.{n % 250}"})
 
 
 def popular(base: str) -> list[str]:
@@ -60,7 +67,8 @@ def votes_in(database_url: str) -> int:
 def test_two_replicas_share_votes_and_limits_and_killing_one_loses_nothing(
         kb_dir, tmp_path, postgres_url, redis_url):
     env = {"KB_DATABASE_URL": postgres_url, "KB_RATE_LIMIT_STORAGE": redis_url,
-           "KB_RATE_LIMIT": f"{LIMIT} per minute", "KB_SECRET_KEY": "one-key-for-every-replica"}
+           "KB_RATE_LIMIT": f"{LIMIT} per minute", "KB_SECRET_KEY": "one-key-for-every-replica",
+           "KB_TRUSTED_PROXIES": "1"}
     with running_kb_serve(kb_dir, tmp_path / "a" / "index", env=env) as a, \
             kb_serve_process(kb_dir, tmp_path / "b" / "index", env=env) as (b, replica_b):
         # A vote on one replica counts on the other.
