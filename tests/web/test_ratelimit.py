@@ -96,7 +96,8 @@ def test_every_public_page_and_api_is_rate_limited(kb_dir, built_index):
 
 
 def test_bearer_guesses_and_sign_in_share_one_failure_limit(kb_dir, built_index):
-    limited_app = make_app(kb_dir, built_index, KB_RATE_LIMIT="100 per minute", KB_SIGN_IN_LIMIT="2 per minute")
+    limited_app = make_app(kb_dir, built_index, KB_RATE_LIMIT="100 per minute",
+                           KB_SIGN_IN_LIMIT="2 per minute")
     client = limited_app.test_client()
     wrong = {"Authorization": "Bearer " + "w" * 40}
     codes = [client.get("/api/search", query_string={"q": "x"}, headers=wrong).status_code for _ in range(2)]
