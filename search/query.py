@@ -51,8 +51,10 @@ class ParsedQuery:
 
 
 def clean_query(text: str) -> str:
-    """Drop control characters (NUL included), collapse spaces, cap the length."""
-    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text or "")
+    """Drop control and format characters (NUL, zero-width space…), turn line breaks, tabs and other
+    separators into spaces, collapse spaces, cap the length."""
+    text = "".join(" " if c in "\t\n\r\v\f" or unicodedata.category(c)[0] == "Z"
+                   else "" if unicodedata.category(c)[0] == "C" else c for c in text or "")
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS].strip()
 
 

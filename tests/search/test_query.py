@@ -1,0 +1,18 @@
+import pytest
+
+from search.query import MAX_QUERY_CHARS, clean_query
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("退款\x00到账", "退款到账"),            # NUL inside a word joins it again (PostgreSQL cannot store NUL)
+    ("退款\u200b到账", "退款到账"),          # zero-width space is a format character, not a separator
+    ("refund\ttime\nline", "refund time line"),
+    ("  退款\u3000 到账 ", "退款 到账"),     # ideographic space is a separator
+    ("\x00\x01", ""),
+])
+def test_clean_query_drops_controls_and_keeps_separators(raw, clean):
+    assert clean_query(raw) == clean
+
+
+def test_clean_query_caps_the_length():
+    assert len(clean_query("退" * (MAX_QUERY_CHARS + 50))) == MAX_QUERY_CHARS
