@@ -58,7 +58,8 @@ def clean_text(text: str, limit: int = MAX_TEXT, keep: frozenset[str] = frozense
     customer text. Only the start is masked: a number cut there cannot survive the final cut."""
     masked = mask(text[:limit + 100], keep)
     if not masked.isprintable():
-        masked = "".join(c if c.isprintable() else " " for c in masked)
+        # Line breaks and other spaces become one space; NUL and other controls go.
+        masked = "".join(c if c.isprintable() else " " if c.isspace() else "" for c in masked)
     return _SPACES.sub(" ", masked).strip()[:limit]
 
 
