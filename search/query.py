@@ -44,6 +44,10 @@ class ParsedQuery:
     chars: list[str] = field(default_factory=list)  # its Chinese characters
     latin_grams: list[str] = field(default_factory=list)  # character 3/4-grams of its Latin words
     words: list[str] = field(default_factory=list)  # unstemmed Latin words, e.g. pinyin
+    # Search-mode segmentation yields a long word and the shorter words inside it (银行卡 and
+    # 银行): one *group* per word of the question, as (head concept, concepts inside it), by
+    # index into `concepts`. Coverage counts groups, so a word is not counted twice.
+    groups: list[tuple[int, list[int]]] = field(default_factory=list)
 
     @property
     def terms(self) -> set[str]:
@@ -73,14 +77,40 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
             parsed.concepts += [Concept([((t,), 1.0)], required=True) for t in analyzer.terms(word)]
         else:
             plain.append(match.group(0))
-    terms = list(dict.fromkeys(analyzer.terms(" ".join(plain))))
+    spans = analyzer.spans(" ".join(plain))
+    terms = list(dict.fromkeys(term for term, _, _ in spans))
     parsed.grams = list(dict.fromkeys(char_bigrams(" ".join(plain))))
     parsed.chars = list(dict.fromkeys(han_characters(" ".join(plain))))
     parsed.latin_grams = list(dict.fromkeys(latin_char_grams(" ".join(plain))))
     parsed.words = list(dict.fromkeys(analyzer.words(" ".join(plain), min_length=2)))
     parsed.concepts += [Concept([((t,), 1.0)]) for t in terms if t not in parsed.terms]
     _expand_synonyms(parsed, terms, synonyms)
+    parsed.groups = _groups(parsed, spans)
     return parsed
+
+
+def _groups(parsed: ParsedQuery, spans) -> list[tuple[int, list[int]]]:
+    """Concepts grouped by the word of the question they come from: a term whose characters lie
+    inside a longer term's is part of that term's group."""
+    index = {c.alternatives[0][0][0]: n for n, c in enumerate(parsed.concepts)
+             if len(c.alternatives[0][0]) == 1}
+    first: dict[int, tuple[int, int]] = {}
+    for term, start, end in spans:
+        if term in index and index[term] not in first:
+            first[index[term]] = (start, end)
+    heads: dict[int, list[int]] = {}
+    longest_first = sorted(first, key=lambda n: -(first[n][1] - first[n][0]))
+    for n in longest_first:
+        start, end = first[n]
+        head = next((h for h in heads if first[h][0] <= start and end <= first[h][1]
+                     and first[h] != (start, end)), None)
+        if head is None:
+            heads[n] = []
+        else:
+            heads[head].append(n)
+    grouped = {n for head, parts in heads.items() for n in (head, *parts)}
+    return sorted([(h, sorted(p)) for h, p in heads.items()]
+                  + [(n, []) for n in range(len(parsed.concepts)) if n not in grouped])
 
 
 def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms) -> None:
