@@ -46,12 +46,12 @@ class RankingConfig:
     typo_weight: float = 0.7  # a spelling correction counts a little less than the word as typed
     # A long article is judged by its best section too: this fraction of its best unit's word
     # score joins its own, so a manual whose one section answers is not buried by short pages.
-    section_weight: float = 0.5
+    section_weight: float = 1.0
     # Coverage — the share of the question's words (weighted by rarity) an article has — scales
     # the word score: score × (floor + (1 − floor) × coverage ** power). An article holding every
     # word beats one that repeats a few.
     coverage_floor: float = 0.25
-    coverage_power: float = 2.0
+    coverage_power: float = 1.0
 
     # -- rule 2: fuzzy evidence, bounded --------------------------------------------------------
     grams_weight: float = 2.0  # Chinese character pairs of title and questions
@@ -65,7 +65,7 @@ class RankingConfig:
     # and questions) adds at most this fraction of the best word score of the search. An article
     # without a body is its phrasings: for it the bound does not apply; nor, with
     # `questions_unbounded`, for one that lists questions.
-    fuzzy_bound: float = 0.5
+    fuzzy_bound: float = 0.1
     questions_unbounded: bool = True
     # Articles with no word evidence are candidates only when the best article's coverage is
     # below `strong_coverage`; their fuzzy score then counts at this fraction.

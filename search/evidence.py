@@ -135,7 +135,8 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     # A Latin word that is the pinyin of a title or tag word (huabei → 花呗) counts as found.
     pinyin = scorer.concepts(parsed, {config.pinyin_field: 1.0}) > 0 if config.pinyin_weight else words > 0
     matched = (words > 0) | pinyin
-    weights = concept_weights(matched, docs.articles)
+    population = getattr(scorer, "population", None)  # a public search counts public articles only
+    weights = concept_weights(matched, docs.articles if population is None else docs.articles & population)
     covered = coverage(matched, weights, parsed.groups)
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 
