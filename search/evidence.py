@@ -89,6 +89,7 @@ class Ranking:
     unit_coverage: np.ndarray  # per unit document: coverage by the unit with its article's context
     weights: np.ndarray  # the concepts' weights
     groups: list[tuple[int, list[int]]]  # the question's words as groups of concepts
+    context_coverage: np.ndarray  # per article document: coverage by its title and questions
     words: bool  # whether any allowed article has word evidence
     strong: bool  # whether some allowed article covers the question by words
 
@@ -151,12 +152,12 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
 
     # The title and questions are every unit's context.
     context_words = (scorer.concepts(parsed, {"title": 1.0, "questions": 1.0}) > 0) | pinyin
-    unit_context = matched[:, 0:0]
-    if len(units) and len(context_words):
-        unit_context = (unit_words[:, units] > 0) | context_words[:, docs.parent[units]]
+    context_coverage = coverage(context_words, weights, parsed.groups)
+    every_unit = np.flatnonzero(docs.units & allowed)
     unit_coverage = np.zeros(size, dtype=np.float32)
-    if len(units) and len(weights):
-        unit_coverage[units] = coverage(unit_context, weights, parsed.groups)
+    if len(every_unit) and len(weights):
+        unit_context = (unit_words[:, every_unit] > 0) | context_words[:, docs.parent[every_unit]]
+        unit_coverage[every_unit] = coverage(unit_context, weights, parsed.groups)
 
     scores = (exact + config.section_weight * best_section) * _factor(config, covered)
     scores[~docs.articles] = 0
@@ -188,6 +189,7 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
 
     scores[~scorer.constraints(parsed, words, config.article_fields)] = 0
     return Ranking(scores=scores, coverage=covered, context=context_words, groups=parsed.groups,
+                   context_coverage=context_coverage,
                    unit_scores=unit_scores, unit_coverage=unit_coverage, weights=weights,
                    words=bool(has_words.any()), strong=strong)
 
@@ -218,19 +220,17 @@ class Card:
     score: float
 
 
-def best_unit(ranking: Ranking, docs: DocMap, article: int, has_answer: bool) -> Card | None:
-    """The unit of `article` with the most evidence of its own: its best-scoring unit; with no
-    matching unit, its stored single answer, else its first unit (the overview)."""
+def best_unit(ranking: Ranking, docs: DocMap, article: int, has_answer: bool, config: RankingConfig
+              ) -> Card | None:
+    """The unit of `article` with the most evidence of its own (its heading and text, scaled by
+    how much of the question they hold); the first unit (the overview) when none matches.
+    Without units, its stored single answer."""
     children = docs.children(article)
     if len(children):
         scored = ranking.unit_scores[children]
-        if scored.max() > 0:
-            unit = int(children[int(np.argmax(scored))])
-            return Card(article, unit, float(ranking.unit_coverage[unit]), float(scored.max()))
-        context = ranking.context[:, article] if len(ranking.context) else ranking.context
-        covered = (float(coverage(context[:, None], ranking.weights, ranking.groups)[0])
-                   if len(context) else 0.0)
-        return Card(article, int(children[0]), covered, 0.0)
+        best = int(np.argmax(scored))
+        unit = int(children[best])
+        return Card(article, unit, float(ranking.unit_coverage[unit]), float(scored[best]))
     if has_answer:
         return Card(article, -1, float(ranking.coverage[article]), float(ranking.scores[article]))
     return None
@@ -243,7 +243,7 @@ def choose_cards(ranking: Ranking, docs: DocMap, docnums: np.ndarray, has_answer
     then the other articles' best units in rank order. `has_answer(docnum)`: whether an article
     without unit documents stores its one answer."""
     cards = [card for d in docnums[:max(config.max_answers, config.card_articles)]
-             if (card := best_unit(ranking, docs, int(d), has_answer(int(d)))) is not None]
+             if (card := best_unit(ranking, docs, int(d), has_answer(int(d)), config)) is not None]
     if not cards:
         return []
     first = cards[0]
