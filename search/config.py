@@ -89,7 +89,7 @@ class RankingConfig:
     # "high": the card's unit (with its article's title) covers at least `high_coverage` of the
     # question's words by exact evidence. "none": no article has word evidence covering at
     # least `none_coverage` and fuzzy evidence is absent.
-    high_coverage: float = 0.7
+    high_coverage: float = 0.5
     none_coverage: float = 0.0
     # Results below this fraction of the top score that also cover less than half of what the top
     # result covers are dropped (they share only fragments with the question).
