@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 
 def _article_fields() -> dict[str, float]:
-    return {"title": 3.0, "questions": 3.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
+    return {"title": 2.0, "questions": 3.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
 
 
 def _unit_fields() -> dict[str, float]:
