@@ -134,10 +134,11 @@ def search_command(settings: Settings, query: str, as_json: bool, limit: int, la
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
         return
-    for answer in results.answers:
+    # The answer card is shown only when the search is sure of it, as the help center does.
+    for answer in results.answers[:1] if results.confidence == "high" else []:
         click.echo(f"» {answer.title} — {answer.heading}  {answer.url}")
         click.echo("  " + answer.text.replace("\n", "\n  "))
-    click.echo(f"{results.total} articles ({results.took_ms} ms)")
+    click.echo(f"{results.total} articles ({results.took_ms} ms), confidence {results.confidence}")
     for n, hit in enumerate(results.articles, start=1):
         badge = " [internal]" if hit.visibility == "internal" else ""
         click.echo(f"{n:>3}. {hit.title}{badge}  {hit.url}  ({hit.score:.2f})")
