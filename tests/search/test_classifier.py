@@ -7,7 +7,7 @@ import pytest
 from scipy.sparse import hstack
 from sklearn.linear_model import LogisticRegression
 
-import search.searcher as searcher_module
+import search.ranking as ranking_module
 from search.analysis import Analyzer
 from search.classifier import _vectorizers, train_question_classifier, training_phrasings
 from search.indexer import sync_index
@@ -19,9 +19,9 @@ def test_wording_learned_from_listed_questions_ranks_the_right_article_first(int
     _, _, index = intents
     # "on its way" shares no word with the delivery article's title; its questions
     # teach that card + waiting/arrival wording means delivery.
-    monkeypatch.setattr(searcher_module, "MEANING_WEIGHT", 0.0)  # the classifier alone
+    monkeypatch.setattr(ranking_module, "MEANING_WEIGHT", 0.0)  # the classifier alone
     assert first(index, "is my card on its way") == "card-delivery"
-    monkeypatch.setattr(searcher_module, "CLASSIFIER_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking_module, "CLASSIFIER_WEIGHT", 0.0)
     assert first(index, "is my card on its way") != "card-delivery"
 
 
@@ -75,13 +75,13 @@ def test_trained_again_in_the_background_only_when_the_phrasings_change(intents)
     title, questions, _ = ARTICLES["lost-card"]
     write_article(articles, "lost-card", title, questions, "Freeze it in the app, then call us.")
     sync_index(articles, index_dir)
-    index._checked = 0.0  # look at the disk now rather than after the refresh interval
+    index.versions._checked = 0.0  # look at the disk now rather than after the refresh interval
     assert index._current().classifier.model is classifier
     write_article(articles, "lost-card", title, [*questions, "My wallet was stolen"], "Freeze it.")
     write_article(articles, "pin-reset", "Reset your PIN", ["I forgot my PIN", "How do I change my PIN?"],
                   "Choose Cards, then Reset PIN.")
     sync_index(articles, index_dir)
-    index._checked = 0.0
+    index.versions._checked = 0.0
     # Searches answer at once, with the last classifier, while the new one learns.
     assert first(index, "I forgot my PIN") == "pin-reset"
     eventually(lambda: index._current().classifier.model is not classifier, timeout=30)
