@@ -21,6 +21,7 @@ from search.classifier import train_question_classifier, training_phrasings
 from search.embeddings import embed_phrasings, embedding_phrasings
 from search.phrasings import fingerprint
 from search.query import synonym_map
+from search.records import ArticleRecord
 from search.schema import (
     ARTICLE,
     ARTICLE_FIELDS,
@@ -73,7 +74,7 @@ class _State:
     synonyms: dict
     lexicon_key: list
     meta: dict
-    catalog: dict[str, dict]  # article id → stored record
+    catalog: dict[str, ArticleRecord]  # article id → its record
     by_tag: dict[str, list[str]]  # tag → ids of articles carrying it
     spelling: list[str]  # Latin words of titles, questions and headings
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
@@ -117,14 +118,15 @@ class Versions:
             analyzer = previous.analyzer
         else:
             analyzer = Analyzer([tuple(w) for w in lexicon.get("words", [])])
-        catalog = {fields["article_id"]: fields["data"] for fields in searcher.documents(kind=ARTICLE)}
+        catalog = {fields["article_id"]: ArticleRecord.from_stored(fields["data"])
+                   for fields in searcher.documents(kind=ARTICLE)}
         suggestions = sorted(
-            {(fold_text(text).lower(), text, record["id"], n > 0) for record in catalog.values()
-             for n, text in enumerate((record["title"], *record["questions"]))})
+            {(fold_text(text).lower(), text, record.id, n > 0) for record in catalog.values()
+             for n, text in enumerate((record.title, *record.questions))})
         by_tag: dict[str, list[str]] = {}
         for record in catalog.values():
-            for tag in record["tags"]:
-                by_tag.setdefault(tag, []).append(record["id"])
+            for tag in record.tags:
+                by_tag.setdefault(tag, []).append(record.id)
         spelling = [word.decode("utf-8") for word in searcher.reader().lexicon("spell")]
         return _State(generation=generation, ix=ix, searcher=searcher, analyzer=analyzer,
                       synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
