@@ -4,8 +4,8 @@ A thin facade over the jobs of the `search` package: `search.version` keeps the
 current index version and its derived state, `search.ranking` answers searches
 (with `search.spelling` for did-you-mean), `search.catalog` suggestions,
 listings and article pages. One object per process; every call uses the version
-that is current when it starts. Whoosh searchers are not shared between threads
-here: one lock serializes use.
+that is current when it starts, and calls run in parallel threads (no lock is held
+around a search; a newer version is loaded in the background and swapped in).
 
 Internal articles exist only for callers that pass `internal=True`.
 """
@@ -43,42 +43,32 @@ class SearchIndex:
     def search(self, text: str, limit: int = 10, offset: int = 0, lang: str | None = None,
                category: str | None = None, internal: bool = False) -> SearchResults:
         """Ranked articles (`limit` of them from `offset`), the best answer units and suggestions."""
-        with self.versions.lock:
-            return ranking.search(self._current(), text, limit=limit, offset=offset, lang=lang,
-                                  category=category, internal=internal)
+        return ranking.search(self._current(), text, limit=limit, offset=offset, lang=lang,
+                              category=category, internal=internal)
 
     def suggest(self, prefix: str, limit: int = 8, internal: bool = False) -> list[dict]:
         """Type-ahead over titles and questions: prefix matches first, then substrings."""
-        with self.versions.lock:
-            return catalog.suggest(self._current(), prefix, limit=limit, internal=internal)
+        return catalog.suggest(self._current(), prefix, limit=limit, internal=internal)
 
     def list_articles(self, limit: int = 50, offset: int = 0, category: str | None = None,
                       lang: str | None = None, internal: bool = False, sort: str = "title"
                       ) -> tuple[int, list[dict]]:
         """(total, page) of article records, sorted by title or by `updated` (newest first)."""
-        with self.versions.lock:
-            state = self._current()
-        return catalog.list_articles(state, limit=limit, offset=offset, category=category, lang=lang,
-                                     internal=internal, sort=sort)
+        return catalog.list_articles(self._current(), limit=limit, offset=offset, category=category,
+                                     lang=lang, internal=internal, sort=sort)
 
     def lookup(self, article_ids: list[str], internal: bool = False) -> list[dict]:
         """Listings of the given articles, in that order; unknown or hidden ids are left out."""
-        with self.versions.lock:
-            state = self._current()
-        return catalog.lookup(state, article_ids, internal=internal)
+        return catalog.lookup(self._current(), article_ids, internal=internal)
 
     def categories(self, internal: bool = False) -> list[dict]:
         """Each category with its language and number of visible articles."""
-        with self.versions.lock:
-            state = self._current()
-        return catalog.categories(state, internal=internal)
+        return catalog.categories(self._current(), internal=internal)
 
     def get_article(self, article_id: str, internal: bool = False) -> dict | None:
         """The full article (HTML, sections, related) or None if it is unknown or not visible."""
-        with self.versions.lock:
-            return self._pages.get_article(self._current(), article_id, internal=internal)
+        return self._pages.get_article(self._current(), article_id, internal=internal)
 
     def health(self) -> dict:
         """Article count, when the index was written, and the problems of the last run."""
-        with self.versions.lock:
-            return catalog.health(self._current())
+        return catalog.health(self._current())

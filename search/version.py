@@ -1,29 +1,35 @@
-"""One open generation of the index and the state derived from it.
+"""The open version of the index: one commit with its derived state, swapped atomically.
 
-`Versions` follows the index on disk: at most every `REFRESH_SECONDS` it checks
-whether another process committed or published a new generation and reopens, so
-every process sees a change within a second or two.
+A `_State` is one commit of the index (a Whoosh searcher at one TOC generation)
+together with the state the writer derived from it (`search.derived`: catalog,
+suggestions, spelling list, question classifier, phrasing vectors). Readers only
+load that state; nothing is trained or rebuilt here.
+
+`Versions` follows the index on disk. A search uses whatever state is current when
+it starts and never waits for a reload: at most every `REFRESH_SECONDS` a search
+that finds the state old starts a loader thread, which opens the newer commit
+(once its derived state is stored) and swaps it in with one reference assignment.
+Searches run in parallel threads; Whoosh's searcher reads its files through shared
+handles, so each call into it holds a lock for that call only (`_Guarded`).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.matching import ListMatcher
 
-from search import store
-from search.analysis import Analyzer, fold_text
-from search.classifier import train_question_classifier, training_phrasings
-from search.embeddings import embed_phrasings, embedding_phrasings
-from search.phrasings import fingerprint
+from search import derived, store
+from search.analysis import Analyzer
 from search.query import synonym_map
 from search.records import ArticleRecord
 from search.schema import (
-    ARTICLE,
     ARTICLE_FIELDS,
     CHARS_FIELD,
     GRAMS_FIELD,
@@ -33,7 +39,9 @@ from search.schema import (
 )
 from search.scoring import Bm25Scorer
 
+log = logging.getLogger(__name__)
 REFRESH_SECONDS = 0.5
+FIRST_OPEN_WAIT = 10.0  # seconds a first open waits for a running writer to store the derived state
 # BM25 length normalization per field (default 0.75): a long title or question
 # that only partly matches is penalized fully; headings barely.
 FIELD_B = {"title": 1.0, "questions": 1.0, "latin_grams": 1.0, "u_heading": 0.3}
@@ -50,67 +58,157 @@ class _ArticleModel:
 
     model: object | None  # a QuestionClassifier or PhrasingVectors; None when there is nothing to learn
     key: str  # fingerprint of the phrasings it was built from
-    docnums: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-
-    def placed(self, searcher) -> _ArticleModel:
-        """The same model with the article document of each of its articles (-1: no longer indexed).
-
-        Document numbers change with every commit; the model does not.
-        """
-        ids = self.model.article_ids if self.model is not None else []
-        numbers = (searcher.document_number(uid=f"a:{article_id}") for article_id in ids)
-        docnums = np.fromiter((-1 if n is None else n for n in numbers), dtype=np.int64, count=len(ids))
-        return replace(self, docnums=docnums)
+    docnums: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # -1: not indexed
 
 
 @dataclass
 class _State:
-    """One open generation of the index and what is derived from it."""
+    """One open commit of the index and what is derived from it."""
 
-    generation: str
+    generation: str  # the generation folder
     ix: object
-    searcher: object
+    searcher: object  # shared by threads: a `_Guarded` Whoosh searcher
     analyzer: Analyzer
     synonyms: dict
     lexicon_key: list
     meta: dict
     catalog: dict[str, ArticleRecord]  # article id → its record
     by_tag: dict[str, list[str]]  # tag → ids of articles carrying it
-    spelling: list[str]  # Latin words of titles, questions and headings
+    spelling: list[str]  # the spelling vocabulary
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
     scorer: Bm25Scorer
     classifier: _ArticleModel  # the question classifier
     meaning: _ArticleModel  # the phrasing embeddings
     allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
+    toc: int = 0  # Whoosh TOC generation of the commit
+    revision: int = 0  # of its derived state
+    raw_searcher: object = None  # the Whoosh searcher itself
+
+
+class _Guarded:
+    """A Whoosh searcher or reader that threads share: each call holds `lock` for that call, and
+    what it returns lazily (iterators, posting matchers) is read whole before the lock is let go."""
+
+    def __init__(self, target, lock: threading.Lock):
+        self._target = target
+        self._lock = lock
+
+    def __getattr__(self, name):
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            with self._lock:
+                result = attribute(*args, **kwargs)
+                if name == "reader":
+                    return _Guarded(result, self._lock)
+                if name == "postings":
+                    ids, weights = [], []
+                    while result.is_active():
+                        ids.append(result.id())
+                        weights.append(result.weight())
+                        result.next()
+                    return ListMatcher(ids, weights)
+                if hasattr(result, "__next__"):
+                    return list(result)
+                return result
+
+        return call
+
+    def __contains__(self, item) -> bool:
+        with self._lock:
+            return item in self._target
 
 
 class Versions:
-    """The current version of the index in one folder, reopened when the disk changes."""
+    """The current version of the index in one folder, replaced when the disk changes."""
 
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
-        self.lock = threading.RLock()
         self._state: _State | None = None
+        self._opening = threading.Lock()  # one first open, one loader at a time
         self._checked = 0.0
-        self._training: str | None = None  # fingerprint of the phrasings being learned in the background
+        self._loader: threading.Thread | None = None
 
     def current(self) -> _State:
-        now = time.monotonic()
-        if self._state is not None and now - self._checked < REFRESH_SECONDS:
-            return self._state
-        self._checked = now
+        """The state to search now; starts a background reload if it is time to look at the disk."""
+        state = self._state
+        if state is None:
+            with self._opening:
+                if self._state is None:
+                    self._state = self._open_first()
+                    self._checked = time.monotonic()
+                return self._state
+        if time.monotonic() - self._checked >= REFRESH_SECONDS and self._opening.acquire(blocking=False):
+            try:
+                if self._loader is None or not self._loader.is_alive():
+                    self._checked = time.monotonic()
+                    self._loader = threading.Thread(target=self._reload, name="kb-index-loader", daemon=True)
+                    self._loader.start()
+            finally:
+                self._opening.release()
+        return state
+
+    def refresh(self) -> _State:
+        """Look at the disk now and wait for the newest version to be swapped in (tests, CLI)."""
+        if self._state is None:
+            return self.current()
+        loader = self._loader
+        if loader is not None:
+            loader.join()
+        self._reload()
+        self._checked = time.monotonic()
+        return self._state
+
+    def _open_first(self) -> _State:
         generation = store.current_generation(self.index_dir)
         if generation is None:
             raise IndexMissing(f"no index in {self.index_dir}; run `kb index`")
-        state = self._state
-        if state is None or state.generation != generation.name:
-            ix = whoosh_index.open_dir(str(generation))
-            self._state = self._load(generation.name, ix, ix.searcher(), state)
-        elif not state.searcher.up_to_date():
-            self._state = self._load(state.generation, state.ix, state.searcher.refresh(), state)
-        return self._state
+        ix = whoosh_index.open_dir(str(generation))
+        searcher = ix.searcher()
+        toc = searcher.reader().generation()
+        deadline = time.monotonic() + FIRST_OPEN_WAIT
+        path = derived.latest(generation, toc)
+        while path is None and time.monotonic() < deadline and self._writer_busy():
+            time.sleep(0.05)  # a writer committed and is storing the derived state
+            path = derived.latest(generation, toc)
+        return self._load(generation.name, ix, searcher, path, None)
 
-    def _load(self, generation: str, ix, searcher, previous: _State | None) -> _State:
+    def _writer_busy(self) -> bool:
+        fd = store.try_lock(self.index_dir / store.LOCK_FILE)
+        if fd is None:
+            return True
+        store.release(fd)
+        return False
+
+    def _reload(self) -> None:
+        """Swap in the newest commit whose derived state is stored (or a newer revision of it)."""
+        try:
+            state = self._state
+            generation = store.current_generation(self.index_dir)
+            if state is None or generation is None:
+                return  # an index folder emptied under a running site keeps serving what it had
+            if generation.name != state.generation:
+                ix = whoosh_index.open_dir(str(generation))
+            elif not state.raw_searcher.up_to_date():
+                ix = state.ix
+            else:
+                path = derived.latest(generation, state.toc)
+                if path is not None and int(path.name.split(".")[1]) > state.revision:
+                    self._state = self._load(state.generation, state.ix, state.raw_searcher, path, state)
+                return
+            searcher = ix.searcher()  # a fresh one: in-flight searches still read the old one
+            path = derived.latest(generation, searcher.reader().generation())
+            if path is None:
+                searcher.close()  # its writer is still storing the derived state: next time
+                return
+            self._state = self._load(generation.name, ix, searcher, path, state)
+        except Exception:  # e.g. files of a commit replaced while opening it: try again next time
+            log.exception("reloading the index in %s failed; still serving the version loaded before",
+                          self.index_dir)
+
+    def _load(self, generation: str, ix, searcher, path: Path | None, previous: _State | None) -> _State:
         meta = searcher.document(uid="meta")["data"]
         lexicon = meta.get("lexicon", {})
         key = sorted(tuple(w) for w in lexicon.get("words", []))
@@ -118,67 +216,31 @@ class Versions:
             analyzer = previous.analyzer
         else:
             analyzer = Analyzer([tuple(w) for w in lexicon.get("words", [])])
-        catalog = {fields["article_id"]: ArticleRecord.from_stored(fields["data"])
-                   for fields in searcher.documents(kind=ARTICLE)}
-        suggestions = sorted(
-            {(fold_text(text).lower(), text, record.id, n > 0) for record in catalog.values()
-             for n, text in enumerate((record.title, *record.questions))})
-        by_tag: dict[str, list[str]] = {}
-        for record in catalog.values():
-            for tag in record.tags:
-                by_tag.setdefault(tag, []).append(record.id)
-        spelling = [word.decode("utf-8") for word in searcher.reader().lexicon("spell")]
-        return _State(generation=generation, ix=ix, searcher=searcher, analyzer=analyzer,
+        if path is not None:
+            state = derived.load(path, analyzer)
+        else:
+            log.warning("the index in %s has no stored derived state (written by an older kb?): "
+                        "computing it in this process; `kb index` stores it", self.index_dir)
+            state = derived.compute(searcher, analyzer, key)
+        lock = threading.Lock()
+        scorer = Bm25Scorer(searcher.reader(), SCORED_FIELDS, FIELD_B)
+        guarded = _Guarded(searcher, lock)
+        scorer.reader = guarded.reader()  # postings are read on first use, by any thread
+        return _State(generation=generation, ix=ix, searcher=guarded, analyzer=analyzer,
                       synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
-                      catalog=catalog, by_tag=by_tag, spelling=spelling, suggestions=suggestions,
-                      scorer=Bm25Scorer(searcher.reader(), SCORED_FIELDS, FIELD_B),
-                      classifier=self._question_classifier(catalog, analyzer, previous).placed(searcher),
-                      meaning=_phrasing_vectors(catalog, previous).placed(searcher), allowed={})
-
-    def _question_classifier(self, catalog: dict, analyzer: Analyzer, previous: _State | None
-                             ) -> _ArticleModel:
-        """The question classifier to search the catalog with.
-
-        The first index opened waits for its classifier. Later, when titles or
-        questions change, searches go on with the last classifier (new articles
-        just get no help from it) while the new one learns in a thread: training
-        takes seconds, and an editor's save must not stall searches.
-        """
-        pairs = training_phrasings(catalog)
-        key = fingerprint(pairs)
-        if previous is None or previous.analyzer is not analyzer:
-            return _ArticleModel(train_question_classifier(pairs, analyzer), key)
-        if previous.classifier.key != key and self._training != key:
-            self._training = key
-            threading.Thread(target=self._train_in_background, args=(pairs, analyzer, key), daemon=True,
-                             name="kb-classifier").start()
-        return previous.classifier
-
-    def _train_in_background(self, pairs: list[tuple[str, str]], analyzer: Analyzer, key: str) -> None:
-        try:
-            classifier = _ArticleModel(train_question_classifier(pairs, analyzer), key)
-        finally:  # a failed training is tried again at the next change
-            with self.lock:
-                if self._training == key:
-                    self._training = None
-        with self.lock:
-            state = self._state
-            # Only if the index still holds these phrasings: a later change has its own thread.
-            if (state is not None and state.analyzer is analyzer
-                    and fingerprint(training_phrasings(state.catalog)) == key):
-                self._state = replace(state, classifier=classifier.placed(state.searcher))
+                      catalog=state.catalog, by_tag=state.by_tag, spelling=state.spelling,
+                      suggestions=state.suggestions, scorer=scorer,
+                      classifier=_ArticleModel(state.classifier, state.classifier_key,
+                                               derived.placed(state.classifier, state.docnums)),
+                      meaning=_ArticleModel(state.meaning, state.meaning_key,
+                                            derived.placed(state.meaning, state.docnums)),
+                      allowed={}, toc=state.generation, revision=state.revision, raw_searcher=searcher)
 
     def close(self) -> None:
-        with self.lock:
+        with self._opening:
+            loader = self._loader
+            if loader is not None:
+                loader.join()
             if self._state is not None:
-                self._state.searcher.close()
+                self._state.raw_searcher.close()
                 self._state = None
-
-
-def _phrasing_vectors(catalog: dict, previous: _State | None) -> _ArticleModel:
-    """The embedded phrasings of the catalog; the previous ones if the phrasings are unchanged."""
-    pairs = embedding_phrasings(catalog)
-    key = fingerprint(pairs)
-    if previous is not None and previous.meaning.key == key:
-        return previous.meaning
-    return _ArticleModel(embed_phrasings(pairs), key)

@@ -83,7 +83,7 @@ def test_total_counts_every_matching_article(search_index, kb_dir, index_dir):
     from search.indexer import sync_index
 
     sync_index(kb_dir, index_dir)
-    search_index.versions._checked = 0  # look at the disk now rather than in half a second
+    search_index.versions.refresh()  # look at the disk now rather than in half a second
     everything = search_index.search("退款 付款", limit=50)
     assert "refund-timeline" not in [a.id for a in everything.articles]
     assert search_index.search("退款 付款", limit=1).total == len(everything.articles) == everything.total
