@@ -9,7 +9,8 @@ stores them beside the index, keyed by the commit (Whoosh's TOC generation):
         state.json           keys of what is inside; written last
         catalog.json         article records with their document numbers
         suggestions.json     (folded text, text, article id, is a question) of titles and questions
-        spelling.json        the spelling vocabulary
+        spelling.json        the spelling vocabularies with document frequencies (agents', the public's)
+        lengths/<field>.npy  field lengths by document number, for BM25
         classifier/          the question classifier (numpy arrays + JSON), if there is one
         meaning/             the phrasing vectors (.npy) and their phrasings, if there are any
 
@@ -41,12 +42,21 @@ from search import classifier as classifier_module
 from search import embeddings
 from search.analysis import Analyzer, fold_text
 from search.phrasings import fingerprint
-from search.records import ArticleRecord
-from search.schema import ARTICLE
+from search.records import ArticleRecord, is_public
+from search.schema import (
+    ARTICLE,
+    ARTICLE_FIELDS,
+    CHARS_FIELD,
+    GRAMS_FIELD,
+    LATIN_GRAMS_FIELD,
+    PINYIN_FIELD,
+    UNIT_FIELDS,
+)
 
 log = logging.getLogger(__name__)
 FOLDER = "derived"
 STATE = "state.json"
+SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, CHARS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, *UNIT_FIELDS]
 KEEP = 2  # commits whose derived state is kept (readers may still use the one before the last)
 
 
@@ -59,7 +69,8 @@ class Derived:
     catalog: dict[str, ArticleRecord]  # article id → record
     docnums: dict[str, int]  # article id → its article document
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
-    spelling: list[str]
+    spelling: dict[bool, dict[str, int]]  # internal? → word → document frequency
+    lengths: dict[str, np.ndarray]  # scored field → length by docnum
     classifier: object | None  # a QuestionClassifier
     classifier_key: str
     meaning: object | None  # PhrasingVectors
@@ -110,9 +121,10 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         lexicon_words = _lexicon_words(searcher)
         numbers = sorted(searcher.document_numbers(kind=ARTICLE))
         records = [searcher.stored_fields(n)["data"] for n in numbers]
-        spelling = sorted(word.decode("utf-8") for word in searcher.reader().lexicon("spell"))
+        spelling = _spelling(searcher.reader())
+        lengths = _lengths(searcher.reader())
     catalog = {record["id"]: record for record in records}
-    pairs = classifier_module.training_phrasings(catalog)
+    pairs = classifier_module.training_phrasings(_public(catalog))
     key = classifier_key(pairs, lexicon_words)
     old_state = _read_state(previous)
     files: dict[str, object] = {
@@ -120,7 +132,7 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         "suggestions.json": sorted(
             {(fold_text(text).lower(), text, record["id"], n > 0) for record in records
              for n, text in enumerate((record["title"], *record["questions"]))}),
-        "spelling.json": spelling,
+        "spelling.json": {"agents": spelling[True], "public": spelling[False]},
     }
     state = {"generation": generation, "classifier_key": key, "wanted_key": key, "meaning_key": ""}
     reuse_classifier = previous is not None and (old_state.get("classifier_key") == key or not train)
@@ -128,6 +140,9 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
     state["meaning_key"] = fingerprint(meaning_pairs)
 
     def write(target: Path) -> None:
+        (target / "lengths").mkdir()
+        for name, array in lengths.items():
+            np.save(target / "lengths" / f"{name}.npy", array)
         if reuse_classifier and (previous / "classifier").is_dir():
             _link_tree(previous / "classifier", target / "classifier")
             state["classifier_key"] = old_state.get("classifier_key", "")
@@ -162,7 +177,7 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
     if state.get("classifier_key") == state.get("wanted_key"):
         return provisional
     records = json.loads((provisional / "catalog.json").read_text("utf-8"))["records"]
-    pairs = classifier_module.training_phrasings({record["id"]: record for record in records})
+    pairs = classifier_module.training_phrasings(_public({record["id"]: record for record in records}))
     with ix.searcher() as searcher:
         lexicon_words = _lexicon_words(searcher)
     key = classifier_key(pairs, lexicon_words)
@@ -174,6 +189,7 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
     def write(target: Path) -> None:
         for name in files:
             os.link(provisional / name, target / name)
+        _link_tree(provisional / "lengths", target / "lengths")
         if model is not None:
             classifier_module.save(model, target / "classifier")
         if (provisional / "meaning").is_dir():
@@ -231,6 +247,41 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
+def _public(catalog: dict[str, dict]) -> dict[str, dict]:
+    """The classifier learns the public's phrasings only: internal articles change no public rank."""
+    return {article_id: record for article_id, record in catalog.items() if is_public(record)}
+
+
+def hidden(reader) -> np.ndarray:
+    """By docnum: documents of articles the public may not see (internal, drafts)."""
+    hidden = np.zeros(reader.doc_count_all(), dtype=bool)
+    for value in ("internal", "draft"):
+        if ("visibility", value) in reader:
+            hidden[list(reader.postings("visibility", value).all_ids())] = True
+    return hidden
+
+
+def _spelling(reader) -> dict[bool, dict[str, int]]:
+    """Spelling vocabularies with document frequencies: every word for agents, the words of
+    public articles for the public (internal words never leak through did-you-mean)."""
+    hidden_docs = hidden(reader)
+    agents, public = {}, {}
+    for raw in reader.lexicon("spell"):
+        word = raw.decode("utf-8")
+        ids = list(reader.postings("spell", word).all_ids())
+        agents[word] = len(ids)
+        shown = sum(1 for docnum in ids if not hidden_docs[docnum])
+        if shown:
+            public[word] = shown
+    return {True: agents, False: public}
+
+
+def _lengths(reader) -> dict[str, np.ndarray]:
+    size = reader.doc_count_all()
+    return {name: np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(size)),
+                              dtype=np.float32, count=size) for name in SCORED_FIELDS}
+
+
 def _lexicon_words(searcher) -> list[tuple]:
     meta = searcher.document(uid="meta")
     return [tuple(w) for w in (meta["data"] if meta else {}).get("lexicon", {}).get("words", [])]
@@ -256,12 +307,15 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         catalog[record["id"]] = ArticleRecord.from_stored(record)
         docnums[record["id"]] = number
     model = classifier_module.load(path / "classifier", analyzer) if (path / "classifier").is_dir() else None
+    spelling = json.loads((path / "spelling.json").read_text("utf-8"))
     meaning = embeddings.load(path / "meaning")[0] if (path / "meaning").is_dir() else None
     generation, revision = (int(p) for p in path.name.split("."))
     return Derived(
         generation=generation, revision=revision, catalog=catalog, docnums=docnums,
         suggestions=[tuple(s) for s in json.loads((path / "suggestions.json").read_text("utf-8"))],
-        spelling=json.loads((path / "spelling.json").read_text("utf-8")),
+        spelling={True: spelling["agents"], False: spelling["public"]},
+        lengths={name: np.load(path / "lengths" / f"{name}.npy", mmap_mode="r")
+                 for name in SCORED_FIELDS},
         classifier=model, classifier_key=state.get("classifier_key", ""),
         meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog))
 
@@ -273,14 +327,14 @@ def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
     records = [searcher.stored_fields(n)["data"] for n in numbers]
     catalog = {record["id"]: ArticleRecord.from_stored(record) for record in records}
     raw = {record["id"]: record for record in records}
-    pairs = classifier_module.training_phrasings(raw)
+    pairs = classifier_module.training_phrasings(_public(raw))
     meaning_pairs = embeddings.embedding_phrasings(raw)
     return Derived(
         generation=searcher.reader().generation(), revision=-1, catalog=catalog,
         docnums={record["id"]: n for record, n in zip(records, numbers, strict=True)},
         suggestions=sorted({(fold_text(text).lower(), text, r.id, n > 0) for r in catalog.values()
                             for n, text in enumerate((r.title, *r.questions))}),
-        spelling=sorted(word.decode("utf-8") for word in searcher.reader().lexicon("spell")),
+        spelling=_spelling(searcher.reader()), lengths=_lengths(searcher.reader()),
         classifier=classifier_module.train_question_classifier(pairs, analyzer),
         classifier_key=classifier_key(pairs, lexicon_words),
         meaning=embeddings.embed_phrasings(meaning_pairs), meaning_key=fingerprint(meaning_pairs),

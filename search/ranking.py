@@ -44,11 +44,12 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     offset = max(0, min(int(offset), MAX_OFFSET))
     parsed = parse_query(text, state.analyzer, state.synonyms)
     results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
-    corrections = _corrections(state, parsed)
+    corrections = _corrections(state, parsed, internal)
     # Article and unit fields are disjoint, so scoring one kind's fields
     # never returns the other kind.
     allowed = _allowed(state, lang, category, internal)
-    scores = state.scorer.score(parsed, ARTICLE_FIELDS, [
+    scorer = state.scorers[internal]
+    scores = scorer.score(parsed, ARTICLE_FIELDS, [
         Extra(GRAMS_FIELD, GRAMS_WEIGHT, parsed.grams),
         Extra(LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT, parsed.latin_grams),
         Extra(PINYIN_FIELD, PINYIN_WEIGHT, parsed.words),
@@ -56,11 +57,11 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
         # one common character is no match: alone, they must be half the query's.
         Extra(CHARS_FIELD, CHARS_WEIGHT, parsed.chars,
               min_shared=max(2, MIN_SHARED_CHARACTERS * len(parsed.chars)))])
-    _rerank(state, parsed, scores)
+    _rerank(state, parsed, scores, allowed)
     docnums, results.total = top(scores, allowed, offset + limit)
     hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
     article_scores = {record["id"]: score for record, score in hits}
-    ranked_units = _rank_units(state, parsed, allowed, article_scores)
+    ranked_units = _rank_units(state, scorer, parsed, allowed, article_scores)
     best_unit = {article_id: unit for _, article_id, unit in reversed(ranked_units)}
     results.articles = [_article_hit(state, record, score, parsed, best_unit)
                         for record, score in hits[offset:]]
@@ -79,13 +80,13 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     return results
 
 
-def _rank_units(state, parsed, allowed, article_scores: dict[str, float]) -> list[tuple]:
+def _rank_units(state, scorer, parsed, allowed, article_scores: dict[str, float]) -> list[tuple]:
     """(score, article id, unit) of candidate units, best first, at most two per article.
 
     A unit's score mixes its own and its article's; single-unit articles have no
     unit documents, so their article score ranks their one answer.
     """
-    scores = state.scorer.score(parsed, UNIT_FIELDS)
+    scores = scorer.score(parsed, UNIT_FIELDS)
     docnums, _ = top(scores, allowed, UNIT_CANDIDATES)
     hits = [(state.searcher.stored_fields(int(d)), float(scores[d])) for d in docnums]
     top_unit = (hits[0][1] if hits else 0.0) or 1.0
@@ -127,6 +128,11 @@ def _article_hit(state, record: dict, score: float, parsed, best_unit: dict[str,
 def _allowed(state, lang: str | None, category: str | None, internal: bool) -> np.ndarray:
     """Which documents a search may return; computed once per index version and filter."""
     key = (lang, category, internal)
+    if key not in state.allowed and category and not any(r["category"] == category
+                                                         for r in state.catalog.values()):
+        # No such category: nothing is allowed, and nothing is cached (the cache would grow
+        # with every distinct value a visitor types).
+        return np.zeros(state.searcher.reader().doc_count_all(), dtype=bool)
     if key not in state.allowed:
         reader = state.searcher.reader()
         allowed = np.ones(reader.doc_count_all(), dtype=bool)
@@ -136,21 +142,21 @@ def _allowed(state, lang: str | None, category: str | None, internal: bool) -> n
         for field, value in (("visibility", None if internal else "public"), ("lang", lang),
                              ("category", category)):
             if value:
-                allowed &= state.scorer.mask(field, value)
+                allowed &= state.scorers[True].mask(field, value)
         state.allowed[key] = allowed
     return state.allowed[key]
 
 
-def _rerank(state, parsed, scores: np.ndarray) -> None:
+def _rerank(state, parsed, scores: np.ndarray, allowed: np.ndarray) -> None:
     """Add the article models' scores to the articles the words found, in place.
 
     They re-rank and add nothing: gibberish has a most likely article too, and
     quoted and excluded words, filters and totals keep their meaning.
     """
-    best = float(scores.max()) if len(scores) else 0.0
+    best = float(scores[allowed].max()) if allowed.any() else 0.0
     if best <= 0:
         return
-    matched = scores > 0
+    matched = (scores > 0) & allowed
     for weight, article_model in ((CLASSIFIER_WEIGHT, state.classifier), (MEANING_WEIGHT, state.meaning)):
         if article_model.model is None:
             continue

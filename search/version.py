@@ -27,16 +27,9 @@ from whoosh.matching import ListMatcher
 
 from search import derived, store
 from search.analysis import Analyzer
+from search.derived import SCORED_FIELDS
 from search.query import synonym_map
 from search.records import ArticleRecord
-from search.schema import (
-    ARTICLE_FIELDS,
-    CHARS_FIELD,
-    GRAMS_FIELD,
-    LATIN_GRAMS_FIELD,
-    PINYIN_FIELD,
-    UNIT_FIELDS,
-)
 from search.scoring import Bm25Scorer
 
 log = logging.getLogger(__name__)
@@ -45,7 +38,6 @@ FIRST_OPEN_WAIT = 10.0  # seconds a first open waits for a running writer to sto
 # BM25 length normalization per field (default 0.75): a long title or question
 # that only partly matches is penalized fully; headings barely.
 FIELD_B = {"title": 1.0, "questions": 1.0, "latin_grams": 1.0, "u_heading": 0.3}
-SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, CHARS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, *UNIT_FIELDS]
 
 
 class IndexMissing(Exception):
@@ -74,9 +66,9 @@ class _State:
     meta: dict
     catalog: dict[str, ArticleRecord]  # article id → its record
     by_tag: dict[str, list[str]]  # tag → ids of articles carrying it
-    spelling: list[str]  # the spelling vocabulary
+    spelling: dict[bool, dict[str, int]]  # internal? → spelling vocabulary → document frequency
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
-    scorer: Bm25Scorer
+    scorers: dict[bool, Bm25Scorer]  # internal? → scorer; the public one counts public documents only
     classifier: _ArticleModel  # the question classifier
     meaning: _ArticleModel  # the phrasing embeddings
     allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
@@ -222,14 +214,14 @@ class Versions:
             log.warning("the index in %s has no stored derived state (written by an older kb?): "
                         "computing it in this process; `kb index` stores it", self.index_dir)
             state = derived.compute(searcher, analyzer, key)
-        lock = threading.Lock()
-        scorer = Bm25Scorer(searcher.reader(), SCORED_FIELDS, FIELD_B)
-        guarded = _Guarded(searcher, lock)
-        scorer.reader = guarded.reader()  # postings are read on first use, by any thread
+        guarded = _Guarded(searcher, threading.Lock())
+        scorers = _scorers(searcher.reader(), state.lengths)
+        for scorer in set(scorers.values()):
+            scorer.reader = guarded.reader()  # postings are read on first use, by any thread
         return _State(generation=generation, ix=ix, searcher=guarded, analyzer=analyzer,
                       synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
                       catalog=state.catalog, by_tag=state.by_tag, spelling=state.spelling,
-                      suggestions=state.suggestions, scorer=scorer,
+                      suggestions=state.suggestions, scorers=scorers,
                       classifier=_ArticleModel(state.classifier, state.classifier_key,
                                                derived.placed(state.classifier, state.docnums)),
                       meaning=_ArticleModel(state.meaning, state.meaning_key,
@@ -244,3 +236,14 @@ class Versions:
             if self._state is not None:
                 self._state.raw_searcher.close()
                 self._state = None
+
+
+def _scorers(reader, lengths: dict[str, np.ndarray]) -> dict[bool, Bm25Scorer]:
+    """The agents' scorer counts every document; the public's only what the public may see, so
+    adding an internal article changes no public score."""
+    agents = Bm25Scorer(reader, SCORED_FIELDS, FIELD_B, lengths=lengths)
+    hidden = derived.hidden(reader)
+    if not hidden.any():
+        return {True: agents, False: agents}
+    return {True: agents, False: Bm25Scorer(reader, SCORED_FIELDS, FIELD_B, population=~hidden,
+                                            lengths=lengths)}
