@@ -51,6 +51,12 @@ class RankingConfig:
     # the word score: score × (floor + (1 − floor) × coverage ** power). An article holding every
     # word beats one that repeats a few.
     coverage_floor: float = 0.25
+    # Attribute rule: the share of the question's words found in the title or questions multiplies
+    # the score by (1 + title_boost × that share), as a match in the title outranks one in the text.
+    title_boost: float = 0.5
+    # Exactness: a question worded exactly as an article's title or one of its listed questions
+    # (ignoring case and punctuation) adds this multiple of the best score to that article.
+    exact_boost: float = 1.0
     coverage_power: float = 1.0
 
     # -- rule 2: fuzzy evidence, bounded --------------------------------------------------------
@@ -63,10 +69,11 @@ class RankingConfig:
     min_shared_characters: float = 0.5
     # Where an article with a body has word evidence, fuzzy evidence (which comes from its title
     # and questions) adds at most this fraction of the best word score of the search. An article
-    # without a body is its phrasings: for it the bound does not apply; nor, with
-    # `questions_unbounded`, for one that lists questions.
+    # without a body is its phrasings: for it the bound does not apply.
     fuzzy_bound: float = 0.1
-    questions_unbounded: bool = True
+    # An article with words and a body counts Chinese characters and pairs only for the question's
+    # words it lacks: fuzzy evidence fills in where exact evidence is absent instead of repeating it.
+    fuzzy_unmatched_only: bool = True
     # Articles with no word evidence are candidates only when the best article's coverage is
     # below `strong_coverage`; their fuzzy score then counts at this fraction.
     strong_coverage: float = 0.99

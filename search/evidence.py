@@ -25,11 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from search.analysis import char_bigrams, han_characters
 from search.config import RankingConfig
 from search.query import ParsedQuery
 from search.scoring import Bm25Scorer, Extra
 
 ARTICLE_KIND, UNIT_KIND = "article", "unit"
+HAN_FIELDS = frozenset({"grams", "chars"})  # fuzzy evidence made of Chinese characters
 
 
 @dataclass
@@ -39,6 +41,7 @@ class DocMap:
     articles: np.ndarray  # bool per document
     units: np.ndarray  # bool per document
     parent: np.ndarray  # per document: its article's document number (-1: none)
+    article_ids: dict[int, str]  # article document → article id
     bodyless: np.ndarray  # bool per document: an article with no body text (title and questions only)
 
     def children(self, article: int) -> np.ndarray:
@@ -61,14 +64,17 @@ class DocMap:
                 mask[list(reader.postings("kind", kind).all_ids())] = True
             kinds[kind] = mask
         parent = np.full(size, -1, dtype=np.int64)
+        article_ids = {}
         for term in reader.lexicon("article_id"):
             docs = np.fromiter(reader.postings("article_id", term).all_ids(), dtype=np.int64)
             article = docs[kinds[ARTICLE_KIND][docs]]
             if len(article):
                 parent[docs] = article[0]
+                article_ids[int(article[0])] = term.decode("utf-8") if isinstance(term, bytes) else term
         body = np.fromiter((reader.doc_field_length(d, "body", 0) or 0 for d in range(size)),
                            dtype=np.int64, count=size)
-        return cls(kinds[ARTICLE_KIND], kinds[UNIT_KIND], parent, kinds[ARTICLE_KIND] & (body == 0))
+        return cls(kinds[ARTICLE_KIND], kinds[UNIT_KIND], parent, article_ids,
+                   kinds[ARTICLE_KIND] & (body == 0))
 
 
 @dataclass
@@ -159,20 +165,23 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
         unit_context = (unit_words[:, every_unit] > 0) | context_words[:, docs.parent[every_unit]]
         unit_coverage[every_unit] = coverage(unit_context, weights, parsed.groups)
 
-    scores = (exact + config.section_weight * best_section) * _factor(config, covered)
+    # Attribute before text: the question's words in the title or questions lift an article.
+    scores = ((exact + config.section_weight * best_section) * _factor(config, covered)
+              * (1 + config.title_boost * context_coverage))
     scores[~docs.articles] = 0
     has_words = ((exact > 0) | (covered > 0)) & docs.articles & allowed
     constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
     best = float(scores[has_words].max()) if has_words.any() else 0.0
     strong = bool(has_words.any()) and float(covered[has_words].max()) >= config.strong_coverage
 
-    fuzzy = scorer.extras(extras, has_words, constrained)
+    if config.fuzzy_unmatched_only and len(weights):
+        fuzzy = _fuzzy(scorer, extras, parsed, matched, has_words, ~docs.bodyless, constrained)
+    else:
+        fuzzy = scorer.extras(extras, has_words, constrained)
     fuzzy[~docs.articles] = 0
     bound = np.full(size, config.fuzzy_bound * best if best > 0 else np.inf, dtype=np.float32)
     # An article without a body is its phrasings: their characters are all the evidence it has.
     bound[docs.bodyless] = np.inf
-    if config.questions_unbounded:
-        bound[lists_questions] = np.inf
     scores[has_words] += np.minimum(fuzzy, bound)[has_words]
     if not strong:
         scores[~has_words] += config.fuzzy_only_weight * fuzzy[~has_words]
@@ -194,19 +203,56 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
                    words=bool(has_words.any()), strong=strong)
 
 
-def cut_off(ranking: Ranking, docnums: np.ndarray, config: RankingConfig) -> np.ndarray:
-    """`docnums` (best first) without the tail that shares only fragments with the question: far
-    below the top score and covering far less than the top result."""
-    if not len(docnums):
-        return docnums
-    top = float(ranking.scores[docnums[0]])
-    top_coverage = float(ranking.coverage[docnums[0]])
-    keep = [d for n, d in enumerate(docnums)
-            if n == 0 or ranking.scores[d] >= config.cutoff * top
-            or ranking.coverage[d] >= 0.5 * top_coverage > 0]
-    if ranking.strong:  # every word matched somewhere: articles without words are fragments
-        keep = [d for d in keep if ranking.coverage[d] > 0]
-    return np.array(keep, dtype=np.int64)
+def _group_hits(matched: np.ndarray, groups: list[tuple[int, list[int]]]) -> np.ndarray:
+    """Per word of the question (group) and document: whether the document has that word."""
+    hits = np.zeros((len(groups), matched.shape[1]), dtype=bool)
+    for n, (head, parts) in enumerate(groups):
+        hits[n] = matched[head] | (matched[parts].all(axis=0) if parts else False)
+    return hits
+
+
+def _fuzzy(scorer: Bm25Scorer, extras: list[Extra], parsed: ParsedQuery, matched: np.ndarray,
+           has_words: np.ndarray, bodied: np.ndarray, constrained: bool) -> np.ndarray:
+    """The extras' scores, where an article with words and a body counts a Chinese character or
+    character pair only for the question's words it does not have (银行卡删不掉: an article with
+    银行卡 is judged by 删, 不, 掉) — fuzzy evidence fills in where exact evidence is absent, it
+    does not repeat it. An article without a body is its phrasings: every token counts."""
+    hits = _group_hits(matched, parsed.groups)
+    owners: dict[str, list[int]] = {}
+    for n, (head, _) in enumerate(parsed.groups):
+        word = parsed.concepts[head].alternatives[0][0][0]
+        for token in {*han_characters(word), *char_bigrams(word)}:
+            owners.setdefault(token, []).append(n)
+    total = np.zeros(scorer.size, dtype=np.float32)
+    for extra in extras:
+        summed = np.zeros(scorer.size, dtype=np.float32)
+        shared = np.zeros(scorer.size, dtype=np.int32)
+        han = extra.field in HAN_FIELDS
+        for token in extra.tokens:
+            docs, scores = scorer.term(extra.field, token)
+            if han:
+                groups = owners.get(token, [])
+                missing = (~hits[groups][:, docs]).any(axis=0) if groups else np.zeros(len(docs), dtype=bool)
+                scores = np.where(has_words[docs] & bodied[docs] & ~missing, 0, scores)
+            summed[docs] += scores
+            shared[docs] += 1
+        if extra.min_shared:
+            summed[~has_words & ((shared < extra.min_shared) | constrained)] = 0
+        total += extra.weight * summed
+    return total
+
+
+def cut_off(ranking: Ranking, allowed: np.ndarray, config: RankingConfig) -> None:
+    """Drop, in place, the tail that shares only fragments with the question: results far below
+    the top score (`cutoff`) that also cover less than half of what the top result covers."""
+    candidates = allowed & (ranking.scores > 0)
+    if not candidates.any():
+        return
+    best = int(np.flatnonzero(candidates)[np.argmax(ranking.scores[candidates])])
+    top_score, top_coverage = float(ranking.scores[best]), float(ranking.coverage[best])
+    weak = (ranking.scores < config.cutoff * top_score) & (ranking.coverage < 0.5 * top_coverage)
+    weak[best] = False
+    ranking.scores[candidates & weak] = 0
 
 
 @dataclass

@@ -62,8 +62,8 @@ def clean_query(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS].strip()
 
 
-def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]]
-                ) -> ParsedQuery:
+def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]],
+                synonym_weight: float = SYNONYM_WEIGHT) -> ParsedQuery:
     """Analyze `text` into concepts; see the module doc for the syntax."""
     parsed = ParsedQuery(clean_query(text))
     plain: list[str] = []
@@ -79,14 +79,25 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
             plain.append(match.group(0))
     spans = analyzer.spans(" ".join(plain))
     terms = list(dict.fromkeys(term for term, _, _ in spans))
-    parsed.grams = list(dict.fromkeys(char_bigrams(" ".join(plain))))
-    parsed.chars = list(dict.fromkeys(han_characters(" ".join(plain))))
-    parsed.latin_grams = list(dict.fromkeys(latin_char_grams(" ".join(plain))))
-    parsed.words = list(dict.fromkeys(analyzer.words(" ".join(plain), min_length=2)))
+    # Fuzzy evidence comes from the words that carry meaning: stop words (怎么样, how, does) are
+    # blanked out first, so their characters and pieces match nothing.
+    content = _content_only(" ".join(plain), spans)
+    parsed.grams = list(dict.fromkeys(char_bigrams(content)))
+    parsed.chars = list(dict.fromkeys(han_characters(content)))
+    parsed.latin_grams = list(dict.fromkeys(latin_char_grams(content)))
+    parsed.words = list(dict.fromkeys(analyzer.words(content, min_length=2)))
     parsed.concepts += [Concept([((t,), 1.0)]) for t in terms if t not in parsed.terms]
-    _expand_synonyms(parsed, terms, synonyms)
+    _expand_synonyms(parsed, terms, synonyms, synonym_weight)
     parsed.groups = _groups(parsed, spans)
     return parsed
+
+
+def _content_only(text: str, spans) -> str:
+    """`text` with every character outside the analyzer's (content) terms turned into a space."""
+    keep = bytearray(len(text))
+    for _, start, end in spans:
+        keep[start:end] = b"\x01" * (end - start)
+    return "".join(c if keep[n] else " " for n, c in enumerate(text))
 
 
 def _groups(parsed: ParsedQuery, spans) -> list[tuple[int, list[int]]]:
@@ -113,7 +124,7 @@ def _groups(parsed: ParsedQuery, spans) -> list[tuple[int, list[int]]]:
                   + [(n, []) for n in range(len(parsed.concepts)) if n not in grouped])
 
 
-def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms) -> None:
+def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms, weight: float) -> None:
     by_first = {c.alternatives[0][0][0]: c for c in parsed.concepts}
     for start in range(len(terms)):
         for length in (3, 2, 1):
@@ -121,8 +132,8 @@ def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms) -> None:
             if len(key) == length and key in synonyms:
                 concept = by_first.get(key[0])
                 if concept is not None:
-                    concept.alternatives += [(alt, SYNONYM_WEIGHT) for alt in synonyms[key]
-                                             if (alt, SYNONYM_WEIGHT) not in concept.alternatives
+                    concept.alternatives += [(alt, weight) for alt in synonyms[key]
+                                             if (alt, weight) not in concept.alternatives
                                              and alt != (key[0],)]
                 break
 
