@@ -132,10 +132,12 @@ def _factor(config: RankingConfig, coverage: np.ndarray) -> np.ndarray:
 
 def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndarray,
          config: RankingConfig, extras: list[Extra], models: list[ArticleModel],
-         lists_questions: np.ndarray) -> Ranking:
+         lists_questions: np.ndarray, phrasing_extras: list[Extra] | None = None) -> Ranking:
     """Article scores and the evidence behind them, for `parsed` over the `allowed` documents.
 
     `lists_questions`: per document, whether it is an article that lists questions.
+    `extras` are the fuzzy tokens of the question's content words; `phrasing_extras` those of
+    its whole text, for articles without a body (default: `extras`).
     """
     size = scorer.size
     words = scorer.concepts(parsed, config.article_fields)
@@ -165,9 +167,10 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
         unit_context = (unit_words[:, every_unit] > 0) | context_words[:, docs.parent[every_unit]]
         unit_coverage[every_unit] = coverage(unit_context, weights, parsed.groups)
 
-    # Attribute before text: the question's words in the title or questions lift an article.
+    # Attribute before text: the question's words in the title or questions lift an article with a
+    # body (an article without one is nothing but its title and questions).
     scores = ((exact + config.section_weight * best_section) * _factor(config, covered)
-              * (1 + config.title_boost * context_coverage))
+              * (1 + config.title_boost * np.where(docs.bodyless, 0, context_coverage)))
     scores[~docs.articles] = 0
     has_words = ((exact > 0) | (covered > 0)) & docs.articles & allowed
     constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
@@ -178,6 +181,9 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
         fuzzy = _fuzzy(scorer, extras, parsed, matched, has_words, ~docs.bodyless, constrained)
     else:
         fuzzy = scorer.extras(extras, has_words, constrained)
+    if phrasing_extras is not None and docs.bodyless.any():
+        whole = scorer.extras(phrasing_extras, has_words, constrained)
+        fuzzy[docs.bodyless] = whole[docs.bodyless]
     fuzzy[~docs.articles] = 0
     bound = np.full(size, config.fuzzy_bound * best if best > 0 else np.inf, dtype=np.float32)
     # An article without a body is its phrasings: their characters are all the evidence it has.

@@ -44,6 +44,11 @@ class ParsedQuery:
     chars: list[str] = field(default_factory=list)  # its Chinese characters
     latin_grams: list[str] = field(default_factory=list)  # character 3/4-grams of its Latin words
     words: list[str] = field(default_factory=list)  # unstemmed Latin words, e.g. pinyin
+    # The same pieces of the whole text, stop words included: an article without a body is its
+    # phrasings, and how they are worded (怎么, how do I) is part of what matches.
+    all_grams: list[str] = field(default_factory=list)
+    all_chars: list[str] = field(default_factory=list)
+    all_latin_grams: list[str] = field(default_factory=list)
     # Search-mode segmentation yields a long word and the shorter words inside it (银行卡 and
     # 银行): one *group* per word of the question, as (head concept, concepts inside it), by
     # index into `concepts`. Coverage counts groups, so a word is not counted twice.
@@ -86,6 +91,9 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
     parsed.chars = list(dict.fromkeys(han_characters(content)))
     parsed.latin_grams = list(dict.fromkeys(latin_char_grams(content)))
     parsed.words = list(dict.fromkeys(analyzer.words(content, min_length=2)))
+    parsed.all_grams = list(dict.fromkeys(char_bigrams(" ".join(plain))))
+    parsed.all_chars = list(dict.fromkeys(han_characters(" ".join(plain))))
+    parsed.all_latin_grams = list(dict.fromkeys(latin_char_grams(" ".join(plain))))
     parsed.concepts += [Concept([((t,), 1.0)]) for t in terms if t not in parsed.terms]
     _expand_synonyms(parsed, terms, synonyms, synonym_weight)
     parsed.groups = _groups(parsed, spans)

@@ -97,20 +97,15 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     corrections = _corrections(state, parsed, internal, config.typo_weight)
     allowed = _allowed(state, lang, category, internal)
     derived = _derive(state, config)
-    extras = [
-        Extra(GRAMS_FIELD, config.grams_weight, parsed.grams),
-        Extra(LATIN_GRAMS_FIELD, config.latin_grams_weight, parsed.latin_grams),
-        Extra(PINYIN_FIELD, config.pinyin_weight, parsed.words),
-        # Characters find paraphrases whose words differ (付不了款 → 付款失败), but
-        # one common character is no match: alone, they must be half the query's.
-        Extra(CHARS_FIELD, config.chars_weight, parsed.chars,
-              min_shared=max(2, config.min_shared_characters * len(parsed.chars)))]
+    extras = _extras(config, parsed.grams, parsed.latin_grams, parsed.words, parsed.chars)
+    phrasing_extras = _extras(config, parsed.all_grams, parsed.all_latin_grams, parsed.words,
+                              parsed.all_chars)
     models = [evidence.ArticleModel(weight, model.docnums, model.model.scores)
               for weight, model in ((config.classifier_weight, state.classifier),
                                     (config.meaning_weight, state.meaning))
               if weight and model.model is not None]
     ranked = evidence.rank(derived.scorers[internal], derived.docs, parsed, allowed, config, extras, models,
-                           derived.lists_questions)
+                           derived.lists_questions, phrasing_extras)
     # Exactness: a question worded exactly as an article's title or one of its questions.
     exact = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d] and config.exact_boost]
     if exact:
@@ -137,6 +132,18 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
         results.did_you_mean = corrected
     results.took_ms = round((time.perf_counter() - started) * 1000, 2)
     return results
+
+
+def _extras(config: RankingConfig, grams: list[str], latin_grams: list[str], words: list[str],
+            chars: list[str]) -> list[Extra]:
+    return [
+        Extra(GRAMS_FIELD, config.grams_weight, grams),
+        Extra(LATIN_GRAMS_FIELD, config.latin_grams_weight, latin_grams),
+        Extra(PINYIN_FIELD, config.pinyin_weight, words),
+        # Characters find paraphrases whose words differ (付不了款 → 付款失败), but
+        # one common character is no match: alone, they must be half the query's.
+        Extra(CHARS_FIELD, config.chars_weight, chars,
+              min_shared=max(2, config.min_shared_characters * len(chars)))]
 
 
 def _best(ranked, derived: _Derived, state, docnum: int, config: RankingConfig) -> evidence.Card | None:
