@@ -54,7 +54,8 @@ STOP = (frozenset(STOP_WORDS) | ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
         | {"pls", "please", "hi", "hello", "thanks"})
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_]+(?:['.][^\W_]+)*)")
+# A word is letters and digits other than Chinese characters: 6222…被冻结 is a number, then Chinese.
+_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+(?:['.][^\W_{_HAN}]+)*)")
 _IS_HAN = re.compile(rf"[{_HAN}]")
 _T2S = OpenCC("t2s")
 

@@ -118,11 +118,13 @@ def coverage(matched: np.ndarray, weights: np.ndarray, groups: list[tuple[int, l
     total = 0.0
     for head, parts in groups:
         share = matched[head].astype(np.float64)
-        if parts:
+        if parts and weights[parts].sum() > 0:
             part_weights = weights[parts]
             share = np.maximum(share, (part_weights @ matched[parts]) / part_weights.sum())
         covered += weights[head] * share
         total += float(weights[head])
+    if total <= 0:
+        return np.zeros(matched.shape[1], dtype=np.float32)
     return (covered / total).astype(np.float32)
 
 
@@ -146,6 +148,10 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     matched = (words > 0) | pinyin
     population = getattr(scorer, "population", None)  # a public search counts public articles only
     weights = concept_weights(matched, docs.articles if population is None else docs.articles & population)
+    # Numbers (order, card, phone numbers) identify a case, not a topic: they do not count for
+    # coverage, so "refund 6222…" is as well covered as "refund".
+    numeric = np.array([c.alternatives[0][0][0].isdigit() for c in parsed.concepts], dtype=bool)
+    weights[numeric] = 0.0
     covered = coverage(matched, weights, parsed.groups)
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 
