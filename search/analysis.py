@@ -24,7 +24,6 @@ from importlib import resources
 
 import jieba
 from opencc import OpenCC
-from pypinyin import Style, lazy_pinyin
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
 from whoosh.analysis.filters import Filter
@@ -262,6 +261,8 @@ def pinyin_keys(terms: list[str]) -> list[str]:
 
     Lets users who type pinyin (`huabei`, `hb`) find Chinese articles.
     """
+    from pypinyin import Style, lazy_pinyin  # index time only: a second of import for a search
+
     keys = []
     for term in terms:
         if len(term) >= 2 and _HAN_RUN.fullmatch(term):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from kb.articles import parse_article
-from kb.render import render_article_html
 from search.analysis import fold_text
 from search.query import clean_query
 from search.records import ArticleRecord
@@ -125,6 +123,9 @@ class Pages:
         if key not in self._rendered:
             if len(self._rendered) >= RENDER_CACHE_SIZE:
                 self._rendered.clear()
+            from kb.articles import parse_article  # page views only: Markdown and nh3 load here
+            from kb.render import render_article_html
+
             article = parse_article(source.encode("utf-8"), record.path)
             self._rendered[key] = render_article_html(article)
         return self._rendered[key]
