@@ -36,18 +36,40 @@ BATCH = 1024  # texts per tokenizer call, as model2vec encodes them
 @functools.cache
 def _model() -> tuple:
     """(tokenizer, embedding matrix, id of the unknown piece), loaded once per process when a text
-    is first encoded: the model's own files read with `tokenizers` and `safetensors`, which is
-    what model2vec's `StaticModel` does, at a fraction of its import and load time."""
-    from safetensors.numpy import load_file
+    is first encoded: the model's own files read with `tokenizers`, and its matrix memory-mapped
+    from the safetensors file (so worker processes share its pages, and only the rows of pieces
+    in use are read), which is what model2vec's `StaticModel` loads, at a fraction of the cost."""
     from tokenizers import Tokenizer
 
     config = json.loads((MODEL_DIR / "config.json").read_text("utf-8"))
     tokenizer = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
     if config.get("max_length"):
         tokenizer.enable_truncation(config["max_length"])
-    embedding = load_file(str(MODEL_DIR / "model.safetensors"))["embeddings"]
     unk_token = getattr(tokenizer.model, "unk_token", None)  # pieces of nothing known are left out
-    return tokenizer, embedding, tokenizer.token_to_id(unk_token) if unk_token else None
+    return tokenizer, _mapped_tensor(MODEL_DIR / "model.safetensors", "embeddings"), (
+        tokenizer.token_to_id(unk_token) if unk_token else None)
+
+
+SAFETENSORS_DTYPES = {"F16": np.float16, "F32": np.float32, "BF16": None, "F64": np.float64}
+
+
+def _mapped_tensor(path: Path, name: str) -> np.ndarray:
+    """One tensor of a safetensors file, memory-mapped read-only.
+
+    The format: an 8-byte little-endian header size, a JSON header giving each tensor's
+    dtype, shape and byte offsets after the header, then the raw little-endian data."""
+    with path.open("rb") as handle:
+        size = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(size))
+    entry = header[name]
+    dtype = SAFETENSORS_DTYPES.get(entry["dtype"])
+    if dtype is None:
+        raise ValueError(f"{path}: tensor {name} has dtype {entry['dtype']}, which kb does not read")
+    start, end = entry["data_offsets"]
+    array = np.memmap(path, dtype=np.dtype(dtype).newbyteorder("<"), mode="r", offset=8 + size + start,
+                      shape=tuple(entry["shape"]))
+    assert array.nbytes == end - start
+    return array
 
 
 def encode(texts: list[str]) -> np.ndarray:
