@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from whoosh import index as whoosh_index
 
 from search import classifier as classifier_module
 from search import derived, store
@@ -85,6 +86,21 @@ def test_a_body_edit_trains_nothing_and_embeds_nothing(intents):
         assert (after / name).stat().st_ino == (before / name).stat().st_ino, name
 
 
+def test_field_lengths_read_in_bulk_are_whooshs_own(intents):
+    articles, index_dir, _ = intents
+    for n in range(3):  # several segments, with deleted documents among them
+        write_article(articles, f"extra-{n}", f"Extra {n}", ["Where is extra?"], "Words " * (n + 1))
+        sync_index(articles, index_dir)
+    ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert len(list(reader.leaf_readers())) > 1 and reader.has_deletions()
+        bulk = derived._segment_lengths(reader)
+        for name in derived.SCORED_FIELDS:
+            one_by_one = [reader.doc_field_length(d, name, 0) or 0 for d in range(reader.doc_count_all())]
+            assert bulk[name].tolist() == one_by_one, name
+
+
 def test_searches_run_in_threads_while_the_index_changes(intents):
     articles, index_dir, index = intents
     errors, done = [], threading.Event()
@@ -115,8 +131,6 @@ def test_searches_run_in_threads_while_the_index_changes(intents):
 
 
 def store_generation(index_dir: Path) -> int:
-    from whoosh import index as whoosh_index
-
     return whoosh_index.open_dir(str(store.current_generation(index_dir))).latest_generation()
 
 
