@@ -120,15 +120,16 @@ class Pages:
     def _html(self, record: ArticleRecord, source: str) -> str:
         """The article's sanitized HTML, rendered once per version."""
         key = (record.id, record.hash)
-        if key not in self._rendered:
+        html = self._rendered.get(key)  # one lookup: another thread may clear the cache meanwhile
+        if html is None:
             if len(self._rendered) >= RENDER_CACHE_SIZE:
                 self._rendered.clear()
             from kb.articles import parse_article  # page views only: Markdown and nh3 load here
             from kb.render import render_article_html
 
             article = parse_article(source.encode("utf-8"), record.path)
-            self._rendered[key] = render_article_html(article)
-        return self._rendered[key]
+            html = self._rendered[key] = render_article_html(article)
+        return html
 
 
 def health(state) -> dict:
