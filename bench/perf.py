@@ -14,8 +14,9 @@ runs; the machine is shared, so compare ratios from one run.
 `--startup` measures instead what a user waits for at the command line on the starter
 knowledge base (`articles/`, copied): `kb search`, `kb check` and `kb index` after a
 one-line edit, each as a whole process (wall time and peak RSS), beside a peer in the
-same run — `python -c "import whoosh"`, the least any Whoosh-based tool pays — and
-what importing the search package costs (`-X importtime`). Budget (issue 14): each
+same run — `python -c "import whoosh"`, the least any Whoosh-based tool pays, and
+loading jieba's dictionary, the least any jieba-based one pays — and what importing
+the search package costs (`-X importtime`). Budget (issue 14): each
 command ≤ 1.0 s, `kb search` ≤ 150 MB.
 """
 
@@ -135,6 +136,8 @@ def startup(repeat: int) -> None:
         "`kb check`": lambda n: [*kb, "check"],
         "`kb index` after a one-line edit": lambda n: [*kb, "index"],
         "peer: `python -c \"import whoosh\"`": lambda n: [sys.executable, "-c", "import whoosh"],
+        "peer: jieba's dictionary loaded (`jieba.initialize()`)": lambda n: [
+            sys.executable, "-c", "import jieba; jieba.setLogLevel(60); jieba.initialize()"],
     }
     costs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for n in range(repeat):
