@@ -46,7 +46,7 @@ def test_title_only_stub_is_valid():
     ("---\ntitle: ok\nvisibility: secret\n---\n", 3, "visibility"),
     ("---\ntitle: ok\nlang: fr\n---\n", 3, "lang"),
     ("---\ntitle: ok\nupdated: yesterday\n---\n", 3, "date"),
-    ("---\ntags: [a]\n---\nno heading here\n", 1, "missing title"),
+    ("", 1, "empty file"),
     ("---\ntitle: ok\nid: ../../etc/passwd\n---\n", 3, "not a valid id"),
     ("---\ntitle: never closed\n", 1, "never closed"),
 ])
