@@ -47,7 +47,7 @@ IGNORED_KEYS = frozenset("""
     editLink footer navbar aside outline prev next search pageClass titleTemplate lastUpdated
     author authors template hide icon subtitle status nav_order nav_exclude parent grand_parent
     has_children has_toc weight toc comments created cssclasses cssclass publish order menu
-    type linkTitle url excerpt categories sitemap noindex robots og_image canonical
+    type linkTitle url excerpt page returnToTop categories sitemap noindex robots og_image canonical
     """.split())
 ACCEPTED_KEYS = frozenset(KNOWN_KEYS) | frozenset(MAPPED_KEYS) | IGNORED_KEYS
 ARTICLE_SUFFIXES = (".md", ".mdx", ".markdown")

@@ -125,8 +125,13 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     if not src.startswith(("[[", "![["), pos):
         return False
     match = _WIKILINK.match(src, pos)
-    if not match:
+    if not match or src.startswith("(", match.end()):  # `[[1]](#note)` is a link with text "[1]"
         return False
+    if match.group(2).strip().lower() == "toc" and not match.group(1):  # VitePress `[[toc]]`
+        if not silent:
+            state.push("toc_marker", "", 0)
+        state.pos = match.end()
+        return True
     if not silent:
         target, _, anchor = match.group(2).strip().partition("#")
         token = state.push("wikilink", "", 0)
@@ -439,9 +444,22 @@ def outline(tokens: list[Token]) -> Outline:
     return result
 
 
+_HTML_ID = re.compile(r"""<[a-zA-Z][^>]*?\sid\s*=\s*["']?([^"'\s>]+)""")
+
+
 def all_anchors(tokens: list[Token]) -> list[str]:
-    """Every element id the rendered page has (headings and FAQ questions)."""
-    return [t.meta["anchor"] for t in tokens if "anchor" in t.meta]
+    """Every element id the rendered page has: headings, FAQ questions, and the ids of
+    HTML elements the author wrote (`<span id="x"></span>`)."""
+    found = []
+    for token in tokens:
+        if "anchor" in token.meta:
+            found.append(token.meta["anchor"])
+        elif token.type == "html_block":
+            found += _HTML_ID.findall(token.content)
+        elif token.type == "inline":
+            found += [m for c in token.children or [] if c.type == "html_inline"
+                      for m in _HTML_ID.findall(c.content)]
+    return list(dict.fromkeys(found))
 
 
 def links(tokens: list[Token]) -> list[tuple[str, int, str]]:
