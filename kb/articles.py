@@ -141,6 +141,12 @@ def split_front_matter(text: str, relpath: str) -> tuple[dict, str, int, dict[st
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ArticleError(Problem(relpath, line, f"invalid YAML in front matter: {reason}",
                                    col=mark.column + 1 if mark else 0)) from None
+    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+        # Well-formed YAML whose value cannot be built: `updated: 2026-02-30`, `!!int abc`,
+        # a 5,000-digit number. The value's own line is found by building one value at a time.
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise ArticleError(Problem(relpath, _unbuildable_line(block),
+                                   f"invalid value in front matter: {reason}")) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -151,6 +157,21 @@ def split_front_matter(text: str, relpath: str) -> tuple[dict, str, int, dict[st
         if match:
             key_lines.setdefault(match.group(1), n)
     return meta, "\n".join(lines[end + 1:]), end + 2, key_lines
+
+
+def _unbuildable_line(block: str) -> int:
+    """The file line of the first front-matter value YAML parses but cannot build (1 if unknown)."""
+    try:
+        loader = _YAML_LOADER(block)
+        root = loader.get_single_node()
+        for _key, value in getattr(root, "value", None) or []:
+            try:
+                loader.construct_object(value, deep=True)
+            except Exception:  # whatever the value's constructor raised
+                return value.start_mark.line + 2
+    except Exception:  # the document as a whole cannot be composed: no better line to give
+        pass
+    return 1
 
 
 class _Fields:
@@ -239,7 +260,21 @@ def file_date(path: Path) -> str:
 
 
 def parse_article(data: bytes, relpath: str, default_updated: str = "") -> Article:
-    """Parse an article's raw bytes; `relpath` gives its default id and category."""
+    """Parse an article's raw bytes; `relpath` gives its default id and category.
+
+    Whatever goes wrong is this article's `ArticleError` (file and line), never the run's:
+    one broken file must not stop `kb check`, `kb index` or the live indexer."""
+    try:
+        return _parse_article(data, relpath, default_updated)
+    except ArticleError:
+        raise
+    except Exception as exc:  # a bug or a library's surprise on odd input: still this file's problem
+        reason = (str(exc).splitlines() or [""])[0][:200]
+        raise ArticleError(Problem(relpath, 1,
+                                   f"could not be read ({type(exc).__name__}: {reason})")) from exc
+
+
+def _parse_article(data: bytes, relpath: str, default_updated: str) -> Article:
     text = decode_source(data, relpath)
     meta, body, body_line, key_lines = split_front_matter(text, relpath)
     if not meta and not body.strip():

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.articles import ARTICLE_SUFFIXES, Article, file_date, parse_article, read_article_bytes
+from kb.articles import ARTICLE_SUFFIXES, Article, decode_source, file_date, parse_article, read_article_bytes
 from kb.errors import ArticleError, Problem
 
 DICTIONARY_FILE = "_dict.txt"
@@ -152,12 +152,13 @@ def parse_dictionary_line(line: str) -> tuple[str, int | None, str | None]:
 
 def _data_lines(path: Path, problems: list[Problem]):
     """(line number, text) of the non-blank, non-comment lines of an optional file."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path.name, 0, f"cannot read as UTF-8: {exc}"))
+        # Read like an article: no symlink out of the folder, at most 1 MB, UTF-8.
+        text = decode_source(read_article_bytes(path, path.parent), path.name)
+    except ArticleError as exc:
+        problems.append(exc.problem)
         return
     for n, line in enumerate(text.splitlines(), start=1):
         line = line.strip()

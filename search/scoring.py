@@ -38,15 +38,24 @@ CACHE_SIZE = 50000  # (field, term) score lists kept per index version
 class Bm25Scorer:
     """Per-document BM25F scores for parsed queries over one reader's documents."""
 
-    def __init__(self, reader, fields: list[str], b: dict[str, float] | None = None, k1: float = K1):
+    def __init__(self, reader, fields: list[str], b: dict[str, float] | None = None, k1: float = K1,
+                 population: np.ndarray | None = None, lengths: dict[str, np.ndarray] | None = None):
+        """`population` (a boolean array by docnum) is who the statistics count: the public
+        scorer counts public documents only, so internal articles change no public score.
+        `lengths` (field → lengths by docnum) shares one reading of them between scorers."""
         self.reader = reader
         self.size = reader.doc_count_all()
         self.k1 = k1
+        self.population = population
+        self.lengths = lengths if lengths is not None else {
+            name: np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(self.size)),
+                              dtype=np.float32, count=self.size) for name in fields}
+        counted = self.size if population is None else int(population.sum())
+        self._count = max(counted, 1)
         self._norms: dict[str, np.ndarray] = {}
         for name in fields:
-            lengths = np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(self.size)),
-                                  dtype=np.float32, count=self.size)
-            present = lengths > 0
+            lengths = self.lengths[name]
+            present = lengths > 0 if population is None else (lengths > 0) & population
             average = float(lengths[present].mean()) if present.any() else 1.0
             field_b = (b or {}).get(name, B_DEFAULT)
             self._norms[name] = k1 * (1 - field_b + field_b * lengths / average)
@@ -71,7 +80,8 @@ class Bm25Scorer:
             docs, tf = self._postings(field, term)
             # Whoosh's idf, floored at 1: on short FAQ titles common words still count
             # (measured better than BM25's own idf on both evaluation sets).
-            idf = math.log(self.size / (len(docs) + 1)) + 1
+            frequency = len(docs) if self.population is None else int(self.population[docs].sum())
+            idf = math.log(self._count / (frequency + 1)) + 1
             scores = idf * tf * (self.k1 + 1) / (tf + self._norms[field][docs])
             self._cache[key] = (docs, scores.astype(np.float32))
         return self._cache[key]

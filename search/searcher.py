@@ -107,9 +107,9 @@ class _State:
     meta: dict
     catalog: dict[str, dict]  # article id → stored record
     by_tag: dict[str, list[str]]  # tag → ids of articles carrying it
-    spelling: list[str]  # Latin words of titles, questions and headings
+    spelling: dict[bool, dict[str, int]]  # internal? → Latin words of titles, questions, headings → df
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
-    scorer: Bm25Scorer
+    scorers: dict[bool, Bm25Scorer]  # internal? → scorer; the public one counts public documents only
     classifier: _ArticleModel  # the question classifier
     meaning: _ArticleModel  # the phrasing embeddings
     allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
@@ -159,11 +159,10 @@ class SearchIndex:
         for record in catalog.values():
             for tag in record["tags"]:
                 by_tag.setdefault(tag, []).append(record["id"])
-        spelling = [word.decode("utf-8") for word in searcher.reader().lexicon("spell")]
         return _State(generation=generation, ix=ix, searcher=searcher, analyzer=analyzer,
                       synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
-                      catalog=catalog, by_tag=by_tag, spelling=spelling, suggestions=suggestions,
-                      scorer=Bm25Scorer(searcher.reader(), SCORED_FIELDS, FIELD_B),
+                      catalog=catalog, by_tag=by_tag, spelling=_spelling(searcher.reader()),
+                      suggestions=suggestions, scorers=_scorers(searcher.reader()),
                       classifier=self._question_classifier(catalog, analyzer, previous).placed(searcher),
                       meaning=_phrasing_vectors(catalog, previous).placed(searcher), allowed={})
 
@@ -176,7 +175,7 @@ class SearchIndex:
         just get no help from it) while the new one learns in a thread: training
         takes seconds, and an editor's save must not stall searches.
         """
-        pairs = training_phrasings(catalog)
+        pairs = training_phrasings(_public(catalog))
         key = fingerprint(pairs)
         if previous is None or previous.analyzer is not analyzer:
             return _ArticleModel(train_question_classifier(pairs, analyzer), key)
@@ -197,7 +196,7 @@ class SearchIndex:
             state = self._state
             # Only if the index still holds these phrasings: a later change has its own thread.
             if (state is not None and state.analyzer is analyzer
-                    and fingerprint(training_phrasings(state.catalog)) == key):
+                    and fingerprint(training_phrasings(_public(state.catalog))) == key):
                 self._state = replace(state, classifier=classifier.placed(state.searcher))
 
     def close(self) -> None:
@@ -217,11 +216,12 @@ class SearchIndex:
             state = self._current()
             parsed = parse_query(text, state.analyzer, state.synonyms)
             results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
-            corrections = self._corrections(state, parsed)
+            corrections = self._corrections(state, parsed, internal)
             # Article and unit fields are disjoint, so scoring one kind's fields
             # never returns the other kind.
             allowed = _allowed(state, lang, category, internal)
-            scores = state.scorer.score(parsed, ARTICLE_FIELDS, [
+            scorer = state.scorers[internal]
+            scores = scorer.score(parsed, ARTICLE_FIELDS, [
                 Extra(GRAMS_FIELD, GRAMS_WEIGHT, parsed.grams),
                 Extra(LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT, parsed.latin_grams),
                 Extra(PINYIN_FIELD, PINYIN_WEIGHT, parsed.words),
@@ -229,11 +229,11 @@ class SearchIndex:
                 # one common character is no match: alone, they must be half the query's.
                 Extra(CHARS_FIELD, CHARS_WEIGHT, parsed.chars,
                       min_shared=max(2, MIN_SHARED_CHARACTERS * len(parsed.chars)))])
-            _rerank(state, parsed, scores)
+            _rerank(state, parsed, scores, allowed)
             docnums, results.total = top(scores, allowed, offset + limit)
             hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
             article_scores = {record["id"]: score for record, score in hits}
-            ranked_units = self._rank_units(state, parsed, allowed, article_scores)
+            ranked_units = self._rank_units(state, scorer, parsed, allowed, article_scores)
             best_unit = {article_id: unit for _, article_id, unit in reversed(ranked_units)}
             results.articles = [self._article_hit(state, record, score, parsed, best_unit)
                                 for record, score in hits[offset:]]
@@ -251,13 +251,14 @@ class SearchIndex:
         results.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return results
 
-    def _rank_units(self, state: _State, parsed, allowed, article_scores: dict[str, float]) -> list[tuple]:
+    def _rank_units(self, state: _State, scorer: Bm25Scorer, parsed, allowed, article_scores: dict[str, float]
+                    ) -> list[tuple]:
         """(score, article id, unit) of candidate units, best first, at most two per article.
 
         A unit's score mixes its own and its article's; single-unit articles have no
         unit documents, so their article score ranks their one answer.
         """
-        scores = state.scorer.score(parsed, UNIT_FIELDS)
+        scores = scorer.score(parsed, UNIT_FIELDS)
         docnums, _ = top(scores, allowed, UNIT_CANDIDATES)
         hits = [(state.searcher.stored_fields(int(d)), float(scores[d])) for d in docnums]
         top_unit = (hits[0][1] if hits else 0.0) or 1.0
@@ -294,17 +295,18 @@ class SearchIndex:
             url=article_url(record["id"]), snippet=snippet(source, parsed.terms, state.analyzer),
             score=round(score, 4), visibility=record["visibility"], draft=record.get("draft", False))
 
-    def _corrections(self, state: _State, parsed) -> dict[str, str]:
+    def _corrections(self, state: _State, parsed, internal: bool) -> dict[str, str]:
         """Misspelled Latin words of the query → the likeliest word of the knowledge base.
 
         Each correction also joins the query as a weaker alternative of the word,
         so `refnd` finds refunds while `did_you_mean` offers the corrected query.
+        The public's vocabulary holds only words of articles the public may see.
         """
-        reader = state.searcher.reader()
+        vocabulary = state.spelling[internal]
         corrections = {}
         for word in state.analyzer.words(parsed.text):
-            if reader.doc_frequency("spell", word) == 0:
-                suggestion = _closest_word(word, state.spelling, reader)
+            if word not in vocabulary:
+                suggestion = _closest_word(word, vocabulary)
                 if suggestion:
                     corrections[word] = suggestion
         by_term = {c.alternatives[0][0]: c for c in parsed.concepts}
@@ -443,6 +445,11 @@ class SearchIndex:
 def _allowed(state: _State, lang: str | None, category: str | None, internal: bool) -> np.ndarray:
     """Which documents a search may return; computed once per index version and filter."""
     key = (lang, category, internal)
+    if key not in state.allowed and category and not any(r["category"] == category
+                                                         for r in state.catalog.values()):
+        # No such category: nothing is allowed, and nothing is cached (the cache would grow
+        # with every distinct value a visitor types).
+        return np.zeros(state.searcher.reader().doc_count_all(), dtype=bool)
     if key not in state.allowed:
         reader = state.searcher.reader()
         allowed = np.ones(reader.doc_count_all(), dtype=bool)
@@ -452,7 +459,7 @@ def _allowed(state: _State, lang: str | None, category: str | None, internal: bo
         for field, value in (("visibility", None if internal else "public"), ("lang", lang),
                              ("category", category)):
             if value:
-                allowed &= state.scorer.mask(field, value)
+                allowed &= state.scorers[True].mask(field, value)
         state.allowed[key] = allowed
     return state.allowed[key]
 
@@ -466,16 +473,16 @@ def _phrasing_vectors(catalog: dict, previous: _State | None) -> _ArticleModel:
     return _ArticleModel(embed_phrasings(pairs), key)
 
 
-def _rerank(state: _State, parsed, scores: np.ndarray) -> None:
+def _rerank(state: _State, parsed, scores: np.ndarray, allowed: np.ndarray) -> None:
     """Add the article models' scores to the articles the words found, in place.
 
     They re-rank and add nothing: gibberish has a most likely article too, and
     quoted and excluded words, filters and totals keep their meaning.
     """
-    best = float(scores.max()) if len(scores) else 0.0
+    best = float(scores[allowed].max()) if allowed.any() else 0.0
     if best <= 0:
         return
-    matched = scores > 0
+    matched = (scores > 0) & allowed
     for weight, article_model in ((CLASSIFIER_WEIGHT, state.classifier), (MEANING_WEIGHT, state.meaning)):
         if article_model.model is None:
             continue
@@ -485,14 +492,54 @@ def _rerank(state: _State, parsed, scores: np.ndarray) -> None:
         scores[docnums] += np.where(matched[docnums], boost, 0)
 
 
-def _closest_word(word: str, vocabulary: list[str], reader) -> str | None:
+def _closest_word(word: str, vocabulary: dict[str, int]) -> str | None:
     """The most frequent vocabulary word within edit distance 1 (short words) or 2."""
     limit = 1 if len(word) <= 4 else 2
-    matches = process.extract(word, vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=10)
+    matches = process.extract(word, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit,
+                              limit=10)
     if not matches:
         return None
     best = min(distance for _, distance, _ in matches)
-    return max((m for m, d, _ in matches if d == best), key=lambda m: reader.doc_frequency("spell", m))
+    return max((m for m, d, _ in matches if d == best), key=vocabulary.__getitem__)
+
+
+def _public(catalog: dict[str, dict]) -> dict[str, dict]:
+    return {article_id: record for article_id, record in catalog.items() if is_public(record)}
+
+
+def _hidden(reader) -> np.ndarray:
+    """By docnum: documents of articles the public may not see (internal, drafts)."""
+    hidden = np.zeros(reader.doc_count_all(), dtype=bool)
+    for value in ("internal", "draft"):
+        if ("visibility", value) in reader:
+            hidden[list(reader.postings("visibility", value).all_ids())] = True
+    return hidden
+
+
+def _scorers(reader) -> dict[bool, Bm25Scorer]:
+    """The agents' scorer counts every document; the public's only what the public may see, so
+    adding an internal article changes no public score."""
+    agents = Bm25Scorer(reader, SCORED_FIELDS, FIELD_B)
+    hidden = _hidden(reader)
+    if not hidden.any():
+        return {True: agents, False: agents}
+    return {True: agents, False: Bm25Scorer(reader, SCORED_FIELDS, FIELD_B, population=~hidden,
+                                            lengths=agents.lengths)}
+
+
+def _spelling(reader) -> dict[bool, dict[str, int]]:
+    """Spelling vocabularies with document frequencies: every word for agents, the words of
+    public articles for the public (internal words never leak through did-you-mean)."""
+    hidden = _hidden(reader)
+    agents, public = {}, {}
+    for raw in reader.lexicon("spell"):
+        word = raw.decode("utf-8")
+        ids = list(reader.postings("spell", word).all_ids())
+        agents[word] = len(ids)
+        shown = sum(1 for docnum in ids if not hidden[docnum])
+        if shown:
+            public[word] = shown
+    return {True: agents, False: public}
 
 
 def _listing(record: dict) -> dict:

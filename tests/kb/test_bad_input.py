@@ -106,3 +106,44 @@ def test_kb_new_writes_complete_front_matter(kb_dir):
     check = kb("check", "--articles", str(kb_dir))
     assert check.returncode == 0, check.stdout  # new files are valid (an empty body is a warning)
     assert kb("new", "  ", "--articles", str(kb_dir)).returncode == 2
+
+
+UNBUILDABLE = {  # well-formed YAML whose value cannot be built (ValueError, not YAMLError)
+    "impossible-date.md": "updated: 2026-02-30",
+    "bad-int-tag.md": "updated: !!int abc",
+    "huge-int.md": "updated: " + "9" * 5000,
+    "bad-time.md": "updated: 2026-01-01 25:61:00",
+}
+
+
+def test_values_yaml_cannot_build_are_that_files_error_with_its_line(tmp_path):
+    root = tmp_path / "articles"
+    root.mkdir()
+    for name, line in UNBUILDABLE.items():
+        (root / name).write_text(f"---\ntitle: 日期\ntags: [a]\n{line}\n---\n正文\n", "utf-8")
+    (root / "good.md").write_text(VALID.format(title="正常文章", body="正常的正文。"), "utf-8")
+    out = kb("check", "--articles", str(root))
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    for name in UNBUILDABLE:
+        assert f"{name}:4: error: invalid value in front matter" in out.stdout, out.stdout
+    indexed = kb("index", "--articles", str(root), "--index", str(tmp_path / "index"))
+    assert indexed.returncode == 1 and "Traceback" not in indexed.stderr, indexed.stderr
+    assert "1 article" in indexed.stdout
+
+
+def test_a_broken_date_does_not_stop_other_edits_from_applying(tmp_path):
+    root = tmp_path / "articles"
+    root.mkdir()
+    (root / "playbook.md").write_text("---\ntitle: 升级处理手册\n---\n先安抚客户，再升级。\n", "utf-8")
+    sync_index(root, tmp_path / "index")
+    (root / "broken.md").write_text("---\ntitle: 坏日期\nupdated: 2026-02-30\n---\n正文\n", "utf-8")
+    internal = "---\ntitle: 升级处理手册\nvisibility: internal\n---\n先安抚客户，再升级。\n"
+    (root / "playbook.md").write_text(internal, "utf-8")
+    report = sync_index(root, tmp_path / "index")
+    assert [p.path for p in report.problems if p.level == "error"] == ["broken.md"]
+    index = SearchIndex(tmp_path / "index")
+    try:
+        assert index.search("升级处理手册").articles == []  # now internal: gone for the public
+        assert index.search("升级处理手册", internal=True).articles[0].id == "playbook"
+    finally:
+        index.close()

@@ -30,3 +30,17 @@ def test_corpus_adds_tags_to_the_dictionary(kb_dir):
     assert len(corpus.articles) == 9
     # _drafts.md is not read, and never in silence
     assert [(p.path, p.level) for p in corpus.problems] == [("_drafts.md", "warning")]
+
+
+def test_dictionary_files_are_read_like_articles(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret-word\n", "utf-8")
+    root = tmp_path / "articles"
+    root.mkdir()
+    (root / "_dict.txt").symlink_to(outside)
+    (root / "_synonyms.txt").write_bytes(b"a, b\n" * 300_000)  # 1.5 MB
+    lexicon, problems = load_lexicon(root)
+    assert lexicon.words == [] and lexicon.synonyms == []
+    messages = {p.path: p.message for p in problems}
+    assert "outside the articles folder" in messages["_dict.txt"]
+    assert "1 MB" in messages["_synonyms.txt"]
