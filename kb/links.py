@@ -60,6 +60,7 @@ class Page:
     title: str = ""
     slug: str = ""
     headings: tuple[tuple[str, str], ...] = ()  # (anchor, heading text)
+    anchors: tuple[str, ...] = ()  # every element id of the page
 
 
 def _strip_suffix(path: str) -> str:
@@ -97,7 +98,22 @@ class LinkMap:
     @classmethod
     def from_articles(cls, articles: Iterable) -> LinkMap:
         return cls(Page(a.id, a.path, a.title, getattr(a, "slug", ""),
-                        tuple((s.anchor, s.heading) for s in a.sections)) for a in articles)
+                        tuple((s.anchor, s.heading) for s in a.sections), tuple(a.anchors))
+                   for a in articles)
+
+    @classmethod
+    def from_records(cls, records: Iterable[dict]) -> LinkMap:
+        """From `SearchIndex.link_pages()`."""
+        return cls(Page(r["id"], r["path"], r.get("title", ""), r.get("slug", ""),
+                        tuple(tuple(h) for h in r.get("headings", ())), tuple(r.get("anchors", ())))
+                   for r in records)
+
+    def has_anchor(self, article_id: str, anchor: str) -> bool:
+        """Whether the page has that element id (`overview` always; True when unknown)."""
+        page = self.pages.get(article_id)
+        if page is None or not anchor or anchor == "overview" or not (page.anchors or page.headings):
+            return True
+        return anchor in page.anchors or any(anchor == a for a, _ in page.headings)
 
     def _page(self, path: str, absolute: bool) -> str | None:
         path = path.strip("/")
@@ -176,9 +192,17 @@ class LinkMap:
 MEDIA_FOLDERS = ("", "public/", "static/", "assets/")  # where doc tools keep site-absolute files
 
 
+MEDIA_SUFFIXES = frozenset(""".png .jpg .jpeg .gif .svg .webp .avif .bmp .ico .pdf .mp4 .webm .mov .mp3 .ogg
+    .wav .zip .csv .xlsx .xls .docx .doc .pptx .ppt .txt .json""".split())
+
+
 def media_file(root: Path, relpath: str) -> Path | None:
     """The file `relpath` names under the articles folder (also under `public/`, `static/`,
     `assets/`, where VitePress and Docusaurus keep `/img/…`), never a file outside it."""
+    parts = relpath.split("/")
+    hidden = any(p.startswith(".") or not p for p in parts) or parts[-1].startswith("_")
+    if hidden or Path(relpath).suffix.lower() not in MEDIA_SUFFIXES:
+        return None  # never an article's source, kb's own `_` files or a hidden folder
     base = root.resolve()
     for folder in MEDIA_FOLDERS:
         candidate = (base / (folder + relpath)).resolve()

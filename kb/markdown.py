@@ -370,7 +370,9 @@ def block_lines(tokens: list[Token]) -> list[Block]:
         line = token.map[0] if token.map else 0
         if token.type == "inline":
             opener = tokens[i - 1] if i else None
-            if opener is not None and opener.type in ("th_open", "td_open"):
+            if opener is not None and opener.type == "admonition_title_open":
+                pass  # the title is taken from the admonition itself, below
+            elif opener is not None and opener.type in ("th_open", "td_open"):
                 row.append(inline_text(token.children or []))
             else:
                 text = inline_text(token.children or [])
@@ -402,8 +404,9 @@ def block_lines(tokens: list[Token]) -> list[Block]:
 
 
 def _admonition_title(token: Token) -> str:
-    match = re.match(r'^\s*\S+(?:\s+"(.*)")?', token.info or "")
-    return (match.group(1) or "") if match else ""
+    """An admonition's own title ('' when it only has the default, its kind)."""
+    tag = token.meta.get("tag", "")
+    return "" if token.content.strip() in ("", tag.title()) else token.content.strip()
 
 
 def is_title_heading(tokens: list[Token], index: int) -> bool:

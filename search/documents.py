@@ -24,6 +24,8 @@ def article_record(article: Article) -> dict:
         "draft": article.draft, "translations": list(article.translations),
         "sections": [{"anchor": s.anchor, "heading": s.heading, "level": s.level}
                      for s in article.sections if s.level > 1],
+        # For resolving links in web (kb.links): every element id of the page, and its slug.
+        "anchors": list(article.anchors), "slug": article.slug,
     }
 
 

@@ -21,8 +21,6 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh import index as whoosh_index
 
-from kb.articles import parse_article
-from kb.render import render_article_html
 from search import store
 from search.analysis import Analyzer, fold_text
 from search.classifier import train_question_classifier, training_phrasings
@@ -52,7 +50,6 @@ MAX_OFFSET = 1000  # paging stops here (100 pages of 10)
 MAX_ANSWERS = 3
 MAX_SUGGESTED = 5
 UNIT_CANDIDATES = 40
-RENDER_CACHE_SIZE = 1000
 TYPO_WEIGHT = 0.7  # a spelling correction counts a little less than the word as typed
 # The article models' scores (0–1) join the word scores of the articles the words
 # found, at these fractions of the best word score.
@@ -123,7 +120,6 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._state: _State | None = None
         self._checked = 0.0
-        self._rendered: dict[tuple[str, str], str] = {}
         self._training: str | None = None  # fingerprint of the phrasings being learned in the background
 
     # -- keeping up with the index on disk ------------------------------------------------
@@ -405,7 +401,8 @@ class SearchIndex:
         return [{"name": c, "lang": lang, "count": n} for (c, lang), n in sorted(counts.items())]
 
     def get_article(self, article_id: str, internal: bool = False) -> dict | None:
-        """The full article (HTML, sections, related) or None if it is unknown or not visible."""
+        """The full article (record, Markdown `source`, sections, related) or None if it is
+        unknown or not visible. No HTML: `web.render` renders `source`."""
         with self._lock:
             state = self._current()
             record = state.catalog.get(article_id)
@@ -413,26 +410,25 @@ class SearchIndex:
                 return None
             content = state.searcher.document(uid=f"c:{article_id}")
             related = self._related(state, article_id, internal, set())
-            html = self._html(record, content["data"]["source"]) if content else ""
         return {
             **_listing(record), "summary": record["summary"], "questions": record["questions"],
             "translations": record.get("translations", []),  # ids; stand-in until contract 3
-            "html": html,
+            "path": record["path"], "hash": record["hash"],
+            "source": content["data"]["source"] if content else "",
             "sections": [{"anchor": s["anchor"], "heading": s["heading"], "level": s["level"]}
                          for s in record["sections"]],
             "related": [{"id": r.id, "title": r.title, "url": r.url, "visibility": r.visibility}
                         for r in related],
         }
 
-    def _html(self, record: dict, source: str) -> str:
-        """The article's sanitized HTML, rendered once per version."""
-        key = (record["id"], record["hash"])
-        if key not in self._rendered:
-            if len(self._rendered) >= RENDER_CACHE_SIZE:
-                self._rendered.clear()
-            article = parse_article(source.encode("utf-8"), record["path"])
-            self._rendered[key] = render_article_html(article)
-        return self._rendered[key]
+    def link_pages(self) -> list[dict]:
+        """id, path, title, slug, headings and anchors of every article, for resolving links
+        (`kb.links.LinkMap`) in web."""
+        with self._lock:
+            records = list(self._current().catalog.values())
+        return [{"id": r["id"], "path": r["path"], "title": r["title"], "slug": r.get("slug", ""),
+                 "headings": [(s["anchor"], s["heading"]) for s in r["sections"]],
+                 "anchors": r.get("anchors", [])} for r in records]
 
     def health(self) -> dict:
         """Article count, when the index was written, and the problems of the last run."""

@@ -7,15 +7,18 @@ language (`web.language`); the other language's articles follow, labelled.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request, send_file
 
+from kb.links import media_file
 from web import analytics, current_index, feedback
 from web.auth import session_is_agent
 from web.i18n import t
 from web.language import search_preferring
 from web.ratelimit import public_limit
+from web.render import article_html
 from web.translations import translations_of
 
 bp = Blueprint("helpcenter", __name__)
@@ -113,8 +116,21 @@ def article(article_id: str):
     # The header's language switch opens the translation, when there is one, in its language.
     switch = next((f"{tr['url']}?lang={tr['lang']}" for tr in translations
                    if tr["lang"] == t("switch_lang_code")), None)
-    return render_template("article.html", article=found, q=request.args.get("q", "")[:200],
+    html = article_html(found, current_index())
+    return render_template("article.html", article=found, html=html, q=request.args.get("q", "")[:200],
                            translations=translations, switch_url=switch, reasons=feedback.REASONS)
+
+
+@bp.get("/media/<path:relpath>")
+@public_limit
+def media(relpath: str):
+    """Images and attachments under the articles folder (`![](shot.png)`, `/img/logo.svg`),
+    served from this origin (CSP 'self'); nothing outside the folder, no Markdown sources,
+    no `_`/`.` files."""
+    found = media_file(Path(current_app.config["KB_ARTICLES"]), relpath)
+    if found is None:
+        abort(404)
+    return send_file(found, max_age=3600)
 
 
 @bp.get("/categories/<path:name>")
