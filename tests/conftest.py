@@ -49,12 +49,31 @@ def search_index(built_index: Path):
     index.close()
 
 
+_OPEN_APPS: list = []
+
+
 def make_app(articles: Path, index: Path, **config):
     """The real application over `articles` and `index`, for Flask's test client (no live reload)."""
     from web import create_app
 
-    return create_app({"TESTING": True, "KB_ARTICLES": str(articles), "KB_INDEX": str(index),
-                       "KB_AGENT_TOKENS": AGENT_TOKEN, "KB_WATCH": False, **config})
+    app = create_app({"TESTING": True, "KB_ARTICLES": str(articles), "KB_INDEX": str(index),
+                      "KB_AGENT_TOKENS": AGENT_TOKEN, "KB_WATCH": False, **config})
+    _OPEN_APPS.append(app)
+    return app
+
+
+def close_apps() -> None:
+    """Stop the analytics writers of the apps tests made (before their database goes away)."""
+    while _OPEN_APPS:
+        recorder = _OPEN_APPS.pop().extensions.get("kb_analytics")
+        if recorder is not None:
+            recorder.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_apps_after_each_test():
+    yield
+    close_apps()
 
 
 def indexed_copy(root: Path, *extra) -> Path:

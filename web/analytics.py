@@ -114,13 +114,17 @@ class Recorder:
             self.dropped += 1
             return
         self._queue.put(event)
-        if self._pid != os.getpid():
+        if not self._running():
             self._start()
 
+    def _running(self) -> bool:
+        return self._pid == os.getpid() and self._thread is not None and self._thread.is_alive()
+
     def _start(self) -> None:
-        """Start this process's writer (again after a fork: threads do not survive it)."""
+        """Start this process's writer (again after a fork, where threads do not survive, or
+        after `close`)."""
         with self._start_lock:
-            if self._pid == os.getpid():
+            if self._running():
                 return
             self._pid = os.getpid()
             self._stop = threading.Event()

@@ -13,6 +13,8 @@ import uuid
 
 import pytest
 
+from tests.conftest import close_apps
+
 POSTGRES = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql+psycopg://kb:kb@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
@@ -33,6 +35,7 @@ def postgres_url():
         pytest.skip(f"PostgreSQL not reachable at {make_url(POSTGRES).render_as_string()} "
                     f"({type(exc).__name__}); run .ci/services")
     yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    close_apps()  # their analytics writers would go on writing to the dropped database
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
