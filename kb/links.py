@@ -109,9 +109,9 @@ class LinkMap:
                    for r in records)
 
     def has_anchor(self, article_id: str, anchor: str) -> bool:
-        """Whether the page has that element id (`overview` always; True when unknown)."""
+        """Whether the page has that element id (`overview` always; True for unknown pages)."""
         page = self.pages.get(article_id)
-        if page is None or not anchor or anchor == "overview" or not (page.anchors or page.headings):
+        if page is None or not anchor or anchor == "overview":
             return True
         return anchor in page.anchors or any(anchor == a for a, _ in page.headings)
 

@@ -22,12 +22,13 @@ from __future__ import annotations
 import html as html_lib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import nh3
 from markdown_it.token import Token
 
 from kb.articles import split_front_matter
-from kb.links import LinkMap, Target
+from kb.links import LinkMap, Target, media_file
 from kb.markdown import CALLOUT_STYLES, OVERVIEW_ANCHOR, _admonition_title, markdown_it, outline, parse
 
 _TAGS = (nh3.ALLOWED_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "details", "summary",
@@ -79,12 +80,15 @@ class _Context:
     lang: str
     closers: list[str]
     page: bool = True  # rendering the article's own page (not a fragment shown elsewhere)
+    has_file: object = None  # (relpath) -> bool: whether a linked file exists; None: assume so
 
 
 def _resolve(ctx: _Context, url: str) -> Target:
     if ctx.links is None:
         ctx.links = LinkMap([])
     target = ctx.links.resolve(url, ctx.path, ctx.article_id)
+    if target.kind == "file" and ctx.has_file is not None and not ctx.has_file(target.path):
+        return Target("missing", path=target.path)  # shown as text, never a broken link
     if target.kind == "article" and not ctx.links.has_anchor(target.article_id, target.anchor):
         return Target("article", target.article_id)  # a stale anchor still reaches the page
     return target
@@ -107,6 +111,23 @@ def _callout_open(kind: str, title: str, ctx: _Context) -> str:
             f'<p class="callout-title">{title_html}</p>\n' if title_html else "")
     label = title_html or _DEFAULT_TITLES[ctx.lang].get(kind, kind.title())
     return f'<div class="callout {style}" role="note"><p class="callout-title">{label}</p>\n'
+
+
+_HTML_URL = re.compile(r"""(\s(?:href|src)\s*=\s*)(["'])([^"']*)\2""", re.I)
+
+
+def _html_urls(html: str, ctx: _Context) -> str:
+    """Links and images written as HTML resolve like Markdown ones; what resolves to
+    nothing loses its URL (the text stays)."""
+    def rewrite(match: re.Match) -> str:
+        url = html_lib.unescape(match.group(3))
+        target = _resolve(ctx, url)
+        if target.kind == "external":
+            return match.group(0)
+        if target.kind == "missing":
+            return ""
+        return f'{match.group(1)}"{html_lib.escape(target.url)}"'
+    return _HTML_URL.sub(rewrite, html)
 
 
 class _Renderer:
@@ -163,6 +184,8 @@ class _Renderer:
         links = ctx.links or LinkMap([])
         target = links.resolve_wikilink(meta["target"], meta["anchor"], ctx.path, ctx.article_id)
         label = html_lib.escape(tokens[idx].content)
+        if target.kind == "file" and ctx.has_file is not None and not ctx.has_file(target.path):
+            target = Target("missing")
         if target.kind == "missing":
             return f'<span class="unresolved-link">{label}</span>'
         if meta["embed"] and target.kind == "file" and _IMG_EXT.search(target.path):
@@ -189,14 +212,14 @@ class _Renderer:
         content = tokens[idx].content
         if re.match(r"^\s*<\s*(script|style)\b", content, re.I):
             return ""  # a page's own scripts and styles (Vue's `<script setup>`): never shown or run
-        return content
+        return _html_urls(content, env["kb"])
 
     @staticmethod
     def html_inline(self, tokens, idx, options, env):
         content = tokens[idx].content
         if _RAW_TEXT.match(content):
             return html_lib.escape(content)  # shown as written: dropping it would drop the rest too
-        return content
+        return _html_urls(content, env["kb"])
 
     @staticmethod
     def callout_open(self, tokens, idx, options, env):
@@ -263,7 +286,7 @@ def _render_tokens(tokens: list[Token], ctx: _Context) -> str:
 
 
 def render_article(source: str, path: str, article_id: str, lang: str = "en",
-                   links: LinkMap | None = None) -> str:
+                   links: LinkMap | None = None, has_file=None) -> str:
     """The article body (its stored source, front matter included) as sanitized HTML.
 
     The H1 that opens the page is the page's title and is not repeated; its author id
@@ -278,15 +301,15 @@ def render_article(source: str, path: str, article_id: str, lang: str = "en",
             prefix += f'<a id="{html_lib.escape(heading.meta["author_id"])}" class="anchor"></a>\n'
         del tokens[shape.title_index:shape.title_index + 3]
     prefix = f'<a id="{OVERVIEW_ANCHOR}" class="anchor"></a>\n' + prefix
-    ctx = _Context(path, article_id, links, lang if lang in _DEFAULT_TITLES else "en", [])
+    ctx = _Context(path, article_id, links, lang if lang in _DEFAULT_TITLES else "en", [], True, has_file)
     return sanitize_html(prefix + _render_tokens(tokens, ctx))
 
 
 def render_fragment(markdown: str, article_id: str, path: str = "", lang: str = "en",
-                    links: LinkMap | None = None) -> str:
+                    links: LinkMap | None = None, has_file=None) -> str:
     """Safe HTML of a section body (the answer card), links resolved as on its page."""
     ctx = _Context(path or article_id + ".md", article_id, links, lang if lang in _DEFAULT_TITLES else "en",
-                   [], page=False)
+                   [], page=False, has_file=has_file)
     return sanitize_html(_render_tokens(parse(markdown), ctx))
 
 
@@ -307,6 +330,12 @@ def _links(index) -> LinkMap:
     return _link_map["map"]
 
 
+def _has_file(relpath: str) -> bool:
+    from flask import current_app
+
+    return media_file(Path(current_app.config["KB_ARTICLES"]), relpath) is not None
+
+
 def article_html(found: dict, index) -> str:
     """The HTML of an article `index.get_article` returned, cached per version."""
     links = _links(index)
@@ -315,7 +344,7 @@ def article_html(found: dict, index) -> str:
         if len(_cache) >= RENDER_CACHE_SIZE:
             _cache.clear()
         _cache[key] = render_article(found.get("source", ""), found.get("path", found["id"] + ".md"),
-                                     found["id"], found.get("lang", "en"), links)
+                                     found["id"], found.get("lang", "en"), links, _has_file)
     return _cache[key]
 
 
@@ -323,4 +352,4 @@ def fragment_html(markdown: str, article_id: str, index, lang: str = "en") -> st
     """`render_fragment` with the open index's links (for the answer card)."""
     links = _links(index)
     page = links.pages.get(article_id)
-    return render_fragment(markdown, article_id, page.path if page else "", lang, links)
+    return render_fragment(markdown, article_id, page.path if page else "", lang, links, _has_file)

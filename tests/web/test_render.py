@@ -1,7 +1,11 @@
 """Rendering (web/render.py): anchors match answer units; links resolve; the HTML is sanitized
 and keeps every word of the source."""
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kb.links import LinkMap, Page
 from web.render import render_article, render_fragment, sanitize_html  # noqa: F401
@@ -111,3 +115,47 @@ def test_mdx_imports_and_components_go_the_markdown_inside_stays():
 def test_fragment_links_go_to_the_article_page():
     html = render_fragment("See [here](#x) and [other](other.md).", "other", "other.md", links=LINKS)
     assert 'href="/articles/other#x"' in html
+
+
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz退款余额提现", min_size=3, max_size=8)
+
+
+@st.composite
+def _documents(draw):
+    """Markdown in the dialects kb accepts, with a unique marker word in every block."""
+    blocks, words = [], []
+    for n in range(draw(st.integers(1, 8))):
+        word = f"w{n}{draw(_WORD)}"
+        words.append(word)
+        shape = draw(st.sampled_from(["p", "h", "list", "tip", "alert", "admon", "div", "table", "code",
+                                      "script-code", "details", "wiki", "escape", "mdx"]))
+        blocks.append({
+            "p": f"{word} **bold** _it_ [link](other.md)",
+            "h": f"## {word} {{#id{n}}}",
+            "list": f"- {word}\n  - nested\n\n  ```js{{1}}\n  code()\n  ```",
+            "tip": f"::: tip\n{word}\n:::",
+            "alert": f"> [!NOTE]\n> {word}",
+            "admon": f"!!! warning\n    {word}",
+            "div": f'<div class="x">\n\n{word} `<script setup>` after\n\n</div>',
+            "table": f"| a | b |\n| - | - |\n| {word} | 2 |",
+            "code": f"```ts [x.ts]\n{word}: Record<string, Fn>\n```",
+            "script-code": f"use `<script>` then {word}",
+            "details": f"::: details\n{word}\n:::",
+            "wiki": f"[[other#X|{word}]]",
+            "escape": f"{word}\\. and \\*",
+            "mdx": f"<Tabs>\n\n{word}\n\n</Tabs>",
+        }[shape])
+    return "\n\n".join(blocks) + "\n", words
+
+
+@given(_documents())
+@settings(max_examples=60, deadline=None)
+def test_generated_markdown_loses_no_word_and_shows_no_syntax(doc):
+    source, words = doc
+    html = render(source)
+    text = re.sub(r"<[^>]+>", "", html)
+    for word in words:
+        assert word in text, (word, source)
+    assert ":::" not in text and "[[" not in text and "{#" not in text and "!!!" not in text
+    assert "[!NOTE]" not in text and "Tabs" not in text and "\\." not in text
+    assert "<script" not in html.lower()
