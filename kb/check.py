@@ -15,6 +15,7 @@ from kb.articles import KNOWN_KEYS, Article
 from kb.corpus import load_corpus
 from kb.errors import Problem
 from kb.links import LinkMap, media_file
+from kb.site import SITE_FILE, load_site
 
 
 def check_articles(root: Path, holders: dict[str, str] | None = None) -> list[Problem]:
@@ -26,6 +27,12 @@ def check_articles(root: Path, holders: dict[str, str] | None = None) -> list[Pr
     ids = {a.id: a for a in corpus.articles}
     links = LinkMap.from_articles(corpus.articles)
     problems = list(corpus.problems)
+    site, site_problems = load_site(root)
+    problems += site_problems
+    for article_id in site.featured:
+        if article_id not in ids:
+            problems.append(Problem(SITE_FILE, _line_of(root / SITE_FILE, "featured"),
+                                    f"`featured` names {article_id!r}, which is no article", level="warning"))
     for article in corpus.articles:
         problems += _article_warnings(article, ids, links, root)
     return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.message))
@@ -70,3 +77,11 @@ def _link_problem(article: Article, url: str, target, ids: dict[str, Article], r
             return f"link to {url!r}: {target.article_id} has no section #{target.anchor}"
     return None
 
+
+
+def _line_of(path: Path, key: str) -> int:
+    try:
+        lines = path.read_text("utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((n for n, line in enumerate(lines, start=1) if line.startswith(key + ":")), 1)

@@ -19,6 +19,7 @@ from web.i18n import t
 from web.language import search_preferring
 from web.ratelimit import public_limit
 from web.render import article_html
+from web.site import current_site
 from web.translations import translations_of
 
 bp = Blueprint("helpcenter", __name__)
@@ -69,7 +70,13 @@ def page_url(page: int) -> str:
 @bp.get("/")
 @public_limit
 def home():
-    return render_template("home.html", categories=_categories(), recent=_recent())
+    return render_template("home.html", categories=_categories(), recent=_recent(), featured=_featured())
+
+
+def _featured() -> list[dict]:
+    """The site file's featured articles, the interface language's first."""
+    found = current_index().lookup(list(current_site().featured), internal=False)
+    return sorted(found, key=lambda a: a["lang"] != g.ui_lang)
 
 
 @bp.get("/search")
