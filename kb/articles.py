@@ -259,13 +259,14 @@ def file_date(path: Path) -> str:
         return ""
 
 
-def parse_article(data: bytes, relpath: str, default_updated: str = "") -> Article:
+def parse_article(data: bytes, relpath: str, default_updated: str = "",
+                  default_category: str = "") -> Article:
     """Parse an article's raw bytes; `relpath` gives its default id and category.
 
     Whatever goes wrong is this article's `ArticleError` (file and line), never the run's:
     one broken file must not stop `kb check`, `kb index` or the live indexer."""
     try:
-        return _parse_article(data, relpath, default_updated)
+        return _parse_article(data, relpath, default_updated, default_category)
     except ArticleError:
         raise
     except Exception as exc:  # a bug or a library's surprise on odd input: still this file's problem
@@ -274,7 +275,7 @@ def parse_article(data: bytes, relpath: str, default_updated: str = "") -> Artic
                                    f"could not be read ({type(exc).__name__}: {reason})")) from exc
 
 
-def _parse_article(data: bytes, relpath: str, default_updated: str) -> Article:
+def _parse_article(data: bytes, relpath: str, default_updated: str, default_category: str) -> Article:
     text = decode_source(data, relpath)
     meta, body, body_line, key_lines = split_front_matter(text, relpath)
     if not meta and not body.strip():
@@ -312,7 +313,8 @@ def _parse_article(data: bytes, relpath: str, default_updated: str) -> Article:
         path=relpath,
         title=title,
         lang=lang,
-        category=fields.text("category") or (parts[0] if len(parts) > 1 else DEFAULT_CATEGORY),
+        category=(fields.text("category") or default_category
+                  or (parts[0] if len(parts) > 1 else DEFAULT_CATEGORY)),
         tags=tuple(dict.fromkeys(fields.text_list("tags") + fields.text_list("keywords"))),
         questions=questions,
         summary=summary,

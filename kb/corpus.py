@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from kb.articles import ARTICLE_SUFFIXES, Article, decode_source, file_date, parse_article, read_article_bytes
 from kb.errors import ArticleError, Problem
 
@@ -56,6 +58,7 @@ class Source:
     data: bytes | None
     updated: str
     problem: Problem | None = None
+    category: str = ""  # the label of its top folder (`folder_labels`), the default category
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -116,14 +119,60 @@ def read_sources(root: Path, progress: Progress = _no_progress) -> dict[str, Sou
             sources[relpath] = Source(relpath, read_article_bytes(path, root), file_date(path))
         except ArticleError as exc:
             sources[relpath] = Source(relpath, None, "", exc.problem)
+    labels = folder_labels(root, sources)
+    for relpath, source in sources.items():
+        if "/" in relpath:
+            source.category = labels.get(relpath.split("/", 1)[0], "")
     return sources
+
+
+_INDEX_NAMES = ("index.md", "index.mdx", "README.md", "readme.md", "_index.md")
+
+
+def folder_labels(root: Path, sources: dict[str, Source]) -> dict[str, str]:
+    """Top folder → its label, from the doc tools' own files: Docusaurus `_category_.json`
+    (or `.yml`) `label`, MkDocs awesome-pages `.pages` `title`, else the title of the
+    folder's `index.md`/`README.md`. Folders without one keep their name."""
+    labels = {}
+    for folder in sorted({relpath.split("/", 1)[0] for relpath in sources if "/" in relpath}):
+        base = root / folder
+        label = ""
+        for name in ("_category_.json", "_category_.yml", "_category_.yaml", ".pages"):
+            label = _label_file(base / name, "title" if name == ".pages" else "label")
+            if label:
+                break
+        if not label:
+            for name in _INDEX_NAMES:
+                source = sources.get(f"{folder}/{name}")
+                if source is not None and source.data is not None:
+                    try:
+                        label = parse_article(source.data, source.relpath).title
+                    except ArticleError:
+                        label = ""
+                    break
+        if label:
+            labels[folder] = label
+    return labels
+
+
+def _label_file(path: Path, key: str) -> str:
+    """The `key` of a small JSON/YAML file; '' when it is absent or unreadable."""
+    try:
+        if not path.is_file() or path.stat().st_size > 100_000:
+            return ""
+        data = yaml.load(path.read_text("utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+        return ""
+    value = data.get(key) if isinstance(data, dict) else None
+    return str(value).strip() if isinstance(value, (str, int, float)) else ""
 
 
 def parse_source(source: Source) -> Article:
     """The article in `source`, or `ArticleError` naming why it cannot be read."""
     if source.problem:
         raise ArticleError(source.problem)
-    return parse_article(source.data, source.relpath, default_updated=source.updated)
+    return parse_article(source.data, source.relpath, default_updated=source.updated,
+                         default_category=source.category)
 
 
 def load_lexicon(root: Path) -> tuple[Lexicon, list[Problem]]:

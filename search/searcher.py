@@ -422,11 +422,12 @@ class SearchIndex:
         }
 
     def link_pages(self) -> list[dict]:
-        """id, path, title, slug, headings and anchors of every article, for resolving links
-        (`kb.links.LinkMap`) in web."""
+        """id, path, title, slug, language, declared translations, headings and anchors of every
+        article, for resolving links (`kb.links.LinkMap`) and translations in web."""
         with self._lock:
             records = list(self._current().catalog.values())
         return [{"id": r["id"], "path": r["path"], "title": r["title"], "slug": r.get("slug", ""),
+                 "lang": r["lang"], "translations": r.get("translations", []),
                  "headings": [(s["anchor"], s["heading"]) for s in r["sections"]],
                  "anchors": r.get("anchors", [])} for r in records]
 

@@ -30,8 +30,17 @@ MAX_RESULT_PAGES = 100
 
 
 def _categories() -> dict[str, list[dict]]:
-    """{"mine": categories of the interface language, "others": those of the other language}."""
-    categories = sorted(current_index().categories(internal=session_is_agent()), key=lambda c: c["name"])
+    """{"mine": categories with articles in the interface language, "others": the rest}.
+
+    A category is one entry whatever languages it holds (its count is every article in it)."""
+    merged: dict[str, dict] = {}
+    for c in current_index().categories(internal=session_is_agent()):
+        entry = merged.setdefault(c["name"], {"name": c["name"], "count": 0, "langs": set()})
+        entry["count"] += c["count"]
+        entry["langs"].add(c["lang"])
+    categories = sorted(merged.values(), key=lambda c: c["name"])
+    for c in categories:
+        c["lang"] = g.ui_lang if g.ui_lang in c["langs"] else sorted(c["langs"])[0]
     return {"mine": [c for c in categories if c["lang"] == g.ui_lang],
             "others": [c for c in categories if c["lang"] != g.ui_lang]}
 

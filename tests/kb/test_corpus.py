@@ -44,3 +44,20 @@ def test_dictionary_files_are_read_like_articles(tmp_path):
     messages = {p.path: p.message for p in problems}
     assert "outside the articles folder" in messages["_dict.txt"]
     assert "1 MB" in messages["_synonyms.txt"]
+
+
+def test_folder_labels_name_categories(tmp_path):
+    # issue 11: Docusaurus _category_.json labels, .pages titles and index.md titles name categories
+    label = '{"label": "Getting Started", "position": 1}'
+    for folder, extra in (("getting-started", ("_category_.json", label)),
+                          ("billing", (".pages", "title: Billing & Invoices\n")),
+                          ("faq", ("index.md", "# 常见问题\n\n总览。\n")), ("misc", None)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "page.md").write_text("# Page\n\nText.\n", "utf-8")
+        if extra:
+            (tmp_path / folder / extra[0]).write_text(extra[1], "utf-8")
+    categories = {a.path: a.category for a in load_corpus(tmp_path).articles}
+    assert categories["getting-started/page.md"] == "Getting Started"
+    assert categories["billing/page.md"] == "Billing & Invoices"
+    assert categories["faq/page.md"] == categories["faq/index.md"] == "常见问题"
+    assert categories["misc/page.md"] == "misc"

@@ -462,3 +462,15 @@ def test_site_file_names_the_site(client, kb_dir):
     assert "help@example.com" in html and "钱包帮助中心" not in html
     assert 'href="/articles/payment-failed"' in html.split('class="featured"')[1]
     assert "Example Docs" in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_a_category_in_two_languages_is_listed_once(client, kb_dir, built_index):
+    # issue 11: categories group by name across languages
+    from search.indexer import sync_index
+
+    (kb_dir / "payments" / "en-note.md").write_text("---\ntitle: Paying abroad\ncategory: 支付问题\n---\n"
+                                                    "Cards work abroad.\n", "utf-8")
+    sync_index(kb_dir, built_index)
+    html = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert html.count('href="/categories/%E6%94%AF%E4%BB%98%E9%97%AE%E9%A2%98"') == 1
+
