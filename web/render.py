@@ -110,7 +110,7 @@ def _callout_open(kind: str, title: str, ctx: _Context) -> str:
         return f'<div class="container {html_lib.escape(kind)}">\n' + (
             f'<p class="callout-title">{title_html}</p>\n' if title_html else "")
     label = title_html or _DEFAULT_TITLES[ctx.lang].get(kind, kind.title())
-    return f'<div class="callout {style}" role="note"><p class="callout-title">{label}</p>\n'
+    return f'<div class="callout {style}"><p class="callout-title">{label}</p>\n'
 
 
 _HTML_URL = re.compile(r"""(\s(?:href|src)\s*=\s*)(["'])([^"']*)\2""", re.I)
