@@ -61,3 +61,16 @@ def test_folder_labels_name_categories(tmp_path):
     assert categories["billing/page.md"] == "Billing & Invoices"
     assert categories["faq/page.md"] == categories["faq/index.md"] == "常见问题"
     assert categories["misc/page.md"] == "misc"
+
+
+def test_duplicate_ids_are_blamed_on_the_same_file_by_check_and_index(kb_dir, tmp_path):
+    # issue 11: kb check blamed the original while the index kept it; both now blame the newcomer
+    from kb.check import check_articles
+    from search.indexer import id_holders, sync_index
+
+    sync_index(kb_dir, tmp_path / "index")
+    (kb_dir / "a-copy.md").write_text("---\ntitle: 抢注\nid: payment-failed\n---\n冒名。\n", "utf-8")
+    report = sync_index(kb_dir, tmp_path / "index", rebuild=True)
+    blamed_by_index = [p.path for p in report.problems if "duplicate id" in p.message]
+    problems = check_articles(kb_dir, holders=id_holders(tmp_path / "index"))
+    assert blamed_by_index == [p.path for p in problems if "duplicate id" in p.message] == ["a-copy.md"]
