@@ -17,6 +17,7 @@ common layout keys of VitePress, Docusaurus, MkDocs, Obsidian, Hugo and Jekyll
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -323,7 +324,7 @@ def _parse_article(data: bytes, relpath: str, default_updated: str, default_cate
         updated=updated,
         body=body,
         body_line=body_line,
-        sections=tuple(parsed.sections),
+        sections=tuple(dataclasses.replace(s, heading=title) if s.level == 1 else s for s in parsed.sections),
         source_hash=hashlib.sha1(data).hexdigest(),
         unknown_keys=unknown,
         draft=fields.flag("draft"),

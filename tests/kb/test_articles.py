@@ -104,3 +104,8 @@ def test_language_is_detected_from_prose_not_code():
     code = "const value = computeSomethingLong()\n" * 30
     body = "# 安装\n\n使用下面的命令安装。\n\n```js\n" + code + "```\n"
     assert parse_article(body.encode(), "install.md").lang == "zh"
+
+
+def test_the_overview_is_headed_by_the_title_from_the_file_name():
+    article = parse_article(b"Copyright notice.\n", "LICENSE.md")
+    assert article.title == "LICENSE" and article.sections[0].heading == "LICENSE"
