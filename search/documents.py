@@ -10,23 +10,13 @@ from __future__ import annotations
 
 from kb.articles import Article
 from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams, pinyin_keys
+from search.records import ArticleRecord
 from search.schema import ARTICLE, CONTENT, UNIT
 
 
 def article_record(article: Article) -> dict:
     """What listings, suggestions and the API need about an article (no HTML, no source)."""
-    return {
-        "id": article.id, "path": article.path, "hash": article.source_hash,
-        "title": article.title, "summary": article.summary,
-        "lang": article.lang, "category": article.category, "tags": list(article.tags),
-        "questions": list(article.questions), "related": list(article.related),
-        "visibility": article.visibility, "updated": article.updated,
-        "draft": article.draft, "translations": list(article.translations),
-        "sections": [{"anchor": s.anchor, "heading": s.heading, "level": s.level}
-                     for s in article.sections if s.level > 1],
-        # For resolving links in web (kb.links): every element id of the page, and its slug.
-        "anchors": list(article.anchors), "slug": article.slug,
-    }
+    return ArticleRecord.from_article(article).to_dict()
 
 
 def article_documents(article: Article, source: str, analyzer: Analyzer) -> list[dict]:
@@ -38,7 +28,7 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
     common = {"article_id": article.id, "path": article.path, "lang": article.lang,
               "category": article.category,
               # The searched field says who may find it: a draft is found by agents only.
-              "visibility": "draft" if article.draft else article.visibility}
+              "visibility": ArticleRecord.from_article(article).searched_visibility}
     title_terms = analyzer.terms(article.title)
     question_terms = [analyzer.terms(q) for q in article.questions]
     units, body, headings = [], [], []

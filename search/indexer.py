@@ -33,7 +33,7 @@ from kb.articles import Article, ArticleError, front_matter_tags, parse_article
 from kb.corpus import Lexicon, Source, check_duplicate, claimed_ids, load_lexicon, parse_source
 from kb.corpus import read_sources as _read_corpus
 from kb.errors import Problem
-from search import store
+from search import derived, store
 from search.analysis import Analyzer
 from search.documents import article_documents
 from search.schema import ARTICLE, CONTENT, META, SCHEMA_VERSION, build_schema
@@ -83,9 +83,21 @@ def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
         if report is None:
             report = _full_build(index_dir, ix, indexed, sources, base_lexicon, lexicon_problems, workers,
                                  progress)
+        _derive(index_dir)
     report.recovered = recovered
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _derive(index_dir: Path) -> None:
+    """Store the derived state of the current commit if it has none yet (`search.derived`): at once
+    with the previous classifier, then, when the phrasings changed, with a newly trained one."""
+    generation_dir = store.current_generation(index_dir)
+    ix = whoosh_index.open_dir(str(generation_dir))
+    path = derived.latest(generation_dir, ix.latest_generation())  # a full build derived it already
+    if path is None:
+        path, _ = derived.build(generation_dir, ix, previous=derived.latest(generation_dir), train=False)
+    derived.finish(generation_dir, ix, path)
 
 
 def _open_current(index_dir: Path):
@@ -231,6 +243,10 @@ def _full_build(index_dir: Path, old_ix, indexed: dict[str, dict], sources: dict
                 writer.add_document(**doc)
         writer.add_document(**_meta_document(lexicon, problems, written))
         writer.commit()
+        # Readers find the derived state with the generation; a changed classifier follows.
+        previous = store.current_generation(index_dir)
+        derived.build(generation, ix, previous=derived.latest(previous) if previous else None, train=False,
+                      analyzer=analyzer)
         store.publish(index_dir, generation)
     except BaseException:
         store.discard(generation)

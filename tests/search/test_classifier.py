@@ -7,11 +7,11 @@ import pytest
 from scipy.sparse import hstack
 from sklearn.linear_model import LogisticRegression
 
-import search.searcher as searcher_module
+import search.ranking as ranking_module
+from search import derived, store
 from search.analysis import Analyzer
 from search.classifier import _vectorizers, train_question_classifier, training_phrasings
 from search.indexer import sync_index
-from tests.conftest import eventually
 from tests.search.conftest import ARTICLES, first, write_article
 
 
@@ -19,9 +19,9 @@ def test_wording_learned_from_listed_questions_ranks_the_right_article_first(int
     _, _, index = intents
     # "on its way" shares no word with the delivery article's title; its questions
     # teach that card + waiting/arrival wording means delivery.
-    monkeypatch.setattr(searcher_module, "MEANING_WEIGHT", 0.0)  # the classifier alone
+    monkeypatch.setattr(ranking_module, "MEANING_WEIGHT", 0.0)  # the classifier alone
     assert first(index, "is my card on its way") == "card-delivery"
-    monkeypatch.setattr(searcher_module, "CLASSIFIER_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking_module, "CLASSIFIER_WEIGHT", 0.0)
     assert first(index, "is my card on its way") != "card-delivery"
 
 
@@ -69,21 +69,24 @@ def test_excluded_and_quoted_words_still_hold(intents):
     assert {a.id for a in index.search('"refund" is my card on its way').articles} == {"refund-status"}
 
 
-def test_trained_again_in_the_background_only_when_the_phrasings_change(intents):
+def test_the_writer_trains_again_only_when_the_phrasings_change(intents):
     articles, index_dir, index = intents
-    classifier = index._current().classifier.model
+    before = index.versions.refresh()
+    weights = derived.latest(store.current_generation(index_dir)) / "classifier" / "weights.npy"
     title, questions, _ = ARTICLES["lost-card"]
     write_article(articles, "lost-card", title, questions, "Freeze it in the app, then call us.")
     sync_index(articles, index_dir)
-    index._checked = 0.0  # look at the disk now rather than after the refresh interval
-    assert index._current().classifier.model is classifier
+    body_edit = index.versions.refresh()
+    assert body_edit.toc > before.toc and body_edit.classifier.key == before.classifier.key
+    # The same files, linked into the new commit's derived state: nothing was trained.
+    now = derived.latest(store.current_generation(index_dir)) / "classifier" / "weights.npy"
+    assert now != weights and now.stat().st_ino == weights.stat().st_ino
     write_article(articles, "lost-card", title, [*questions, "My wallet was stolen"], "Freeze it.")
     write_article(articles, "pin-reset", "Reset your PIN", ["I forgot my PIN", "How do I change my PIN?"],
                   "Choose Cards, then Reset PIN.")
     sync_index(articles, index_dir)
-    index._checked = 0.0
-    # Searches answer at once, with the last classifier, while the new one learns.
+    state = index.versions.refresh()
+    assert state.classifier.key != before.classifier.key
+    assert "pin-reset" in state.classifier.model.article_ids
     assert first(index, "I forgot my PIN") == "pin-reset"
-    eventually(lambda: index._current().classifier.model is not classifier, timeout=30)
-    assert "pin-reset" in index._current().classifier.model.article_ids
     assert first(index, "my wallet was stolen") == "lost-card"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import search.searcher as searcher_module
+import search.ranking as ranking_module
 from search.embeddings import embed_phrasings, embedding_phrasings, encode
 from tests.search.conftest import first
 
@@ -36,11 +36,11 @@ def test_only_articles_in_english_are_embedded():
 
 def test_meaning_ranks_the_article_the_words_alone_miss(intents, monkeypatch):
     _, _, index = intents
-    monkeypatch.setattr(searcher_module, "CLASSIFIER_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking_module, "CLASSIFIER_WEIGHT", 0.0)
     # No word of "refund" in the query: the embeddings know that money given back is one.
     query = "the merchant gave my money back but I can't see it"
     assert first(index, query) == "refund-status"
-    monkeypatch.setattr(searcher_module, "MEANING_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking_module, "MEANING_WEIGHT", 0.0)
     assert first(index, query) != "refund-status"
 
 

@@ -83,7 +83,7 @@ def test_total_counts_every_matching_article(search_index, kb_dir, index_dir):
     from search.indexer import sync_index
 
     sync_index(kb_dir, index_dir)
-    search_index._checked = 0  # look at the disk now rather than in half a second
+    search_index.versions.refresh()  # look at the disk now rather than in half a second
     everything = search_index.search("退款 付款", limit=50)
     assert "refund-timeline" not in [a.id for a in everything.articles]
     assert search_index.search("退款 付款", limit=1).total == len(everything.articles) == everything.total
@@ -110,7 +110,7 @@ def test_pieces_of_words_match_joined_and_other_forms(kb_dir, index_dir):
 
 
 def test_shared_characters_match_where_words_differ(kb_dir, index_dir, monkeypatch):
-    import search.searcher as searcher_module
+    import search.ranking as ranking_module
     from search.indexer import sync_index
     from search.searcher import SearchIndex
 
@@ -127,7 +127,7 @@ def test_shared_characters_match_where_words_differ(kb_dir, index_dir, monkeypat
         # Characters alone bring an article in, but never once quoted or excluded words are used.
         assert [a.id for a in index.search("绑卡删不掉").articles] == ["delete-card"]
         assert index.search("绑卡删不掉 -转账").articles == []
-        monkeypatch.setattr(searcher_module, "CHARS_WEIGHT", 0.0)
+        monkeypatch.setattr(ranking_module, "CHARS_WEIGHT", 0.0)
         assert index.search("银行卡删不掉").articles[0].id != "delete-card"
     finally:
         index.close()

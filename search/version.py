@@ -1,0 +1,249 @@
+"""The open version of the index: one commit with its derived state, swapped atomically.
+
+A `_State` is one commit of the index (a Whoosh searcher at one TOC generation)
+together with the state the writer derived from it (`search.derived`: catalog,
+suggestions, spelling list, question classifier, phrasing vectors). Readers only
+load that state; nothing is trained or rebuilt here.
+
+`Versions` follows the index on disk. A search uses whatever state is current when
+it starts and never waits for a reload: at most every `REFRESH_SECONDS` a search
+that finds the state old starts a loader thread, which opens the newer commit
+(once its derived state is stored) and swaps it in with one reference assignment.
+Searches run in parallel threads; Whoosh's searcher reads its files through shared
+handles, so each call into it holds a lock for that call only (`_Guarded`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.matching import ListMatcher
+
+from search import derived, store
+from search.analysis import Analyzer
+from search.derived import SCORED_FIELDS
+from search.query import synonym_map
+from search.records import ArticleRecord
+from search.scoring import Bm25Scorer
+
+log = logging.getLogger(__name__)
+REFRESH_SECONDS = 0.5
+FIRST_OPEN_WAIT = 10.0  # seconds a first open waits for a running writer to store the derived state
+# BM25 length normalization per field (default 0.75): a long title or question
+# that only partly matches is penalized fully; headings barely.
+FIELD_B = {"title": 1.0, "questions": 1.0, "latin_grams": 1.0, "u_heading": 0.3}
+
+
+class IndexMissing(Exception):
+    """No index has been built in the index folder yet."""
+
+
+@dataclass
+class _ArticleModel:
+    """A model scoring its articles for a query (`article_ids`, `scores(text)`), in one index version."""
+
+    model: object | None  # a QuestionClassifier or PhrasingVectors; None when there is nothing to learn
+    key: str  # fingerprint of the phrasings it was built from
+    docnums: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # -1: not indexed
+
+
+@dataclass
+class _State:
+    """One open commit of the index and what is derived from it."""
+
+    generation: str  # the generation folder
+    ix: object
+    searcher: object  # shared by threads: a `_Guarded` Whoosh searcher
+    analyzer: Analyzer
+    synonyms: dict
+    lexicon_key: list
+    meta: dict
+    catalog: dict[str, ArticleRecord]  # article id → its record
+    by_tag: dict[str, list[str]]  # tag → ids of articles carrying it
+    spelling: dict[bool, dict[str, int]]  # internal? → spelling vocabulary → document frequency
+    suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
+    scorers: dict[bool, Bm25Scorer]  # internal? → scorer; the public one counts public documents only
+    classifier: _ArticleModel  # the question classifier
+    meaning: _ArticleModel  # the phrasing embeddings
+    allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
+    toc: int = 0  # Whoosh TOC generation of the commit
+    revision: int = 0  # of its derived state
+    raw_searcher: object = None  # the Whoosh searcher itself
+
+
+class _Guarded:
+    """A Whoosh searcher or reader that threads share: each call holds `lock` for that call, and
+    what it returns lazily (iterators, posting matchers) is read whole before the lock is let go."""
+
+    def __init__(self, target, lock: threading.Lock):
+        self._target = target
+        self._lock = lock
+
+    def __getattr__(self, name):
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            with self._lock:
+                result = attribute(*args, **kwargs)
+                if name == "reader":
+                    return _Guarded(result, self._lock)
+                if name == "postings":
+                    ids, weights = [], []
+                    while result.is_active():
+                        ids.append(result.id())
+                        weights.append(result.weight())
+                        result.next()
+                    return ListMatcher(ids, weights)
+                if hasattr(result, "__next__"):
+                    return list(result)
+                return result
+
+        return call
+
+    def __contains__(self, item) -> bool:
+        with self._lock:
+            return item in self._target
+
+
+class Versions:
+    """The current version of the index in one folder, replaced when the disk changes."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._state: _State | None = None
+        self._opening = threading.Lock()  # one first open, one loader at a time
+        self._checked = 0.0
+        self._loader: threading.Thread | None = None
+
+    def current(self) -> _State:
+        """The state to search now; starts a background reload if it is time to look at the disk."""
+        state = self._state
+        if state is None:
+            with self._opening:
+                if self._state is None:
+                    self._state = self._open_first()
+                    self._checked = time.monotonic()
+                return self._state
+        if time.monotonic() - self._checked >= REFRESH_SECONDS and self._opening.acquire(blocking=False):
+            try:
+                if self._loader is None or not self._loader.is_alive():
+                    self._checked = time.monotonic()
+                    self._loader = threading.Thread(target=self._reload, name="kb-index-loader", daemon=True)
+                    self._loader.start()
+            finally:
+                self._opening.release()
+        return state
+
+    def refresh(self) -> _State:
+        """Look at the disk now and wait for the newest version to be swapped in (tests, CLI)."""
+        if self._state is None:
+            return self.current()
+        loader = self._loader
+        if loader is not None:
+            loader.join()
+        self._reload()
+        self._checked = time.monotonic()
+        return self._state
+
+    def _open_first(self) -> _State:
+        generation = store.current_generation(self.index_dir)
+        if generation is None:
+            raise IndexMissing(f"no index in {self.index_dir}; run `kb index`")
+        ix = whoosh_index.open_dir(str(generation))
+        searcher = ix.searcher()
+        toc = searcher.reader().generation()
+        deadline = time.monotonic() + FIRST_OPEN_WAIT
+        path = derived.latest(generation, toc)
+        while path is None and time.monotonic() < deadline and self._writer_busy():
+            time.sleep(0.05)  # a writer committed and is storing the derived state
+            path = derived.latest(generation, toc)
+        return self._load(generation.name, ix, searcher, path, None)
+
+    def _writer_busy(self) -> bool:
+        fd = store.try_lock(self.index_dir / store.LOCK_FILE)
+        if fd is None:
+            return True
+        store.release(fd)
+        return False
+
+    def _reload(self) -> None:
+        """Swap in the newest commit whose derived state is stored (or a newer revision of it)."""
+        try:
+            state = self._state
+            generation = store.current_generation(self.index_dir)
+            if state is None or generation is None:
+                return  # an index folder emptied under a running site keeps serving what it had
+            if generation.name != state.generation:
+                ix = whoosh_index.open_dir(str(generation))
+            elif not state.raw_searcher.up_to_date():
+                ix = state.ix
+            else:
+                path = derived.latest(generation, state.toc)
+                if path is not None and int(path.name.split(".")[1]) > state.revision:
+                    self._state = self._load(state.generation, state.ix, state.raw_searcher, path, state)
+                return
+            searcher = ix.searcher()  # a fresh one: in-flight searches still read the old one
+            path = derived.latest(generation, searcher.reader().generation())
+            if path is None:
+                searcher.close()  # its writer is still storing the derived state: next time
+                return
+            self._state = self._load(generation.name, ix, searcher, path, state)
+        except Exception:  # e.g. files of a commit replaced while opening it: try again next time
+            log.exception("reloading the index in %s failed; still serving the version loaded before",
+                          self.index_dir)
+
+    def _load(self, generation: str, ix, searcher, path: Path | None, previous: _State | None) -> _State:
+        meta = searcher.document(uid="meta")["data"]
+        lexicon = meta.get("lexicon", {})
+        key = sorted(tuple(w) for w in lexicon.get("words", []))
+        if previous is not None and previous.lexicon_key == key:
+            analyzer = previous.analyzer
+        else:
+            analyzer = Analyzer([tuple(w) for w in lexicon.get("words", [])])
+        if path is not None:
+            state = derived.load(path, analyzer)
+        else:
+            log.warning("the index in %s has no stored derived state (written by an older kb?): "
+                        "computing it in this process; `kb index` stores it", self.index_dir)
+            state = derived.compute(searcher, analyzer, key)
+        guarded = _Guarded(searcher, threading.Lock())
+        scorers = _scorers(searcher.reader(), state.lengths)
+        for scorer in set(scorers.values()):
+            scorer.reader = guarded.reader()  # postings are read on first use, by any thread
+        return _State(generation=generation, ix=ix, searcher=guarded, analyzer=analyzer,
+                      synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
+                      catalog=state.catalog, by_tag=state.by_tag, spelling=state.spelling,
+                      suggestions=state.suggestions, scorers=scorers,
+                      classifier=_ArticleModel(state.classifier, state.classifier_key,
+                                               derived.placed(state.classifier, state.docnums)),
+                      meaning=_ArticleModel(state.meaning, state.meaning_key,
+                                            derived.placed(state.meaning, state.docnums)),
+                      allowed={}, toc=state.generation, revision=state.revision, raw_searcher=searcher)
+
+    def close(self) -> None:
+        with self._opening:
+            loader = self._loader
+            if loader is not None:
+                loader.join()
+            if self._state is not None:
+                self._state.raw_searcher.close()
+                self._state = None
+
+
+def _scorers(reader, lengths: dict[str, np.ndarray]) -> dict[bool, Bm25Scorer]:
+    """The agents' scorer counts every document; the public's only what the public may see, so
+    adding an internal article changes no public score."""
+    agents = Bm25Scorer(reader, SCORED_FIELDS, FIELD_B, lengths=lengths)
+    hidden = derived.hidden(reader)
+    if not hidden.any():
+        return {True: agents, False: agents}
+    return {True: agents, False: Bm25Scorer(reader, SCORED_FIELDS, FIELD_B, population=~hidden,
+                                            lengths=lengths)}
