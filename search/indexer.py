@@ -216,7 +216,7 @@ def _full_build(index_dir: Path, old_ix, indexed: dict[str, dict], sources: dict
         workers = workers or os.cpu_count() or 1
         if workers > 1 and len(sources) >= PARALLEL_MIN_FILES:
             # Whoosh's multiprocessing writer: each process writes its own segment.
-            writer = ix.writer(limitmb=128, procs=workers, multisegment=True)
+            writer = _QuietMpWriter(ix, procs=workers, multisegment=True, limitmb=128)
         else:
             writer = ix.writer(limitmb=256)
         # An id keeps the file that held it in the previous index, whatever the order
@@ -252,6 +252,38 @@ def _full_build(index_dir: Path, old_ix, indexed: dict[str, dict], sources: dict
         store.discard(generation)
         raise
     return SyncReport("full", added=written, articles=written, problems=problems)
+
+
+def _quiet_task_class():
+    """Whoosh's segment-writer process, which exits with status 1 on an `OSError` (a full disk)
+    instead of printing a traceback: the run reports the failure in one line itself."""
+    from whoosh.multiproc import SubWriterTask
+
+    class QuietSubWriterTask(SubWriterTask):
+        def run(self):
+            try:
+                super().run()
+            except OSError:
+                raise SystemExit(1) from None
+
+    return QuietSubWriterTask
+
+
+def _QuietMpWriter(ix, **kwargs):  # noqa: N802 (builds a writer, like ix.writer)
+    """Whoosh's multiprocessing writer whose processes fail quietly (see `_quiet_task_class`)."""
+    from whoosh.multiproc import MpWriter
+
+    task_class = _quiet_task_class()
+
+    class QuietMpWriter(MpWriter):
+        def _new_task(self):
+            task = task_class(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                              self.multisegment)
+            self.tasks.append(task)
+            task.start()
+            return task
+
+    return QuietMpWriter(ix, **kwargs)
 
 
 def _last_good(ix, relpath: str, analyzer: Analyzer):
