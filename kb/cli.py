@@ -204,8 +204,9 @@ def new_command(settings: Settings, title: str, category: str | None, lang: str 
 def check_command(settings: Settings, as_json: bool, strict: bool):
     """Parse every article and list problems as path:line: level: message."""
     from kb.check import check_articles
+    from search.indexer import id_holders
 
-    problems = check_articles(settings.articles_dir)
+    problems = check_articles(settings.articles_dir, holders=id_holders(settings.index_dir))
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
     else:
