@@ -56,6 +56,26 @@ def _popular() -> list[dict]:
     return in_language[:RECENT] or _recent()
 
 
+CARD_MARKDOWN_CHARS = 800  # a longer section shows its snippet on the card, the page has the rest
+
+
+def card_html(answer) -> str:
+    """The answer card's body: the unit's Markdown rendered (tables stay tables) when it is short,
+    else its snippet (already escaped, with <mark>)."""
+    source = getattr(answer, "markdown", "") or ""
+    if not source or len(answer.text) > CARD_MARKDOWN_CHARS:
+        return answer.snippet
+    try:
+        from web.render import render_fragment
+    except ImportError:  # until rendering moves to web (contract 4)
+        import markdown
+
+        from kb.render import sanitize_html
+
+        return sanitize_html(markdown.markdown(source, extensions=["tables", "sane_lists"]))
+    return render_fragment(source, answer.article_id)
+
+
 def _page_arg(last: int = 10**6) -> int:
     """`?page=`: a whole number from 1 to `last`; anything else (`x`, `²`, `-1`) is page 1."""
     raw = request.args.get("page", "")
@@ -114,7 +134,11 @@ def search():
     others = [a for a in results.articles if not (only or a.lang == g.ui_lang)]
     card_lang = next((a.lang for a in results.articles if results.answers
                       and a.id == results.answers[0].article_id), g.ui_lang)
+    # The answer card only when the search is sure (confidence "high"); with "none" the no-results page.
+    best = results.answers[0] if results.answers and page == 1 and results.confidence == "high" else None
+    found = bool(results.articles) and results.confidence != "none"
     return render_template("search.html", q=q, results=results, lang_filter=only or "", card_lang=card_lang,
+                           best=best, card_html=card_html(best) if best else "", found=found,
                            category_filter=category or "", categories=_categories(),
                            groups=[(None, mine), (t("other_lang_articles"), others)],
                            first_number=offset + 1, page=page, pages=pages,
