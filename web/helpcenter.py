@@ -18,7 +18,7 @@ from web.auth import session_is_agent
 from web.i18n import t
 from web.language import search_preferring
 from web.ratelimit import public_limit
-from web.render import article_html
+from web.render import article_html, fragment_html
 from web.site import current_site
 from web.translations import translations_of
 
@@ -65,15 +65,7 @@ def card_html(answer) -> str:
     source = getattr(answer, "markdown", "") or ""
     if not source or len(answer.text) > CARD_MARKDOWN_CHARS:
         return answer.snippet
-    try:
-        from web.render import render_fragment
-    except ImportError:  # until rendering moves to web (contract 4)
-        import markdown
-
-        from kb.render import sanitize_html
-
-        return sanitize_html(markdown.markdown(source, extensions=["tables", "sane_lists"]))
-    return render_fragment(source, answer.article_id)
+    return fragment_html(source, answer.article_id, current_index(), getattr(answer, "lang", "") or g.ui_lang)
 
 
 def _page_arg(last: int = 10**6) -> int:
