@@ -123,12 +123,12 @@ def index_command(settings: Settings, rebuild: bool, workers: int | None):
 @with_settings
 def search_command(settings: Settings, query: str, as_json: bool, limit: int, lang: str | None, agent: bool):
     """Search the index and print answers and articles."""
-    from search.indexer import exists
     from search.searcher import SearchIndex
+    from search.store import current_generation
 
     if not query.strip():
         raise click.UsageError("QUERY is empty")
-    if not exists(settings.index_dir):
+    if current_generation(settings.index_dir) is None:
         sync(settings)
     results = SearchIndex(settings.index_dir).search(query, limit=limit, lang=lang, internal=agent)
     if as_json:
@@ -205,8 +205,9 @@ def new_command(settings: Settings, title: str, category: str | None, lang: str 
 def check_command(settings: Settings, as_json: bool, strict: bool):
     """Parse every article and list problems as path:line: level: message."""
     from kb.check import check_articles
+    from search.indexer import id_holders
 
-    problems = check_articles(settings.articles_dir)
+    problems = check_articles(settings.articles_dir, holders=id_holders(settings.index_dir))
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
     else:

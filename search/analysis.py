@@ -24,7 +24,6 @@ from importlib import resources
 
 import jieba
 from opencc import OpenCC
-from pypinyin import Style, lazy_pinyin
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
 from whoosh.analysis.filters import Filter
@@ -105,20 +104,33 @@ def fold_text(text: str) -> str:
 
 _base_lock = threading.Lock()
 _base_segmenter: jieba.Tokenizer | None = None
+_segmenters_made = 0
+
+
+def _loaded_dictionary() -> jieba.Tokenizer:
+    base = jieba.Tokenizer()
+    base.initialize()
+    return base
 
 
 def new_segmenter(words: list[tuple[str, int | None, str | None]] = ()) -> jieba.Tokenizer:
-    """A jieba tokenizer with jieba's dictionary plus the Chinese domain `words`."""
-    global _base_segmenter
+    """A jieba tokenizer with jieba's dictionary plus the Chinese domain `words`.
+
+    jieba's dictionary is the largest thing a search process holds (half a million entries).
+    Most processes make one segmenter: the first gets a freshly loaded dictionary of its own;
+    a process that makes more keeps a pristine copy from then on and copies it for each."""
+    global _base_segmenter, _segmenters_made
     with _base_lock:
-        if _base_segmenter is None:
-            base = jieba.Tokenizer()
-            base.initialize()
-            _base_segmenter = base
-    segmenter = jieba.Tokenizer()
-    segmenter.FREQ = dict(_base_segmenter.FREQ)
-    segmenter.total = _base_segmenter.total
-    segmenter.initialized = True
+        _segmenters_made += 1
+        if _segmenters_made == 1:
+            segmenter = _loaded_dictionary()
+        else:
+            if _base_segmenter is None:
+                _base_segmenter = _loaded_dictionary()
+            segmenter = jieba.Tokenizer()
+            segmenter.FREQ = dict(_base_segmenter.FREQ)
+            segmenter.total = _base_segmenter.total
+            segmenter.initialized = True
     for word, freq, tag in words:
         word = fold_text(word.strip()).lower()
         if _IS_HAN.search(word) and " " not in word:
@@ -273,6 +285,8 @@ def pinyin_keys(terms: list[str]) -> list[str]:
 
     Lets users who type pinyin (`huabei`, `hb`) find Chinese articles.
     """
+    from pypinyin import Style, lazy_pinyin  # index time only: a second of import for a search
+
     keys = []
     for term in terms:
         if len(term) >= 2 and _HAN_RUN.fullmatch(term):

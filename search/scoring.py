@@ -74,7 +74,8 @@ class Bm25Scorer:
     def term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(docnums, BM25 scores) of the documents containing `term` in scored `field`."""
         key = (field, term)
-        if key not in self._cache:
+        cached = self._cache.get(key)  # one lookup: another thread may clear the cache meanwhile
+        if cached is None:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             docs, tf = self._postings(field, term)
@@ -83,8 +84,8 @@ class Bm25Scorer:
             frequency = len(docs) if self.population is None else int(self.population[docs].sum())
             idf = math.log(self._count / (frequency + 1)) + 1
             scores = idf * tf * (self.k1 + 1) / (tf + self._norms[field][docs])
-            self._cache[key] = (docs, scores.astype(np.float32))
-        return self._cache[key]
+            cached = self._cache[key] = (docs, scores.astype(np.float32))
+        return cached
 
     def mask(self, field: str, term: str) -> np.ndarray:
         """A boolean array: which documents have `term` in `field` (any field, scored or not)."""

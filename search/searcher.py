@@ -66,8 +66,13 @@ class SearchIndex:
         return catalog.categories(self._current(), internal=internal)
 
     def get_article(self, article_id: str, internal: bool = False) -> dict | None:
-        """The full article (HTML, sections, related) or None if it is unknown or not visible."""
+        """The full article (record, Markdown `source`, sections, related; no HTML) or None if it
+        is unknown or not visible."""
         return self._pages.get_article(self._current(), article_id, internal=internal)
+
+    def link_pages(self) -> list[dict]:
+        """Every article's addresses, headings and anchors, for resolving links in web."""
+        return catalog.link_pages(self._current())
 
     def health(self) -> dict:
         """Article count, when the index was written, and the problems of the last run."""

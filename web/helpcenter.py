@@ -7,15 +7,19 @@ language (`web.language`); the other language's articles follow, labelled.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request, send_file
 
+from kb.links import media_file
 from web import analytics, current_index, feedback
 from web.auth import session_is_agent
 from web.i18n import t
 from web.language import search_preferring
 from web.ratelimit import public_limit
+from web.render import article_html, fragment_html
+from web.site import current_site
 from web.translations import translations_of
 
 bp = Blueprint("helpcenter", __name__)
@@ -26,8 +30,17 @@ MAX_RESULT_PAGES = 100
 
 
 def _categories() -> dict[str, list[dict]]:
-    """{"mine": categories of the interface language, "others": those of the other language}."""
-    categories = sorted(current_index().categories(internal=session_is_agent()), key=lambda c: c["name"])
+    """{"mine": categories with articles in the interface language, "others": the rest}.
+
+    A category is one entry whatever languages it holds (its count is every article in it)."""
+    merged: dict[str, dict] = {}
+    for c in current_index().categories(internal=session_is_agent()):
+        entry = merged.setdefault(c["name"], {"name": c["name"], "count": 0, "langs": set()})
+        entry["count"] += c["count"]
+        entry["langs"].add(c["lang"])
+    categories = sorted(merged.values(), key=lambda c: c["name"])
+    for c in categories:
+        c["lang"] = g.ui_lang if g.ui_lang in c["langs"] else sorted(c["langs"])[0]
     return {"mine": [c for c in categories if c["lang"] == g.ui_lang],
             "others": [c for c in categories if c["lang"] != g.ui_lang]}
 
@@ -52,15 +65,7 @@ def card_html(answer) -> str:
     source = getattr(answer, "markdown", "") or ""
     if not source or len(answer.text) > CARD_MARKDOWN_CHARS:
         return answer.snippet
-    try:
-        from web.render import render_fragment
-    except ImportError:  # until rendering moves to web (contract 4)
-        import markdown
-
-        from kb.render import sanitize_html
-
-        return sanitize_html(markdown.markdown(source, extensions=["tables", "sane_lists"]))
-    return render_fragment(source, answer.article_id)
+    return fragment_html(source, answer.article_id, current_index(), getattr(answer, "lang", "") or g.ui_lang)
 
 
 def _page_arg(last: int = 10**6) -> int:
@@ -86,7 +91,13 @@ def page_url(page: int) -> str:
 @bp.get("/")
 @public_limit
 def home():
-    return render_template("home.html", categories=_categories(), recent=_recent())
+    return render_template("home.html", categories=_categories(), recent=_recent(), featured=_featured())
+
+
+def _featured() -> list[dict]:
+    """The site file's featured articles, the interface language's first."""
+    found = current_index().lookup(list(current_site().featured), internal=False)
+    return sorted(found, key=lambda a: a["lang"] != g.ui_lang)
 
 
 @bp.get("/search")
@@ -137,8 +148,21 @@ def article(article_id: str):
     # The header's language switch opens the translation, when there is one, in its language.
     switch = next((f"{tr['url']}?lang={tr['lang']}" for tr in translations
                    if tr["lang"] == t("switch_lang_code")), None)
-    return render_template("article.html", article=found, q=request.args.get("q", "")[:200],
+    html = article_html(found, current_index())
+    return render_template("article.html", article=found, html=html, q=request.args.get("q", "")[:200],
                            translations=translations, switch_url=switch, reasons=feedback.REASONS)
+
+
+@bp.get("/media/<path:relpath>")
+@public_limit
+def media(relpath: str):
+    """Images and attachments under the articles folder (`![](shot.png)`, `/img/logo.svg`),
+    served from this origin (CSP 'self'); nothing outside the folder, no Markdown sources,
+    no `_`/`.` files."""
+    found = media_file(Path(current_app.config["KB_ARTICLES"]), relpath)
+    if found is None:
+        abort(404)
+    return send_file(found, max_age=3600)
 
 
 @bp.get("/categories/<path:name>")

@@ -54,3 +54,16 @@ def test_meaning_adds_no_article_the_words_did_not_find(intents):
     _, _, index = intents
     assert index.search("zzxq wvvk").articles == []
     assert {a.id for a in index.search('"refund" the card you sent never came').articles} == {"refund-status"}
+
+
+def test_encoding_is_model2vecs_own():
+    """The product reads the model with `tokenizers` and `safetensors`; it must encode as model2vec does."""
+    from model2vec import StaticModel
+
+    from search.embeddings import MODEL_DIR, encode
+
+    texts = ["How long does card delivery take?", "leadtime for a new card to show up in the mail",
+             "退款多久到账", "", "zzxq wvvk", "Apple Pay 绑卡失败怎么办", "refund " * 700]
+    expected = StaticModel.from_pretrained(MODEL_DIR).encode(texts).astype(np.float32)
+    expected /= np.maximum(np.linalg.norm(expected, axis=1, keepdims=True), 1e-9)
+    np.testing.assert_allclose(encode(texts), expected, atol=1e-3)
