@@ -16,6 +16,7 @@ from search.analysis import Analyzer
 SNIPPET_CHARS = 120
 MAX_TEXT_CHARS = 4000  # long sections: the snippet comes from their beginning
 MIN_MARKED_CHARS = 2  # a matched term shorter than this is not marked
+ANALYZED_CHARS = 2 * SNIPPET_CHARS  # of a longer text, only the stretch where the terms are is analyzed
 
 _WORD_CHAR = re.compile(r"[^\W_]", re.ASCII)
 
@@ -23,6 +24,13 @@ _WORD_CHAR = re.compile(r"[^\W_]", re.ASCII)
 def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET_CHARS) -> str:
     """The `width`-character window of `text` with the most matched terms, marked."""
     text = " ".join(text.split())[:MAX_TEXT_CHARS]
+    before = after = False
+    if len(text) > ANALYZED_CHARS:
+        # Segmenting a long section costs milliseconds: only the stretch where the terms' letters
+        # appear most is analyzed.
+        base = _densest(text.lower(), terms, ANALYZED_CHARS)
+        before, after = base > 0, base + ANALYZED_CHARS < len(text)
+        text = text[base:base + ANALYZED_CHARS]
     spans = _merge([(s, e) for term, s, e in analyzer.spans(text)
                     if term in terms and e - s >= MIN_MARKED_CHARS])
     start = _best_window_start(spans, len(text), width)
@@ -35,7 +43,27 @@ def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET
         pieces += [html.escape(text[cursor:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
         cursor = e
     pieces.append(html.escape(text[cursor:end]))
-    return ("…" if start > 0 else "") + "".join(pieces).strip() + ("…" if end < len(text) else "")
+    return (("…" if start > 0 or before else "") + "".join(pieces).strip()
+            + ("…" if end < len(text) or after else ""))
+
+
+def _densest(folded: str, terms: set[str], size: int) -> int:
+    """Where a `size`-character stretch of `folded` holding the most occurrences of `terms` starts."""
+    positions = sorted(m.start() for term in terms if term
+                       for m in re.finditer(re.escape(term), folded))[:500]
+    if not positions:
+        return 0
+    best, count, left = positions[0], 0, 0
+    for right, position in enumerate(positions):
+        while position - positions[left] > size - SNIPPET_CHARS:
+            left += 1
+        if right - left + 1 > count:
+            best, count = positions[left], right - left + 1
+    start = max(0, min(best - SNIPPET_CHARS // 6, len(folded) - size))
+    while 0 < start < len(folded) and folded[start - 1].isalnum() and folded[start].isascii() \
+            and folded[start].isalnum():
+        start -= 1  # not inside a Latin word
+    return start
 
 
 def _inside_word(text: str, position: int) -> bool:
