@@ -159,3 +159,8 @@ def test_generated_markdown_loses_no_word_and_shows_no_syntax(doc):
     assert ":::" not in text and "[[" not in text and "{#" not in text and "!!!" not in text
     assert "[!NOTE]" not in text and "Tabs" not in text and "\\." not in text
     assert "<script" not in html.lower()
+
+
+def test_unclosed_html_keeps_its_text_and_stays_shallow():
+    html = render("<div>\n\n*a*\n\n" * 200)
+    assert html.count("<em>a</em>") == 200 and html.count("<div>") <= 50
