@@ -158,7 +158,8 @@ def report(name: str, tally: Tally, seconds: float) -> float:
           f"{len(tally.failures)}")
     for kind, values in sorted(tally.latency.items()):
         print(f"  {kind:14} n={len(values):6}  p50 {statistics.median(values) * 1000:7.1f} ms  "
-              f"p95 {percentile(values, 95) * 1000:7.1f} ms")
+              f"p95 {percentile(values, 95) * 1000:7.1f} ms  max {max(values) * 1000:7.1f} ms  "
+              f"over 500 ms {sum(v > 0.5 for v in values)}")
     for failure in tally.failures[:5]:
         print("  failure:", failure)
     return total / seconds

@@ -1,6 +1,7 @@
 """Indexing and search speed on real Markdown, beside the plain recipe, in one run.
 
     .venv/bin/python bench/perf.py [--corpus ../shared/corpora/tldr] [--repeat 3]
+    .venv/bin/python bench/perf.py --startup [--repeat 5]
 
 Corpus: tldr-pages (English and Chinese, CC BY 4.0), copied to a temporary folder.
 Peer: the plain recipe — jieba's `ChineseAnalyzer` in a two-field Whoosh schema
@@ -9,6 +10,14 @@ full `kb index` ≥ 1.5× the peer's throughput; an incremental index after edit
 one file ≤ 1/5 of a full build; in-process search p95 ≤ 30 ms; `kb serve`
 answering `/api/search` p95 ≤ 50 ms for single requests. Medians of `--repeat`
 runs; the machine is shared, so compare ratios from one run.
+
+`--startup` measures instead what a user waits for at the command line on the starter
+knowledge base (`articles/`, copied): `kb search`, `kb check` and `kb index` after a
+one-line edit, each as a whole process (wall time and peak RSS), beside a peer in the
+same run — `python -c "import whoosh"`, the least any Whoosh-based tool pays, and
+loading jieba's dictionary, the least any jieba-based one pays — and what importing
+the search package costs (`-X importtime`). Budget (issue 14): each
+command ≤ 1.0 s, `kb search` ≤ 150 MB.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import random
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -88,12 +98,76 @@ def serve_latencies(articles: Path, index_dir: Path, queries: list[str]) -> list
         return latencies
 
 
+def process_cost(command: list[str], env: dict) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one whole process.
+
+    The peak comes from GNU time: a child forked from this (larger) process would report
+    this process's pages as its own peak."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        started = time.perf_counter()
+        code = subprocess.run(["/usr/bin/time", "-o", report.name, "-f", "%M", *command], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        seconds = time.perf_counter() - started
+        if code not in (0, 1):  # 1: `kb check` found warnings or errors
+            sys.exit(f"{' '.join(command)} failed with {code}")
+        return seconds, int(report.read().split()[-1]) / 1024
+
+
+def import_seconds(module: str, env: dict) -> float:
+    """Cumulative import time of `module` in a fresh process, as `-X importtime` reports it."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True,
+                         text=True, env=env, cwd=ROOT, check=True).stderr
+    line = next(line for line in reversed(out.splitlines()) if line.rstrip().endswith(f"| {module}"))
+    return int(line.split("|")[1]) / 1e6
+
+
+def startup(repeat: int) -> None:
+    """The start-up table of `--startup` (see the module doc)."""
+    work = Path(tempfile.mkdtemp(prefix="kb-startup-"))
+    articles, index_dir = work / "articles", work / "index"
+    shutil.copytree(ROOT / "articles", articles)
+    env = {**os.environ, "KB_ARTICLES": str(articles), "KB_INDEX": str(index_dir)}
+    kb = [str(Path(sys.executable).with_name("kb"))]
+    first_index = process_cost([*kb, "index"], env)
+    target = sorted(articles.rglob("*.md"))[0]
+    commands = {
+        "`kb search 退款`": lambda n: [*kb, "search", "退款"],
+        "`kb search \"card declined\"`": lambda n: [*kb, "search", "card declined"],
+        "`kb check`": lambda n: [*kb, "check"],
+        "`kb index` after a one-line edit": lambda n: [*kb, "index"],
+        "peer: `python -c \"import whoosh\"`": lambda n: [sys.executable, "-c", "import whoosh"],
+        "peer: jieba's dictionary loaded (`jieba.initialize()`)": lambda n: [
+            sys.executable, "-c", "import jieba; jieba.setLogLevel(60); jieba.initialize()"],
+    }
+    costs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for n in range(repeat):
+        for name, command in commands.items():
+            if name.startswith("`kb index`"):
+                with target.open("a", encoding="utf-8") as handle:
+                    handle.write(f"\n一行新内容 {n}。\n")
+            costs[name].append(process_cost(command(n), env))
+    imports = statistics.median(import_seconds("search.searcher", env) for _ in range(repeat))
+    print(f"\n| command (starter KB, {sum(1 for _ in articles.rglob('*.md'))} files; median of {repeat}, "
+          f"load {os.getloadavg()[0]:.1f}) | wall (s) | peak RSS (MB) | budget |\n|---|---|---|---|")
+    print(f"| first `kb index` (full build) | {first_index[0]:.2f} | {first_index[1]:.0f} | — |")
+    for name, values in costs.items():
+        budget = "≤ 1.0 s, ≤ 150 MB" if "search" in name else "—" if "peer" in name else "≤ 1.0 s"
+        print(f"| {name} | {statistics.median(v[0] for v in values):.2f} | "
+              f"{statistics.median(v[1] for v in values):.0f} | {budget} |")
+    print(f"| importing `search.searcher` (`-X importtime`) | {imports:.2f} | — | — |")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "tldr")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--startup", action="store_true", help="measure command start-up on articles/ only")
     args = parser.parse_args()
+    if args.startup:
+        startup(args.repeat)
+        return
     if not args.corpus.is_dir():
         sys.exit(f"corpus not found: {args.corpus}")
 

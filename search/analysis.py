@@ -24,7 +24,6 @@ from importlib import resources
 
 import jieba
 from opencc import OpenCC
-from pypinyin import Style, lazy_pinyin
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
 from whoosh.analysis.filters import Filter
@@ -40,8 +39,18 @@ CHINESE_STOP_WORDS = frozenset("""
 能 能否 可以 可不可以 能不能 会 会不会 要 想 需要 应该 该 该怎么 是否 是不是 有没有
 一个 一些 一直 已经 现在 然后 之后 以后 时候 的话 如果 还是
 """.split())
+# English function words Whoosh's short list lacks: question words, auxiliaries, pronouns,
+# determiners and prepositions. Particles that make phrasal verbs (up, out, off, down) stay.
+ENGLISH_STOP_WORDS = frozenset("""
+how what why where which who whom whose whether does do did doing done am was were been being
+has had having would should could might must shall i me my mine myself our ours ourselves he him
+his she her hers they them their theirs its itself there here than then so such into about over
+again just also very too only some any all each both more most other another same own these those
+i'm i've i'd i'll don't doesn't didn't can't cannot isn't aren't wasn't
+""".split())
 SPANS_CACHE = 20000  # analyzed snippet sources kept per analyzer
-STOP = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS | {"pls", "please", "hi", "hello", "thanks"}
+STOP = (frozenset(STOP_WORDS) | ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
+        | {"pls", "please", "hi", "hello", "thanks"})
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_]+(?:['.][^\W_]+)*)")
@@ -94,20 +103,33 @@ def fold_text(text: str) -> str:
 
 _base_lock = threading.Lock()
 _base_segmenter: jieba.Tokenizer | None = None
+_segmenters_made = 0
+
+
+def _loaded_dictionary() -> jieba.Tokenizer:
+    base = jieba.Tokenizer()
+    base.initialize()
+    return base
 
 
 def new_segmenter(words: list[tuple[str, int | None, str | None]] = ()) -> jieba.Tokenizer:
-    """A jieba tokenizer with jieba's dictionary plus the Chinese domain `words`."""
-    global _base_segmenter
+    """A jieba tokenizer with jieba's dictionary plus the Chinese domain `words`.
+
+    jieba's dictionary is the largest thing a search process holds (half a million entries).
+    Most processes make one segmenter: the first gets a freshly loaded dictionary of its own;
+    a process that makes more keeps a pristine copy from then on and copies it for each."""
+    global _base_segmenter, _segmenters_made
     with _base_lock:
-        if _base_segmenter is None:
-            base = jieba.Tokenizer()
-            base.initialize()
-            _base_segmenter = base
-    segmenter = jieba.Tokenizer()
-    segmenter.FREQ = dict(_base_segmenter.FREQ)
-    segmenter.total = _base_segmenter.total
-    segmenter.initialized = True
+        _segmenters_made += 1
+        if _segmenters_made == 1:
+            segmenter = _loaded_dictionary()
+        else:
+            if _base_segmenter is None:
+                _base_segmenter = _loaded_dictionary()
+            segmenter = jieba.Tokenizer()
+            segmenter.FREQ = dict(_base_segmenter.FREQ)
+            segmenter.total = _base_segmenter.total
+            segmenter.initialized = True
     for word, freq, tag in words:
         word = fold_text(word.strip()).lower()
         if _IS_HAN.search(word) and " " not in word:
@@ -262,6 +284,8 @@ def pinyin_keys(terms: list[str]) -> list[str]:
 
     Lets users who type pinyin (`huabei`, `hb`) find Chinese articles.
     """
+    from pypinyin import Style, lazy_pinyin  # index time only: a second of import for a search
+
     keys = []
     for term in terms:
         if len(term) >= 2 and _HAN_RUN.fullmatch(term):

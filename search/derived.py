@@ -265,6 +265,10 @@ def _spelling(reader) -> dict[bool, dict[str, int]]:
     """Spelling vocabularies with document frequencies: every word for agents, the words of
     public articles for the public (internal words never leak through did-you-mean)."""
     hidden_docs = hidden(reader)
+    if not hidden_docs.any():  # one vocabulary; frequencies from the term index, no postings read
+        agents = {word.decode("utf-8") if isinstance(word, bytes) else word: info.doc_frequency()
+                  for word, info in reader.iter_field("spell")}
+        return {True: agents, False: agents}
     agents, public = {}, {}
     for raw in reader.lexicon("spell"):
         word = raw.decode("utf-8")
@@ -277,9 +281,37 @@ def _spelling(reader) -> dict[bool, dict[str, int]]:
 
 
 def _lengths(reader) -> dict[str, np.ndarray]:
-    size = reader.doc_count_all()
-    return {name: np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(size)),
-                              dtype=np.float32, count=size) for name in SCORED_FIELDS}
+    """Length of each scored field by docnum, as `reader.doc_field_length` gives it."""
+    try:
+        return _segment_lengths(reader)
+    except Exception:  # another Whoosh codec: ask document by document (about 15 µs each)
+        size = reader.doc_count_all()
+        return {name: np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(size)),
+                                  dtype=np.float32, count=size) for name in SCORED_FIELDS}
+
+
+def _segment_lengths(reader) -> dict[str, np.ndarray]:
+    """The same, read a segment's length column at once: Whoosh 2.7's codec stores one
+    byte per document (a logarithmic approximation), so each column is a byte array."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.util.numeric import byte_to_length
+
+    table = np.array([0, *(byte_to_length(b) for b in range(1, 256))], dtype=np.float32)
+    segments = reader.readers if hasattr(reader, "doc_offsets") else [reader]
+    out = {}
+    for name in SCORED_FIELDS:
+        parts = []
+        for segment in segments:
+            count = segment.doc_count_all()
+            column = segment._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+            raw = np.zeros(count, dtype=np.uint8)
+            if column is not None:
+                stored = min(column._count, count)
+                data = column._dbfile.get(column._basepos, stored)
+                raw[:stored] = np.frombuffer(bytes(data), dtype=np.uint8)
+            parts.append(table[raw])
+        out[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    return out
 
 
 def _lexicon_words(searcher) -> list[tuple]:

@@ -2,7 +2,8 @@
 
 `search/models/minilm-static` holds one vector per word piece, distilled with
 model2vec from the sentence-transformers model all-MiniLM-L6-v2 (its README says
-how). A text's vector is the mean of its pieces' vectors, so "leadtime for a new
+how), read here with `tokenizers` and `safetensors` (model2vec itself is needed only
+to distil a model). A text's vector is the mean of its pieces' vectors, so "leadtime for a new
 card to show up in the mail" lands near "How long does card delivery take?"
 although they share one word. No neural network runs at search time: encoding a
 query takes a fraction of a millisecond.
@@ -29,17 +30,59 @@ MODEL_DIR = Path(__file__).parent / "models" / "minilm-static"
 LANGUAGES = frozenset({"en"})
 
 
-@functools.cache
-def static_model():
-    """The model, loaded once per process and only when a text is encoded."""
-    from model2vec import StaticModel
+BATCH = 1024  # texts per tokenizer call, as model2vec encodes them
 
-    return StaticModel.from_pretrained(MODEL_DIR)
+
+@functools.cache
+def _model() -> tuple:
+    """(tokenizer, embedding matrix, id of the unknown piece), loaded once per process when a text
+    is first encoded: the model's own files read with `tokenizers`, and its matrix memory-mapped
+    from the safetensors file (so worker processes share its pages, and only the rows of pieces
+    in use are read), which is what model2vec's `StaticModel` loads, at a fraction of the cost."""
+    from tokenizers import Tokenizer
+
+    config = json.loads((MODEL_DIR / "config.json").read_text("utf-8"))
+    tokenizer = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
+    if config.get("max_length"):
+        tokenizer.enable_truncation(config["max_length"])
+    unk_token = getattr(tokenizer.model, "unk_token", None)  # pieces of nothing known are left out
+    return tokenizer, _mapped_tensor(MODEL_DIR / "model.safetensors", "embeddings"), (
+        tokenizer.token_to_id(unk_token) if unk_token else None)
+
+
+SAFETENSORS_DTYPES = {"F16": np.float16, "F32": np.float32, "BF16": None, "F64": np.float64}
+
+
+def _mapped_tensor(path: Path, name: str) -> np.ndarray:
+    """One tensor of a safetensors file, memory-mapped read-only.
+
+    The format: an 8-byte little-endian header size, a JSON header giving each tensor's
+    dtype, shape and byte offsets after the header, then the raw little-endian data."""
+    with path.open("rb") as handle:
+        size = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(size))
+    entry = header[name]
+    dtype = SAFETENSORS_DTYPES.get(entry["dtype"])
+    if dtype is None:
+        raise ValueError(f"{path}: tensor {name} has dtype {entry['dtype']}, which kb does not read")
+    start, end = entry["data_offsets"]
+    array = np.memmap(path, dtype=np.dtype(dtype).newbyteorder("<"), mode="r", offset=8 + size + start,
+                      shape=tuple(entry["shape"]))
+    assert array.nbytes == end - start
+    return array
 
 
 def encode(texts: list[str]) -> np.ndarray:
-    """One unit-length float32 vector per text (zero for a text with no known piece)."""
-    vectors = static_model().encode(texts).astype(np.float32)
+    """One unit-length float32 vector per text (zero for a text with no known piece): the mean
+    of its pieces' vectors, as `model2vec.StaticModel.encode` computes it."""
+    tokenizer, embedding, unk = _model()
+    vectors = np.zeros((len(texts), embedding.shape[1]), dtype=np.float32)
+    for start in range(0, len(texts), BATCH):
+        encodings = tokenizer.encode_batch_fast(texts[start:start + BATCH], add_special_tokens=False)
+        for n, encoding in enumerate(encodings, start=start):
+            ids = [i for i in encoding.ids if i != unk]
+            if ids:
+                vectors[n] = embedding[ids].mean(axis=0)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-9)
 

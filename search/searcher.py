@@ -25,7 +25,7 @@ __all__ = ["MAX_OFFSET", "IndexMissing", "SearchIndex"]
 class SearchIndex:
     """Searches, suggestions, listings and article pages over one index folder.
 
-    `config` is the ranking configuration (kept for `search.ranking`; None: the defaults).
+    `config` is the `search.config.RankingConfig` every search ranks with (None: the defaults).
     """
 
     def __init__(self, index_dir: Path, config=None):
@@ -44,7 +44,7 @@ class SearchIndex:
                category: str | None = None, internal: bool = False) -> SearchResults:
         """Ranked articles (`limit` of them from `offset`), the best answer units and suggestions."""
         return ranking.search(self._current(), text, limit=limit, offset=offset, lang=lang,
-                              category=category, internal=internal)
+                              category=category, internal=internal, config=self.config)
 
     def suggest(self, prefix: str, limit: int = 8, internal: bool = False) -> list[dict]:
         """Type-ahead over titles and questions: prefix matches first, then substrings."""

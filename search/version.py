@@ -6,9 +6,9 @@ suggestions, spelling list, question classifier, phrasing vectors). Readers only
 load that state; nothing is trained or rebuilt here.
 
 `Versions` follows the index on disk. A search uses whatever state is current when
-it starts and never waits for a reload: at most every `REFRESH_SECONDS` a search
-that finds the state old starts a loader thread, which opens the newer commit
-(once its derived state is stored) and swaps it in with one reference assignment.
+it starts and never waits for a reload: a follower thread looks at the disk every
+`REFRESH_SECONDS`, opens a newer commit (once its derived state is stored) and swaps
+it in with one reference assignment.
 Searches run in parallel threads; Whoosh's searcher reads its files through shared
 handles, so each call into it holds a lock for that call only (`_Guarded`).
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,38 +120,27 @@ class Versions:
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
         self._state: _State | None = None
-        self._opening = threading.Lock()  # one first open, one loader at a time
-        self._checked = 0.0
-        self._loader: threading.Thread | None = None
+        self._opening = threading.Lock()  # one first open
+        self._reloading = threading.Lock()  # one reload at a time
+        self._closed = threading.Event()
 
     def current(self) -> _State:
-        """The state to search now; starts a background reload if it is time to look at the disk."""
+        """The state to search now (a search never waits for a newer one to load)."""
         state = self._state
         if state is None:
             with self._opening:
                 if self._state is None:
                     self._state = self._open_first()
-                    self._checked = time.monotonic()
+                    threading.Thread(target=_follow, args=(weakref.ref(self), self._closed), daemon=True,
+                                     name="kb-index-follower").start()
                 return self._state
-        if time.monotonic() - self._checked >= REFRESH_SECONDS and self._opening.acquire(blocking=False):
-            try:
-                if self._loader is None or not self._loader.is_alive():
-                    self._checked = time.monotonic()
-                    self._loader = threading.Thread(target=self._reload, name="kb-index-loader", daemon=True)
-                    self._loader.start()
-            finally:
-                self._opening.release()
         return state
 
     def refresh(self) -> _State:
-        """Look at the disk now and wait for the newest version to be swapped in (tests, CLI)."""
+        """Look at the disk now and wait until the newest version is swapped in (tests, CLI)."""
         if self._state is None:
             return self.current()
-        loader = self._loader
-        if loader is not None:
-            loader.join()
         self._reload()
-        self._checked = time.monotonic()
         return self._state
 
     def _open_first(self) -> _State:
@@ -176,6 +166,10 @@ class Versions:
 
     def _reload(self) -> None:
         """Swap in the newest commit whose derived state is stored (or a newer revision of it)."""
+        with self._reloading:
+            self._reload_now()
+
+    def _reload_now(self) -> None:
         try:
             state = self._state
             generation = store.current_generation(self.index_dir)
@@ -229,13 +223,22 @@ class Versions:
                       allowed={}, toc=state.generation, revision=state.revision, raw_searcher=searcher)
 
     def close(self) -> None:
-        with self._opening:
-            loader = self._loader
-            if loader is not None:
-                loader.join()
+        self._closed.set()
+        with self._opening, self._reloading:
             if self._state is not None:
                 self._state.raw_searcher.close()
                 self._state = None
+
+
+def _follow(versions_ref, closed: threading.Event) -> None:
+    """Every `REFRESH_SECONDS`, reload what changed on disk, until the `Versions` is closed or
+    forgotten (the thread holds it only while reloading, so it never keeps it alive)."""
+    while not closed.wait(REFRESH_SECONDS):
+        versions = versions_ref()
+        if versions is None:
+            return
+        versions._reload()
+        del versions
 
 
 def _scorers(reader, lengths: dict[str, np.ndarray]) -> dict[bool, Bm25Scorer]:

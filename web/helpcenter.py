@@ -18,7 +18,7 @@ from web.auth import session_is_agent
 from web.i18n import t
 from web.language import search_preferring
 from web.ratelimit import public_limit
-from web.render import article_html
+from web.render import article_html, fragment_html
 from web.site import current_site
 from web.translations import translations_of
 
@@ -54,6 +54,18 @@ def _popular() -> list[dict]:
     voted = current_index().lookup(feedback.most_helpful(RECENT * 4))
     in_language = [a for a in voted if a["lang"] == g.ui_lang] or voted
     return in_language[:RECENT] or _recent()
+
+
+CARD_MARKDOWN_CHARS = 800  # a longer section shows its snippet on the card, the page has the rest
+
+
+def card_html(answer) -> str:
+    """The answer card's body: the unit's Markdown rendered (tables stay tables) when it is short,
+    else its snippet (already escaped, with <mark>)."""
+    source = getattr(answer, "markdown", "") or ""
+    if not source or len(answer.text) > CARD_MARKDOWN_CHARS:
+        return answer.snippet
+    return fragment_html(source, answer.article_id, current_index(), getattr(answer, "lang", "") or g.ui_lang)
 
 
 def _page_arg(last: int = 10**6) -> int:
@@ -114,7 +126,11 @@ def search():
     others = [a for a in results.articles if not (only or a.lang == g.ui_lang)]
     card_lang = next((a.lang for a in results.articles if results.answers
                       and a.id == results.answers[0].article_id), g.ui_lang)
+    # The answer card only when the search is sure (confidence "high"); with "none" the no-results page.
+    best = results.answers[0] if results.answers and page == 1 and results.confidence == "high" else None
+    found = bool(results.articles) and results.confidence != "none"
     return render_template("search.html", q=q, results=results, lang_filter=only or "", card_lang=card_lang,
+                           best=best, card_html=card_html(best) if best else "", found=found,
                            category_filter=category or "", categories=_categories(),
                            groups=[(None, mine), (t("other_lang_articles"), others)],
                            first_number=offset + 1, page=page, pages=pages,

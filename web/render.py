@@ -53,6 +53,27 @@ _DEFAULT_TITLES = {"zh": {"note": "注意", "tip": "提示", "warning": "警告"
                           "details": "Details"}}
 
 
+# Ids and classes an article may carry into the page (issue 13): the page's own ids (those in
+# kb's templates) are renamed, so `<div id="main">` in an article cannot take over the page's;
+# classes are limited to the ones kb's renderer writes, so `<div class="feedback">` styles nothing.
+_PAGE_IDS = frozenset(m.group(1) for template in (Path(__file__).parent / "templates").rglob("*.html")
+                      for m in re.finditer(r'\bid="([^"{}]+)"', template.read_text("utf-8")))
+_CLASSES = frozenset({"anchor", "callout", "callout-title", "details", "container", "code-block",
+                      "code-title", "unresolved-link", "wikilink", *CALLOUT_STYLES.values()})
+_ALIGN = re.compile(r"^\s*text-align\s*:\s*(left|right|center)\s*;?\s*$", re.I)
+
+
+def _keep_attribute(tag: str, attr: str, value: str) -> str | None:
+    if attr == "id":
+        return "user-content-" + value if value in _PAGE_IDS else value
+    if attr == "class":
+        kept = [c for c in value.split() if c in _CLASSES or c.startswith("language-")]
+        return " ".join(kept) or None
+    if attr == "style":  # table cell alignment only
+        return value if _ALIGN.match(value) else None
+    return _keep_url(tag, attr, value)
+
+
 def _keep_url(tag: str, attr: str, value: str) -> str | None:
     if attr not in ("href", "src"):
         return value
@@ -67,7 +88,7 @@ def _keep_url(tag: str, attr: str, value: str) -> str | None:
 
 def sanitize_html(html: str) -> str:
     """Remove everything from `html` that could run script or leave the page."""
-    return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, attribute_filter=_keep_url,
+    return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, attribute_filter=_keep_attribute,
                      url_schemes=_LINK_SCHEMES | {"data"}, clean_content_tags={"script", "style"},
                      link_rel="noopener noreferrer")
 

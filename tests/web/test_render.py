@@ -164,3 +164,23 @@ def test_generated_markdown_loses_no_word_and_shows_no_syntax(doc):
 def test_unclosed_html_keeps_its_text_and_stays_shallow():
     html = render("<div>\n\n*a*\n\n" * 200)
     assert html.count("<em>a</em>") == 200 and html.count("<div>") <= 50
+
+
+def test_article_html_cannot_take_over_the_pages_own_ids_classes_or_styles():
+    html = render('<div id="main" class="feedback callout tip" style="position:fixed;inset:0">x</div>\n\n'
+                  '<p id="my-own-anchor">y</p>\n\n| a |\n| -: |\n| 1 |\n')
+    assert 'id="main"' not in html and 'id="user-content-main"' in html  # the page's #main stays unique
+    assert 'id="my-own-anchor"' in html  # an author's own id keeps working as a link target
+    assert "feedback" not in html and 'class="callout tip"' in html
+    assert "position" not in html and 'style="text-align:right"' in html
+
+
+def test_article_page_keeps_one_main_and_one_vote_box(client, kb_dir):
+    (kb_dir / "payments" / "hostile.md").write_text(
+        '# 冒充页面\n\n<div id="main" class="feedback">假的投票框</div>\n', "utf-8")
+    from search.indexer import sync_index
+
+    sync_index(kb_dir, client.application.config["KB_INDEX"])
+    page = client.get("/articles/payments/hostile").get_data(as_text=True)
+    assert page.count('id="main"') == 1 and "假的投票框" in page
+    assert page.count('class="feedback"') == 1  # the real vote box only

@@ -1,0 +1,145 @@
+"""Derived state is built by the writer at index time and only loaded by readers (issue 14)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+
+from search import classifier as classifier_module
+from search import derived, store
+from search.analysis import Analyzer
+from search.indexer import sync_index
+from search.searcher import SearchIndex
+from tests.search.conftest import ARTICLES, first, write_article
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _revisions(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in derived.folder(store.current_generation(index_dir)).iterdir()
+                  if p.name[0].isdigit())
+
+
+def test_every_reader_maps_the_models_the_writer_stored(intents):
+    _, index_dir, index = intents
+    other = SearchIndex(index_dir)  # a second worker
+    try:
+        for state in (index.versions.refresh(), other.versions.refresh()):
+            # Loaded from the files of the index (shared pages), never trained by a reader.
+            assert isinstance(state.classifier.model.weights, np.memmap)
+            assert isinstance(state.meaning.model.vectors, np.memmap)
+            stored = Path(state.classifier.model.weights.filename)
+            assert stored.parent.parent.parent.name == derived.FOLDER
+        query = "is my card on its way"
+        assert first(other, query) == first(index, query) == "card-delivery"
+    finally:
+        other.close()
+
+
+def test_a_classifier_read_back_scores_as_the_one_trained(tmp_path):
+    analyzer = Analyzer()
+    pairs = [(article_id, text) for article_id, (title, questions, _) in ARTICLES.items()
+             for text in (title, *questions)]
+    trained = classifier_module.train_question_classifier(pairs, analyzer)
+    classifier_module.save(trained, tmp_path / "classifier")
+    loaded = classifier_module.load(tmp_path / "classifier", analyzer)
+    assert loaded.article_ids == trained.article_ids
+    for query in ["is my card on its way", "退款", "", "card card card top-up", "Wo ist meine Karte?"]:
+        np.testing.assert_allclose(loaded.probabilities(query), trained.probabilities(query), atol=1e-12)
+
+
+def test_a_changed_phrasing_is_searchable_at_once_and_the_classifier_follows(intents):
+    articles, index_dir, index = intents
+    write_article(articles, "pin-reset", "Reset your PIN", ["I forgot my PIN", "How do I change my PIN?"],
+                  "Choose Cards, then Reset PIN.")
+    sync_index(articles, index_dir)
+    generation = store.current_generation(index_dir)
+    names = _revisions(index_dir)
+    provisional, final = (derived.folder(generation) / n for n in names[-2:])
+    assert provisional.name.split(".")[0] == final.name.split(".")[0]  # one commit, two revisions
+    assert int(final.name.split(".")[1]) == int(provisional.name.split(".")[1]) + 1
+    state = json.loads((provisional / derived.STATE).read_text())
+    assert state["classifier_key"] != state["wanted_key"]  # went out with the previous classifier
+    old = json.loads((provisional / "classifier" / "classifier.json").read_text())
+    assert "pin-reset" not in old["article_ids"]
+    new = index.versions.refresh()
+    assert "pin-reset" in new.classifier.model.article_ids
+    assert first(index, "I forgot my PIN") == "pin-reset"
+
+
+def test_a_body_edit_trains_nothing_and_embeds_nothing(intents):
+    articles, index_dir, index = intents
+    before = derived.latest(store.current_generation(index_dir))
+    title, questions, _ = ARTICLES["lost-card"]
+    write_article(articles, "lost-card", title, questions, "Freeze it in the app, then call us.")
+    sync_index(articles, index_dir)
+    after = derived.latest(store.current_generation(index_dir))
+    assert after != before and _revisions(index_dir)[-1].endswith(".0")  # no second revision
+    for name in ("classifier/weights.npy", "meaning/vectors.npy"):
+        assert (after / name).stat().st_ino == (before / name).stat().st_ino, name
+
+
+def test_field_lengths_read_in_bulk_are_whooshs_own(intents):
+    articles, index_dir, _ = intents
+    for n in range(3):  # several segments, with deleted documents among them
+        write_article(articles, f"extra-{n}", f"Extra {n}", ["Where is extra?"], "Words " * (n + 1))
+        sync_index(articles, index_dir)
+    ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert len(list(reader.leaf_readers())) > 1 and reader.has_deletions()
+        bulk = derived._segment_lengths(reader)
+        for name in derived.SCORED_FIELDS:
+            one_by_one = [reader.doc_field_length(d, name, 0) or 0 for d in range(reader.doc_count_all())]
+            assert bulk[name].tolist() == one_by_one, name
+
+
+def test_searches_run_in_threads_while_the_index_changes(intents):
+    articles, index_dir, index = intents
+    errors, done = [], threading.Event()
+
+    def searching():
+        try:
+            while not done.is_set():
+                assert first(index, "where is my refund") == "refund-status"
+                index.suggest("card")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=searching) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(4):
+            write_article(articles, "lost-card", "Lost or stolen card", ["I lost my card"],
+                          f"Freeze it ({n}).")
+            sync_index(articles, index_dir)
+            index.versions.refresh()
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert index.versions.refresh().toc == store_generation(index_dir)
+
+
+def store_generation(index_dir: Path) -> int:
+    return whoosh_index.open_dir(str(store.current_generation(index_dir))).latest_generation()
+
+
+@pytest.mark.e2e
+def test_a_search_process_imports_no_training_library(intents):
+    _, index_dir, _ = intents
+    code = ("import sys; from search.searcher import SearchIndex; "
+            f"print(SearchIndex({str(index_dir)!r}).search('is my card on its way').articles[0].id); "
+            "print(sorted(m for m in ('sklearn', 'scipy', 'model2vec', 'pypinyin', 'markdown', 'sqlalchemy') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["card-delivery", "[]"]
