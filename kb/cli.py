@@ -171,6 +171,10 @@ def serve_command(settings: Settings, host: str, port: int, workers: int, no_wat
     log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs", report.mode,
              report.articles, report.added, report.changed, report.removed, len(report.problems),
              report.seconds)
+    if workers > 1:
+        from search.version import preload
+
+        preload(settings.index_dir)  # the workers share one copy of the analyzer's dictionary
     log.info("serving on http://%s:%d with %d worker(s)", host, port, workers)
     serve({"KB_ARTICLES": str(settings.articles_dir), "KB_INDEX": str(settings.index_dir),
            "KB_WATCH": settings.watch and not no_watch}, host, port, workers)
