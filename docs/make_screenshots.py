@@ -1,6 +1,8 @@
 """The README's screenshots, taken from the starter articles in a real `kb serve`.
 
-    .venv/bin/python docs/make_screenshots.py
+    .venv/bin/python docs/make_screenshots.py          # all of them
+    .venv/bin/python docs/make_screenshots.py vue      # only the Vue (zh) page: real VitePress
+                                                       # Markdown with a callout, code and a table
 
 Serves a copy of `articles/` and photographs, with Debian's Chromium (/usr/bin/chromium),
 the pages the README tour shows; writes them to docs/screenshots/.
@@ -24,8 +26,40 @@ OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 
 
+VUE_ZH = ROOT.parent / "shared" / "eval" / "docs" / "vue-zh" / "docs"
+
+
+def vue_page() -> None:
+    """The Vue guide's accessibility page (zh) as kb renders it: the table of landmarks and the
+    `:::warning` callout holding a code block (docs/screenshots/vue-zh-article.png)."""
+    if not VUE_ZH.is_dir():
+        print(f"skipped the Vue page: {VUE_ZH} is absent")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(VUE_ZH, Path(tmp) / "articles")
+        with kb_serve(Path(tmp) / "articles", Path(tmp) / "index", "--no-watch") as base, \
+                sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_context(base_url=base, viewport={"width": 1100, "height": 900},
+                                       locale="zh-CN").new_page()
+            page.goto("/articles/guide/best-practices/accessibility")
+            top, bottom = page.evaluate("""() => {
+                const y = (el) => el.getBoundingClientRect().top + window.scrollY;
+                const callout = document.querySelector('.callout.warning');
+                return [y(document.getElementById('landmarks')),
+                        y(callout) + callout.getBoundingClientRect().height];
+            }""")
+            page.screenshot(path=OUT / "vue-zh-article.png", full_page=True,
+                            clip={"x": 0, "y": top - 20, "width": 1100, "height": bottom - top + 40})
+            browser.close()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["vue"]:
+        vue_page()
+        return
+    vue_page()
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(ROOT / "articles", Path(tmp) / "articles")
         with kb_serve(Path(tmp) / "articles", Path(tmp) / "index", "--no-watch") as base, \

@@ -1,12 +1,23 @@
 """Loading one Markdown article: bytes → front matter + body → `Article`.
 
-Every failure raises `ArticleError` whose `Problem` names the file and line, in the
-words an editor needs to fix it. Unknown front-matter keys are not fatal; they are
-kept on the article so `kb check` can point at them.
+The body is parsed once (`kb.sections.parse_body`, on `kb.markdown`'s token stream);
+sections, anchors, links, summary and language all come from that parse.
+
+Title: `title:` in the front matter, else the first `# H1` anywhere in the body (after
+leading `<script>`/`<style>`/HTML blocks), else `sidebar_label:`, else the file name
+(`getting-started.md` → "Getting started"; `index.md` → its folder's name).
+
+Metadata of other tools is mapped, not refused: `description` → summary, `aliases` →
+questions, `keywords` → tags, `slug`/`permalink` → another address links may use; the
+common layout keys of VitePress, Docusaurus, MkDocs, Obsidian, Hugo and Jekyll
+(`IGNORED_KEYS`) are accepted silently. Every failure raises `ArticleError` whose
+`Problem` names the file and line. Other unknown keys are kept on the article so
+`kb check` can point at them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -16,11 +27,31 @@ from pathlib import Path
 import yaml
 
 from kb.errors import ArticleError, Problem
-from kb.sections import Section, inline_to_text, split_sections
+from kb.markdown import detect_lang
+from kb.sections import Section, parse_body
+
+__all__ = ["Article", "ArticleError", "detect_lang", "parse_article", "load_article"]
 
 MAX_ARTICLE_BYTES = 1_000_000
 KNOWN_KEYS = ("title", "id", "lang", "category", "tags", "questions", "summary",
               "related", "visibility", "updated", "draft", "translations")
+# Keys of other tools mapped onto kb's: key → kb key.
+MAPPED_KEYS = {"description": "summary", "aliases": "questions", "keywords": "tags",
+               "last_update": "updated", "lastUpdated": "updated", "date": "updated",
+               "modified": "updated", "language": "lang", "locale": "lang"}
+# Keys of VitePress, Docusaurus, MkDocs, Obsidian, Hugo and Jekyll that only lay out their
+# sites: accepted silently.
+IGNORED_KEYS = frozenset("""
+    sidebar_label sidebar_position sidebar_class_name sidebar_custom_props sidebar displayed_sidebar
+    pagination_label pagination_next pagination_prev hide_title hide_table_of_contents toc_min_heading_level
+    toc_max_heading_level custom_edit_url unlisted slug permalink image layout hero features head
+    editLink footer navbar aside outline prev next search pageClass titleTemplate lastUpdated
+    author authors template hide icon subtitle status nav_order nav_exclude parent grand_parent
+    has_children has_toc weight toc comments created cssclasses cssclass publish order menu
+    type linkTitle url excerpt page returnToTop categories sitemap noindex robots og_image canonical
+    """.split())
+ACCEPTED_KEYS = frozenset(KNOWN_KEYS) | frozenset(MAPPED_KEYS) | IGNORED_KEYS
+ARTICLE_SUFFIXES = (".md", ".mdx", ".markdown")
 LANGS = ("zh", "en")
 VISIBILITIES = ("public", "internal")
 DEFAULT_CATEGORY = "general"
@@ -28,9 +59,6 @@ SUMMARY_CHARS = 140
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
-_H1 = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
-_HAN = re.compile(r"[\u3400-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -55,6 +83,9 @@ class Article:
     unknown_keys: tuple[tuple[str, int], ...] = field(default=())  # (key, line)
     draft: bool = False  # `draft: true`: agents only, until the line is removed
     translations: tuple[str, ...] = ()  # ids of the same article in other languages
+    anchors: tuple[str, ...] = ()  # every element id of the rendered page (headings, FAQ)
+    links: tuple[tuple[str, int, str], ...] = ()  # (url, file line, "link"|"image"|"wikilink"|"embed")
+    slug: str = ""  # `slug:`/`permalink:`: another address links may use
 
     @property
     def internal(self) -> bool:
@@ -62,8 +93,11 @@ class Article:
 
 
 def article_id_for(relpath: str) -> str:
-    """The default id: the path under articles/ without `.md`."""
-    return relpath[:-3] if relpath.endswith(".md") else relpath
+    """The default id: the path under articles/ without `.md` (`.mdx`, `.markdown`)."""
+    for suffix in ARTICLE_SUFFIXES:
+        if relpath.endswith(suffix):
+            return relpath[: -len(suffix)]
+    return relpath
 
 
 def is_valid_id(article_id: str) -> bool:
@@ -72,13 +106,6 @@ def is_valid_id(article_id: str) -> bool:
     parts = article_id.split("/")
     return (not _ID_FORBIDDEN.search(article_id) and article_id == article_id.strip()
             and all(p and p.strip() == p and p not in (".", "..") for p in parts))
-
-
-def detect_lang(text: str) -> str:
-    """'zh' when Chinese characters make up a fair share of the letters, else 'en'."""
-    han = len(_HAN.findall(text))
-    latin = len(_LATIN.findall(text))
-    return "zh" if han and han >= latin * 0.1 else "en"
 
 
 def decode_source(data: bytes, relpath: str) -> str:
@@ -233,13 +260,14 @@ def file_date(path: Path) -> str:
         return ""
 
 
-def parse_article(data: bytes, relpath: str, default_updated: str = "") -> Article:
+def parse_article(data: bytes, relpath: str, default_updated: str = "",
+                  default_category: str = "") -> Article:
     """Parse an article's raw bytes; `relpath` gives its default id and category.
 
     Whatever goes wrong is this article's `ArticleError` (file and line), never the run's:
     one broken file must not stop `kb check`, `kb index` or the live indexer."""
     try:
-        return _parse_article(data, relpath, default_updated)
+        return _parse_article(data, relpath, default_updated, default_category)
     except ArticleError:
         raise
     except Exception as exc:  # a bug or a library's surprise on odd input: still this file's problem
@@ -248,53 +276,78 @@ def parse_article(data: bytes, relpath: str, default_updated: str = "") -> Artic
                                    f"could not be read ({type(exc).__name__}: {reason})")) from exc
 
 
-def _parse_article(data: bytes, relpath: str, default_updated: str) -> Article:
+def _parse_article(data: bytes, relpath: str, default_updated: str, default_category: str) -> Article:
     text = decode_source(data, relpath)
     meta, body, body_line, key_lines = split_front_matter(text, relpath)
+    if not meta and not body.strip():
+        raise ArticleError(Problem(relpath, 1, "empty file: write a `# Title` and the answer, "
+                                   "or delete the file"))
     fields = _Fields(meta, key_lines, relpath)
-
+    fixed_lang = fields.text("lang") or fields.text("language") or fields.text("locale")
+    if fixed_lang and fixed_lang not in LANGS:
+        fixed_lang = _LANG_ALIASES.get(fixed_lang.lower().replace("_", "-"), fixed_lang)
+        if fixed_lang not in LANGS:
+            key = next(k for k in ("lang", "language", "locale") if fields.text(k))
+            raise fields.fail(key, f"must be one of {', '.join(LANGS)}, not {fixed_lang!r}")
+    questions = tuple(dict.fromkeys(fields.text_list("questions") + tuple(
+        a for a in fields.text_list("aliases") if not a.startswith("/"))))  # Hugo aliases are URLs
     title = fields.text("title")
-    if not title:
-        first = next((line for line in body.split("\n") if line.strip()), "")
-        h1 = _H1.match(first)
-        if not h1:
-            raise ArticleError(Problem(relpath, key_lines.get("title", 1),
-                                       "missing title: add `title:` to the front matter or start "
-                                       "the body with a `# Heading`"))
-        title = inline_to_text(h1.group(1))
+    parsed = parse_body(body, title, body_line, fixed_lang or None,
+                        detect=lambda prose: detect_lang(" ".join((prose, *questions))))
+    title = title or parsed.h1 or fields.text("sidebar_label") or title_from_path(relpath)
+    lang = fixed_lang or detect_lang(" ".join((title, *questions, parsed.prose)))
 
     article_id = fields.text("id") or article_id_for(relpath)
     if not is_valid_id(article_id):
         raise fields.fail("id", f"{article_id!r} is not a valid id ('/'-separated parts; no empty, "
                                 "'.' or '..' parts, control characters or backslashes)")
     parts = relpath.split("/")
-    questions = fields.text_list("questions")
-    lang = fields.text("lang") or detect_lang(" ".join((title, *questions, body)))
-    if lang not in LANGS:
-        raise fields.fail("lang", f"must be one of {', '.join(LANGS)}, not {lang!r}")
-    sections = tuple(split_sections(body, title, body_line))
-    summary = fields.text("summary") or _default_summary(sections)
-    unknown = tuple((key, key_lines.get(str(key), 1)) for key in meta if key not in KNOWN_KEYS)
+    summary = fields.text("summary") or fields.text("description") or _clip(parsed.summary)
+    updated = default_updated
+    for key in ("updated", "last_update", "lastUpdated", "modified", "date"):
+        if key in meta and not isinstance(meta[key], (dict, list, bool)):
+            updated = fields.date(key, default_updated)
+            break
+    unknown = tuple((key, key_lines.get(str(key), 1)) for key in meta if key not in ACCEPTED_KEYS)
     return Article(
         id=article_id,
         path=relpath,
         title=title,
         lang=lang,
-        category=fields.text("category") or (parts[0] if len(parts) > 1 else DEFAULT_CATEGORY),
-        tags=fields.text_list("tags"),
+        category=(fields.text("category") or default_category
+                  or (parts[0] if len(parts) > 1 else DEFAULT_CATEGORY)),
+        tags=tuple(dict.fromkeys(fields.text_list("tags") + fields.text_list("keywords"))),
         questions=questions,
         summary=summary,
         related=fields.text_list("related"),
         visibility=fields.choice("visibility", VISIBILITIES, "public"),
-        updated=fields.date("updated", default_updated),
+        updated=updated,
         body=body,
         body_line=body_line,
-        sections=sections,
+        sections=tuple(dataclasses.replace(s, heading=title) if s.level == 1 else s for s in parsed.sections),
         source_hash=hashlib.sha1(data).hexdigest(),
         unknown_keys=unknown,
         draft=fields.flag("draft"),
         translations=fields.text_list("translations"),
+        anchors=tuple(parsed.anchors),
+        links=tuple(parsed.links),
+        slug=(fields.text("slug") or fields.text("permalink")).strip("/"),
     )
+
+
+_LANG_ALIASES = {"zh-cn": "zh", "zh-hans": "zh", "zh-tw": "zh", "zh-hant": "zh", "zh-hk": "zh",
+                 "cn": "zh", "chinese": "zh", "en-us": "en", "en-gb": "en", "english": "en"}
+
+
+def title_from_path(relpath: str) -> str:
+    """A title from the file name: `getting-started.md` → 'Getting started'; `x/index.md` → 'x'."""
+    parts = article_id_for(relpath).split("/")
+    name = parts[-1]
+    if name.lower() in ("index", "readme", "_index") and len(parts) > 1:
+        name = parts[-2]
+    name = re.sub(r"^\d+[-_. ]+(?=\D)", "", name)  # ordering prefixes: 01-intro
+    name = re.sub(r"[-_]+", " ", name).strip() or name
+    return name[:1].upper() + name[1:]
 
 
 def front_matter_tags(data: bytes, relpath: str) -> tuple[str, ...]:
@@ -306,9 +359,7 @@ def front_matter_tags(data: bytes, relpath: str) -> tuple[str, ...]:
         return ()
 
 
-def _default_summary(sections: tuple[Section, ...]) -> str:
-    text = next((s.text for s in sections if s.text), "")
-    paragraph = text.split("\n\n")[0].replace("\n", " ").strip()
+def _clip(paragraph: str) -> str:
     if len(paragraph) <= SUMMARY_CHARS:
         return paragraph
     return paragraph[: SUMMARY_CHARS - 1].rstrip() + "…"

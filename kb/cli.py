@@ -134,10 +134,11 @@ def search_command(settings: Settings, query: str, as_json: bool, limit: int, la
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
         return
-    for answer in results.answers:
+    # The answer card is shown only when the search is sure of it, as the help center does.
+    for answer in results.answers[:1] if results.confidence == "high" else []:
         click.echo(f"» {answer.title} — {answer.heading}  {answer.url}")
         click.echo("  " + answer.text.replace("\n", "\n  "))
-    click.echo(f"{results.total} articles ({results.took_ms} ms)")
+    click.echo(f"{results.total} articles ({results.took_ms} ms), confidence {results.confidence}")
     for n, hit in enumerate(results.articles, start=1):
         badge = " [internal]" if hit.visibility == "internal" else ""
         click.echo(f"{n:>3}. {hit.title}{badge}  {hit.url}  ({hit.score:.2f})")
@@ -208,8 +209,9 @@ def new_command(settings: Settings, title: str, category: str | None, lang: str 
 def check_command(settings: Settings, as_json: bool, strict: bool):
     """Parse every article and list problems as path:line: level: message."""
     from kb.check import check_articles
+    from search.indexer import id_holders
 
-    problems = check_articles(settings.articles_dir)
+    problems = check_articles(settings.articles_dir, holders=id_holders(settings.index_dir))
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
     else:
@@ -224,19 +226,26 @@ def check_command(settings: Settings, as_json: bool, strict: bool):
 @cli.command("eval")
 @click.option("--queries", "queries_files", required=True, multiple=True,
               type=click.Path(exists=True, dir_okay=False),
-              help="TSV file: query<TAB>space-separated relevant article ids, or `-` for an off-topic "
-                   "question. May be given more than once.")
+              help="TSV file: query<TAB>space-separated relevant article ids (or `-` for an off-topic "
+                   "question), optionally <TAB>acceptable section headings separated by `|`. May be given "
+                   "more than once.")
+@click.option("--offtopic", "offtopic_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Questions the articles do not answer, one a line (or query<TAB>-): how many still get "
+                   "a high-confidence answer card. May be given more than once.")
 @click.option("--triage", is_flag=True, help="Ask the answer bot instead: answered correctly, answered "
                                              "wrongly, handed over.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @with_settings
-def eval_command(settings: Settings, queries_files: tuple[str, ...], triage: bool, as_json: bool):
-    """Measure search quality: MRR@10, hit@1/3/10, latency, and the worst misses."""
-    from kb.evaluate import QueriesFileError, evaluate, read_queries
+def eval_command(settings: Settings, queries_files: tuple[str, ...], offtopic_files: tuple[str, ...],
+                 triage: bool, as_json: bool):
+    """Measure search quality: MRR@10, hit@1/3/10, the answer card's section, off-topic answers,
+    latency, and the worst misses."""
+    from kb.evaluate import QueriesFileError, evaluate, read_off_topic, read_queries
     from search.searcher import SearchIndex
 
     try:
         judgements = [j for path in queries_files for j in read_queries(path)]
+        judgements += [j for path in offtopic_files for j in read_off_topic(path)]
     except QueriesFileError as exc:
         raise click.UsageError(str(exc)) from None
     sync(settings)
@@ -244,22 +253,51 @@ def eval_command(settings: Settings, queries_files: tuple[str, ...], triage: boo
     if triage:
         print_triage(index, judgements, as_json)
         return
-    judgements = [j for j in judgements if not j.off_topic]
-    result = evaluate(judgements, lambda q: [a.id for a in index.search(q, limit=10, internal=True).articles])
+    result = evaluate(judgements, lambda q: found(index.search(q, limit=10, internal=True)))
     summary = result.summary()
     worst = [{"query": o.query, "expected": sorted(o.relevant), "rank": o.rank,
               "first": o.ranked[0] if o.ranked else None} for o in result.worst(20)]
+    sections = [{"query": o.query, "expected": list(o.sections),
+                 "card": f"{o.answer[0]} › {o.answer[1]}" if o.answer else None}
+                for o in result.wrong_sections(20)]
+    off_topic = [{"query": o.query, "card": f"{o.answer[0]} › {o.answer[1]}" if o.answer else None}
+                 for o in result.off_topic_answered()]
     if as_json:
-        click.echo(json.dumps({**summary, "worst": worst}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**summary, "worst": worst, "wrong_sections": sections,
+                               "off_topic_answered": off_topic}, ensure_ascii=False, indent=2))
         return
+
+    def share(value):
+        return "—" if value is None else f"{value:.3f}"
+
     click.echo(f"queries {summary['queries']}  MRR@10 {summary['mrr@10']:.3f}  hit@1 {summary['hit@1']:.3f}  "
                f"hit@3 {summary['hit@3']:.3f}  hit@10 {summary['hit@10']:.3f}  "
+               f"section@1 {share(summary['section@1'])}  card rate {share(summary['card_rate'])}  "
                f"latency p50 {summary['p50_ms']:.1f} ms  p95 {summary['p95_ms']:.1f} ms")
+    if summary["off_topic"]:
+        click.echo(f"off-topic {summary['off_topic']}  answered with high confidence "
+                   f"{share(summary['off_topic_high'])}")
     if worst:
         click.echo("worst misses (rank, query, expected, first result):")
     for miss in worst:
         click.echo(f"  {miss['rank'] or '-':>2}  {miss['query']}  →  {' '.join(miss['expected'])}  "
                    f"(first: {miss['first']})")
+    if sections:
+        click.echo("answer card not from an expected section (query → card; expected headings):")
+    for miss in sections:
+        click.echo(f"  {miss['query']}  →  {miss['card'] or '(none)'}  ({' | '.join(miss['expected'])})")
+    if off_topic:
+        click.echo("off-topic questions answered with high confidence (query → card):")
+    for miss in off_topic:
+        click.echo(f"  {miss['query']}  →  {miss['card']}")
+
+
+def found(results):
+    """What `kb eval` judges of one search: ranked ids, the first answer card, the confidence."""
+    from kb.evaluate import Found
+
+    answer = (results.answers[0].article_id, results.answers[0].heading) if results.answers else None
+    return Found([a.id for a in results.articles], answer, results.confidence)
 
 
 @cli.command("token")

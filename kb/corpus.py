@@ -1,13 +1,23 @@
 """The articles folder as a whole: which files are articles, the domain dictionary
 (`_dict.txt`) and synonym groups (`_synonyms.txt`), and loading everything at once.
+
+There is one way to load articles, used by `kb check`, `kb new` and the indexer alike:
+`read_sources` (every article file, read once, in path order) → `parse_source` →
+`check_duplicate` in that same path order, so a duplicate `id` always stays with the
+file whose path sorts first and the later file is the one blamed. Markdown files that
+are not articles (names starting with `_`) are never skipped in silence: `ignored_files`
+says why, and `kb check` reports it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.articles import Article, decode_source, load_article, read_article_bytes
+import yaml
+
+from kb.articles import ARTICLE_SUFFIXES, Article, decode_source, file_date, parse_article, read_article_bytes
 from kb.errors import ArticleError, Problem
 
 DICTIONARY_FILE = "_dict.txt"
@@ -40,20 +50,129 @@ class Corpus:
     lexicon: Lexicon
 
 
+@dataclass
+class Source:
+    """One article file as read from disk: its bytes or the problem reading it."""
+
+    relpath: str
+    data: bytes | None
+    updated: str
+    problem: Problem | None = None
+    category: str = ""  # the label of its top folder (`folder_labels`), the default category
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _no_progress(_stage: str, _done: int, _total: int) -> None:
+    pass
+
+
+def is_markdown_path(relpath: str) -> bool:
+    return relpath.lower().endswith(ARTICLE_SUFFIXES)
+
+
 def is_article_path(relpath: str) -> bool:
-    """Markdown files whose name and folders do not start with `_` or `.`."""
+    """Markdown files (`.md`, `.mdx`, `.markdown`) whose name and folders do not start
+    with `_` or `.`."""
     parts = relpath.split("/")
-    return relpath.endswith(".md") and not any(p.startswith(("_", ".")) for p in parts)
+    return is_markdown_path(relpath) and not any(p.startswith(("_", ".")) for p in parts)
+
+
+def _markdown_files(root: Path):
+    for path in root.rglob("*"):
+        relpath = path.relative_to(root).as_posix()
+        if is_markdown_path(relpath) and (path.is_file() or path.is_symlink()) \
+                and "node_modules" not in relpath.split("/"):
+            yield relpath, path
 
 
 def scan_article_paths(root: Path) -> list[Path]:
     """All article files under `root`, sorted by relative path."""
+    found = [(relpath, path) for relpath, path in _markdown_files(root) if is_article_path(relpath)]
+    return [path for _, path in sorted(found)]
+
+
+def ignored_files(root: Path) -> list[Problem]:
+    """A warning for each Markdown file that is not read as an article, saying why.
+
+    Hidden folders (`.git`, `.obsidian`, `.vitepress`…) are tools' own and are not listed."""
     found = []
-    for path in root.rglob("*.md"):
+    for relpath, _ in sorted(_markdown_files(root)):
+        parts = relpath.split("/")
+        if is_article_path(relpath) or any(p.startswith(".") for p in parts[:-1]):
+            continue
+        why = next(p for p in parts if p.startswith(("_", ".")))
+        found.append(Problem(relpath, 0, f"not an article: {why!r} starts with '{why[0]}', which marks "
+                             "partials and drafts; rename it to publish the page", level="warning"))
+    return found
+
+
+def read_sources(root: Path, progress: Progress = _no_progress) -> dict[str, Source]:
+    """Every article file under `root`, read once, in path order."""
+    sources = {}
+    paths = scan_article_paths(root)
+    for done, path in enumerate(paths, start=1):
+        progress("reading", done, len(paths))
         relpath = path.relative_to(root).as_posix()
-        if is_article_path(relpath) and (path.is_file() or path.is_symlink()):
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+        try:
+            sources[relpath] = Source(relpath, read_article_bytes(path, root), file_date(path))
+        except ArticleError as exc:
+            sources[relpath] = Source(relpath, None, "", exc.problem)
+    labels = folder_labels(root, sources)
+    for relpath, source in sources.items():
+        if "/" in relpath:
+            source.category = labels.get(relpath.split("/", 1)[0], "")
+    return sources
+
+
+_INDEX_NAMES = ("index.md", "index.mdx", "README.md", "readme.md", "_index.md")
+
+
+def folder_labels(root: Path, sources: dict[str, Source]) -> dict[str, str]:
+    """Top folder → its label, from the doc tools' own files: Docusaurus `_category_.json`
+    (or `.yml`) `label`, MkDocs awesome-pages `.pages` `title`, else the title of the
+    folder's `index.md`/`README.md`. Folders without one keep their name."""
+    labels = {}
+    for folder in sorted({relpath.split("/", 1)[0] for relpath in sources if "/" in relpath}):
+        base = root / folder
+        label = ""
+        for name in ("_category_.json", "_category_.yml", "_category_.yaml", ".pages"):
+            label = _label_file(base / name, "title" if name == ".pages" else "label")
+            if label:
+                break
+        if not label:
+            for name in _INDEX_NAMES:
+                source = sources.get(f"{folder}/{name}")
+                if source is not None and source.data is not None:
+                    try:
+                        label = parse_article(source.data, source.relpath).title
+                    except ArticleError:
+                        label = ""
+                    break
+        if label:
+            labels[folder] = label
+    return labels
+
+
+def _label_file(path: Path, key: str) -> str:
+    """The `key` of a small JSON/YAML file; '' when it is absent or unreadable."""
+    try:
+        if not path.is_file() or path.stat().st_size > 100_000:
+            return ""
+        data = yaml.load(path.read_text("utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+        return ""
+    value = data.get(key) if isinstance(data, dict) else None
+    return str(value).strip() if isinstance(value, (str, int, float)) else ""
+
+
+def parse_source(source: Source) -> Article:
+    """The article in `source`, or `ArticleError` naming why it cannot be read."""
+    if source.problem:
+        raise ArticleError(source.problem)
+    return parse_article(source.data, source.relpath, default_updated=source.updated,
+                         default_category=source.category)
 
 
 def load_lexicon(root: Path) -> tuple[Lexicon, list[Problem]]:
@@ -96,18 +215,32 @@ def _data_lines(path: Path, problems: list[Problem]):
             yield n, line
 
 
-def load_corpus(root: Path) -> Corpus:
+@dataclass
+class _Holder:
+    id: str
+    path: str
+
+
+def claimed_ids(holders: dict[str, str], sources: dict) -> dict[str, _Holder]:
+    """The ids already held by a file (id → path, from the current index), for files that
+    still exist: a newcomer copying such an id never displaces the article that had it."""
+    return {article_id: _Holder(article_id, path) for article_id, path in holders.items() if path in sources}
+
+
+def load_corpus(root: Path, holders: dict[str, str] | None = None) -> Corpus:
     """Load every article under `root`; problems are collected, never raised.
 
-    When two files claim the same id, the first by path wins and the other is
-    reported with both paths named.
-    """
+    When two files claim the same id, the file holding it in the index (`holders`,
+    id → path) keeps it, else the first by path; the other is reported with both paths
+    named. The indexer resolves it the same way."""
     articles: list[Article] = []
     lexicon, problems = load_lexicon(root)
-    by_id: dict[str, Article] = {}
-    for path in scan_article_paths(root):
+    problems += ignored_files(root)
+    sources = read_sources(root)
+    by_id: dict = claimed_ids(holders or {}, sources)
+    for source in sources.values():
         try:
-            article = load_article(path, root)
+            article = parse_source(source)
         except ArticleError as exc:
             problems.append(exc.problem)
             continue
@@ -120,9 +253,11 @@ def load_corpus(root: Path) -> Corpus:
     return Corpus(articles, problems, lexicon.with_tags(articles))
 
 
-def check_duplicate(article: Article, by_id: dict[str, Article]) -> Problem | None:
-    """A problem when `article`'s id is already taken by another file in `by_id`."""
+def check_duplicate(article: Article, by_id: dict) -> Problem | None:
+    """A problem when `article`'s id is already taken by another file in `by_id`
+    (articles are taken in path order, so `article` is the later file)."""
     other = by_id.get(article.id)
     if other is None or other.path == article.path:
         return None
-    return Problem(article.path, 1, f"duplicate id {article.id!r}: also used by {other.path}")
+    return Problem(article.path, 1, f"duplicate id {article.id!r}: also used by {other.path}, which "
+                   "keeps it; give this file another `id:`")

@@ -1,15 +1,23 @@
 """Measuring search quality: a queries file in, MRR and hit rates out; and the answer
 bot's triage: answered correctly, answered wrongly, handed over.
 
-A queries file has one query per line: `query<TAB>space-separated relevant ids`;
+A queries file has one query per line: `query<TAB>space-separated relevant ids`,
+optionally followed by `<TAB>acceptable section headings, | separated` (the answer
+card is right when it comes from a relevant article under one of them); an id may
+be written as the page path (`guide/intro.md`: the `.md` is dropped).
 `query<TAB>-` marks an off-topic question, one the knowledge base does not answer
-(ranking figures leave those out; the triage counts them).
+(ranking figures leave those out; the off-topic figure and the triage count them).
+An off-topic file (`read_off_topic`) may also be plain text, one question a line.
+
 The search itself is passed in as a function, so this module knows nothing of how
-results are produced; `kb eval` hands it the product's real search path.
+results are produced; `kb eval` hands it the product's real search path. It returns
+either the ranked ids or a `Found` (ids, the answer card's article and heading, the
+confidence), which adds the answer-section, card-rate and off-topic figures.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -18,6 +26,12 @@ from pathlib import Path
 
 DEPTH = 10
 OFF_TOPIC = "-"
+HIGH = "high"
+
+
+def plain_heading(heading: str) -> str:
+    """How headings are compared by default: spaces collapsed, case folded."""
+    return re.sub(r"\s+", " ", heading).strip().casefold()
 
 
 class QueriesFileError(ValueError):
@@ -28,10 +42,20 @@ class QueriesFileError(ValueError):
 class Judgement:
     query: str
     relevant: frozenset[str]  # empty: an off-topic question
+    sections: tuple[str, ...] = ()  # acceptable headings of the answer card (empty: not judged)
 
     @property
     def off_topic(self) -> bool:
         return not self.relevant
+
+
+@dataclass
+class Found:
+    """What one search showed: the ranked ids, the answer card and how sure the search was."""
+
+    ranked: list[str]
+    answer: tuple[str, str] | None = None  # (article id, heading) of the first answer card
+    confidence: str | None = None  # high | low | none; None: the system has no such notion
 
 
 @dataclass
@@ -40,6 +64,19 @@ class QueryOutcome:
     relevant: frozenset[str]
     ranked: list[str]
     seconds: float
+    sections: tuple[str, ...] = ()
+    answer: tuple[str, str] | None = None
+    confidence: str | None = None
+    same_heading: Callable[[str], str] = plain_heading
+
+    @property
+    def right_section(self) -> bool:
+        """Whether the first answer card comes from a relevant article under an acceptable heading."""
+        if self.answer is None:
+            return False
+        article_id, heading = self.answer
+        return article_id in self.relevant and self.same_heading(heading) in {
+            self.same_heading(h) for h in self.sections}
 
     @property
     def rank(self) -> int | None:
@@ -49,7 +86,8 @@ class QueryOutcome:
 
 @dataclass
 class Evaluation:
-    outcomes: list[QueryOutcome] = field(default_factory=list)
+    outcomes: list[QueryOutcome] = field(default_factory=list)  # on-topic questions
+    off_topic: list[QueryOutcome] = field(default_factory=list)
 
     def hit_at(self, k: int) -> float:
         return sum(1 for o in self.outcomes if o.rank and o.rank <= k) / max(1, len(self.outcomes))
@@ -58,8 +96,26 @@ class Evaluation:
     def mrr(self) -> float:
         return sum(1 / o.rank for o in self.outcomes if o.rank) / max(1, len(self.outcomes))
 
+    @property
+    def section_at_1(self) -> float | None:
+        """Share of the questions with acceptable headings whose first card is a right section."""
+        judged = [o for o in self.outcomes if o.sections and o.confidence is not None]  # systems with cards
+        return sum(o.right_section for o in judged) / len(judged) if judged else None
+
+    @property
+    def card_rate(self) -> float | None:
+        """Share of on-topic questions answered with a high-confidence card."""
+        judged = [o for o in self.outcomes if o.confidence is not None]
+        return sum(o.confidence == HIGH for o in judged) / len(judged) if judged else None
+
+    @property
+    def off_topic_high(self) -> float | None:
+        """Off-topic false-answer rate: share of off-topic questions given a high-confidence card."""
+        judged = [o for o in self.off_topic if o.confidence is not None]
+        return sum(o.confidence == HIGH for o in judged) / len(judged) if judged else None
+
     def latency_ms(self, percentile: float) -> float:
-        times = sorted(o.seconds for o in self.outcomes)
+        times = sorted(o.seconds for o in self.outcomes + self.off_topic)
         if not times:
             return 0.0
         return 1000 * times[min(len(times) - 1, round(percentile / 100 * (len(times) - 1)))]
@@ -73,9 +129,22 @@ class Evaluation:
         return {"queries": len(self.outcomes), "mrr@10": round(self.mrr, 4),
                 "hit@1": round(self.hit_at(1), 4), "hit@3": round(self.hit_at(3), 4),
                 "hit@5": round(self.hit_at(5), 4), "hit@10": round(self.hit_at(10), 4),
+                "section@1": _rounded(self.section_at_1), "card_rate": _rounded(self.card_rate),
+                "off_topic": len(self.off_topic), "off_topic_high": _rounded(self.off_topic_high),
                 "p50_ms": round(self.latency_ms(50), 2), "p95_ms": round(self.latency_ms(95), 2),
                 "mean_ms": round(statistics.fmean(o.seconds for o in self.outcomes) * 1000, 2)
                 if self.outcomes else 0.0}
+
+    def wrong_sections(self, n: int = 20) -> list[QueryOutcome]:
+        """Judged questions whose first card is not a right section."""
+        return [o for o in self.outcomes if o.sections and not o.right_section][:n]
+
+    def off_topic_answered(self) -> list[QueryOutcome]:
+        return [o for o in self.off_topic if o.confidence == HIGH]
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def read_queries(path: Path) -> list[Judgement]:
@@ -84,24 +153,45 @@ def read_queries(path: Path) -> list[Judgement]:
     for n, line in enumerate(Path(path).read_text("utf-8-sig").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        query, tab, ids = line.partition("\t")
+        query, tab, rest = line.partition("\t")
+        ids, _, headings = rest.partition("\t")
         if not tab or not query.strip() or not ids.split():
             raise QueriesFileError(f"{path}:{n}: expected `query<TAB>relevant ids` (or `-` when off-topic)")
-        relevant = frozenset(ids.split()) - {OFF_TOPIC}
+        relevant = frozenset(i.removesuffix(".md") for i in ids.split()) - {OFF_TOPIC}
         if OFF_TOPIC in ids.split() and relevant:
             raise QueriesFileError(f"{path}:{n}: `-` (off-topic) cannot go with article ids")
-        judgements.append(Judgement(query.strip(), relevant))
+        sections = tuple(h.strip() for h in headings.split("|") if h.strip())
+        judgements.append(Judgement(query.strip(), relevant, sections))
     return judgements
 
 
-def evaluate(judgements: list[Judgement], search: Callable[[str], list[str]]) -> Evaluation:
-    """Run every query through `search` (query → ranked ids) and keep the outcomes."""
+def read_off_topic(path: Path) -> list[Judgement]:
+    """Off-topic questions: a queries file of `query<TAB>-` lines, or plain text, one a line."""
+    judgements = []
+    for n, line in enumerate(Path(path).read_text("utf-8-sig").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        query, tab, ids = line.partition("\t")
+        if tab and ids.strip() != OFF_TOPIC:
+            raise QueriesFileError(f"{path}:{n}: an off-topic question is `query` or `query<TAB>-`")
+        judgements.append(Judgement(query.strip(), frozenset()))
+    return judgements
+
+
+def evaluate(judgements: list[Judgement], search: Callable[[str], list[str] | Found],
+             same_heading: Callable[[str], str] = plain_heading) -> Evaluation:
+    """Run every query through `search` (query → ranked ids or a `Found`) and keep the outcomes;
+    off-topic questions are kept apart. `same_heading` normalises headings before comparing."""
     evaluation = Evaluation()
     for judgement in judgements:
         started = time.perf_counter()
-        ranked = search(judgement.query)
-        evaluation.outcomes.append(QueryOutcome(judgement.query, judgement.relevant, ranked,
-                                                time.perf_counter() - started))
+        found = search(judgement.query)
+        seconds = time.perf_counter() - started
+        if not isinstance(found, Found):
+            found = Found(list(found))
+        outcome = QueryOutcome(judgement.query, judgement.relevant, found.ranked, seconds,
+                               judgement.sections, found.answer, found.confidence, same_heading)
+        (evaluation.off_topic if judgement.off_topic else evaluation.outcomes).append(outcome)
     return evaluation
 
 

@@ -1,128 +1,132 @@
-"""Splitting an article body into answer units.
+"""Splitting an article body into answer units, from the one parse of `kb.markdown`.
 
-A unit starts at a `##`-`####` heading, or at an FAQ question: a line that is bold
-as a whole and ends with a question mark (`**1. 提现多久到账？**`), optionally with
-the answer on the same line. Text before the first unit is the article's overview.
-Each unit gets a stable anchor derived from its heading, so links keep working as
-long as the heading does.
+A unit starts at a top-level `##`-`####` heading (a later `#` counts as `##`, `#####`
+and deeper as `####`), or at an FAQ question: a paragraph that is bold as a whole up
+to a question mark (`**1. 提现多久到账？**`), optionally with the answer on the same line.
+Text before the first unit is the article's overview. Each unit's anchor is the author's
+`{#id}` when the heading has one, else a slug of its text, unique on the page; the
+renderer gives the same ids to the same headings because it walks the same tokens.
+
+`Section.text` is readable plain text (contract 2): one line per paragraph, list item or
+table row, tables as `first cell：other cells`, code blocks as their code lines, no
+Markdown, HTML or JSX. `Section.markdown` is the unit's own body source.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-OVERVIEW_ANCHOR = "overview"
+from markdown_it.token import Token
 
-_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_ATTR_LIST = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
-_NUMBER = r"(?:(?:Q|问)?\d{1,3}\s*[.)、:：]\s*|Q\s*[:：]\s*|问\s*[:：]\s*)?"
-_FAQ_LINE = re.compile(r"^\s*" + _NUMBER + r"\*\*\s*" + _NUMBER
-                       + r"(?P<q>[^*]+?[?？])\s*\*\*\s*(?P<rest>.*)$")
+from kb.markdown import (
+    FAQ_LINE,
+    OVERVIEW_ANCHOR,
+    Block,
+    _parse_inline,
+    all_anchors,
+    block_lines,
+    detect_lang,
+    inline_text,
+    links,
+    outline,
+    parse,
+    slugify,
+)
+
+__all__ = ["OVERVIEW_ANCHOR", "Section", "ParsedBody", "parse_body", "split_sections", "slugify",
+           "markdown_to_text", "inline_to_text"]
 
 
 @dataclass(frozen=True)
 class Section:
-    """One answer unit: a heading (or FAQ question) and the plain text below it."""
+    """One answer unit: a heading (or FAQ question), its plain text and its Markdown."""
 
     anchor: str
     heading: str
     level: int  # 1 for the overview, 2-4 for headings, 5 for FAQ questions
     text: str
     line: int  # 1-based line of the heading in the file
+    markdown: str = ""  # the unit's own body source (without its heading)
 
 
-def slugify(text: str) -> str:
-    """A URL-fragment id for a heading: lower-case words of any script joined by '-'."""
-    text = unicodedata.normalize("NFKC", inline_to_text(text)).lower()
-    text = re.sub(r"[^\w\s-]", "", text)
-    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+@dataclass
+class ParsedBody:
+    """Everything kb reads from one parse of an article body."""
+
+    tokens: list[Token]
+    h1: str  # text of the first H1 ('' when none)
+    sections: list[Section]
+    anchors: list[str]  # every element id of the rendered page
+    links: list[tuple[str, int, str]]  # (url, 1-based file line, kind)
+    prose: str  # paragraphs, headings and table text, no code: for language detection
+    summary: str  # the first prose paragraph
+    blocks: list[list[Block]] = field(default_factory=list)
+
+
+def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None = None,
+               detect=None) -> ParsedBody:
+    """Parse `body` (its first line being file line `first_line`) once into units and facts.
+
+    `lang` formats table rows; when None, `detect(prose)` chooses it (default 'en')."""
+    tokens = parse(body)
+    lines = body.split("\n")
+    shape = outline(tokens)
+    title = title or shape.title
+    skip = set(range(shape.title_index, shape.title_index + 3)) if shape.title_index >= 0 else set()
+    bounds = [(-1, title, 1, OVERVIEW_ANCHOR, -1)] + shape.starts
+    units: list[tuple[tuple, list[Block], str]] = []
+    all_blocks: list[Block] = []
+    for n, (index, heading, level, anchor, line) in enumerate(bounds):
+        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(tokens)
+        end_line = bounds[n + 1][4] if n + 1 < len(bounds) else len(lines)
+        rest_md = ""
+        if level == 1:
+            body_tokens = [t for k, t in enumerate(tokens[:end]) if k not in skip]
+            title_map = tokens[shape.title_index].map if shape.title_index >= 0 else None
+            md_lines = [ln for k, ln in enumerate(lines[:end_line])
+                        if not (title_map and title_map[0] <= k < title_map[1])]
+        elif level == 5:
+            faq = FAQ_LINE.match(tokens[index + 1].content)
+            rest_md = faq.group("rest").strip() if faq else ""
+            body_tokens = tokens[index + 3:end]
+            md_lines = lines[tokens[index].map[1]:end_line]
+        else:
+            body_tokens = tokens[index + 3:end]
+            md_lines = lines[tokens[index].map[1]:end_line]
+        blocks = block_lines(body_tokens)
+        if rest_md:
+            rest_text = inline_text(_parse_inline(rest_md))
+            blocks.insert(0, Block("p", rest_text, line))
+        markdown = "\n".join(([rest_md] if rest_md else []) + md_lines).strip("\n")
+        all_blocks += blocks
+        units.append(((index, heading, level, anchor, line), blocks, markdown))
+    prose = "\n".join(b.text for b in all_blocks if b.kind != "code")
+    if lang is None:
+        lang = detect(" ".join((title, prose))) if detect else "en"
+    sections = []
+    for (_, heading, level, anchor, line), blocks, markdown in units:
+        text = "\n".join(b.render(lang) for b in blocks)
+        if level == 1 and not text:
+            continue
+        sections.append(Section(anchor, heading or title, level, text, first_line + max(line, 0), markdown))
+    summary = next((b.text for b in all_blocks if b.kind == "p"), "")
+    return ParsedBody(tokens, shape.title, sections, all_anchors(tokens),
+                      [(url, first_line + line, kind) for url, line, kind in links(tokens)],
+                      prose, summary, [b for _, b, _ in units])
+
+
+def split_sections(body: str, title: str, first_line: int = 1, lang: str = "en") -> list[Section]:
+    """The answer units of `body` (see the module doc)."""
+    return parse_body(body, title, first_line, lang).sections
+
+
+def markdown_to_text(markdown: str, lang: str | None = None) -> str:
+    """Plain text of a Markdown fragment, one line per paragraph, list item or table row."""
+    blocks = block_lines(parse(markdown))
+    lang = lang or detect_lang(" ".join(b.text for b in blocks if b.kind != "code"))
+    return "\n".join(b.render(lang) for b in blocks)
 
 
 def inline_to_text(markdown: str) -> str:
-    """Strip inline Markdown (links, images, emphasis, code, HTML tags) to plain text."""
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
-    text = re.sub(r"<[^>\n]+>", "", text)
-    text = re.sub(r"(\*\*|__|~~|`)", "", text)
-    text = re.sub(r"(?<![\w*])[*_](?=\S)(.+?)(?<=\S)[*_](?![\w*])", r"\1", text)
-    return text.strip()
-
-
-def markdown_to_text(markdown: str) -> str:
-    """Plain text of a Markdown block, one line per source line, tables as cells."""
-    lines = []
-    in_fence = False
-    for line in markdown.splitlines():
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            lines.append(line)
-            continue
-        if re.fullmatch(r"\s*\|?[\s:|-]+\|[\s:|-]*", line):
-            continue
-        line = re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?)", "", line)
-        if line.strip().startswith("|"):
-            line = "  ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
-        lines.append(inline_to_text(line))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def split_sections(body: str, title: str, first_line: int = 1) -> list[Section]:
-    """Split `body` (Markdown, its first line being file line `first_line`) into units.
-
-    A level-1 heading on the body's first non-blank line is the title and is skipped.
-    Units with neither heading nor text are dropped; a heading with only sub-units
-    below it is kept (empty text) so the table of contents shows it.
-    """
-    starts: list[tuple[int, str, int, str]] = []  # (line index, heading, level, same-line text)
-    in_fence = False
-    skipped_title = False
-    overview_from = -1
-    lines = body.splitlines()
-    for i, line in enumerate(lines):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence or not line.strip():
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            level = len(heading.group(1))
-            text = _ATTR_LIST.sub("", heading.group(2))
-            if level == 1 and not starts and not skipped_title:
-                skipped_title = True
-                overview_from = i  # the title line itself is not part of the overview
-                continue
-            starts.append((i, inline_to_text(text), min(max(level, 2), 4), ""))
-            continue
-        faq = _FAQ_LINE.match(line)
-        if faq:
-            starts.append((i, inline_to_text(faq.group("q")), 5, faq.group("rest")))
-        skipped_title = True
-
-    sections: list[Section] = []
-    used: set[str] = set()
-    bounds = [(overview_from, title, 1, "")] + starts
-    for n, (index, heading, level, rest) in enumerate(bounds):
-        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(lines)
-        block = "\n".join(([rest] if rest else []) + lines[index + 1:end])
-        text = markdown_to_text(block)
-        if level == 1 and not text:
-            continue
-        anchor = _unique(OVERVIEW_ANCHOR if level == 1 else slugify(heading), used)
-        sections.append(Section(anchor, heading or title, level, text, first_line + max(index, 0)))
-    return sections
-
-
-def _unique(anchor: str, used: set[str]) -> str:
-    candidate, n = anchor, 1
-    while candidate in used:
-        n += 1
-        candidate = f"{anchor}-{n}"
-    used.add(candidate)
-    return candidate
+    """Plain text of one line of inline Markdown."""
+    return inline_text(_parse_inline(markdown))

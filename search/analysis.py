@@ -39,8 +39,18 @@ CHINESE_STOP_WORDS = frozenset("""
 能 能否 可以 可不可以 能不能 会 会不会 要 想 需要 应该 该 该怎么 是否 是不是 有没有
 一个 一些 一直 已经 现在 然后 之后 以后 时候 的话 如果 还是
 """.split())
+# English function words Whoosh's short list lacks: question words, auxiliaries, pronouns,
+# determiners and prepositions. Particles that make phrasal verbs (up, out, off, down) stay.
+ENGLISH_STOP_WORDS = frozenset("""
+how what why where which who whom whose whether does do did doing done am was were been being
+has had having would should could might must shall i me my mine myself our ours ourselves he him
+his she her hers they them their theirs its itself there here than then so such into about over
+again just also very too only some any all each both more most other another same own these those
+i'm i've i'd i'll don't doesn't didn't can't cannot isn't aren't wasn't
+""".split())
 SPANS_CACHE = 20000  # analyzed snippet sources kept per analyzer
-STOP = frozenset(STOP_WORDS) | CHINESE_STOP_WORDS | {"pls", "please", "hi", "hello", "thanks"}
+STOP = (frozenset(STOP_WORDS) | ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
+        | {"pls", "please", "hi", "hello", "thanks"})
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_]+(?:['.][^\W_]+)*)")

@@ -8,7 +8,6 @@ from search.records import ArticleRecord
 from search.results import Link, article_url
 
 MAX_SUGGESTED = 5
-RENDER_CACHE_SIZE = 1000
 
 
 def suggest(state, prefix: str, limit: int = 8, internal: bool = False) -> list[dict]:
@@ -94,42 +93,35 @@ def related(state, article_id: str, internal: bool, exclude: set[str]) -> list[L
 
 
 class Pages:
-    """Article pages, their HTML rendered once per article version."""
-
-    def __init__(self):
-        self._rendered: dict[tuple[str, str], str] = {}
+    """Article pages: the record and its Markdown source (web renders the HTML, contract 4)."""
 
     def get_article(self, state, article_id: str, internal: bool = False) -> dict | None:
-        """The full article (HTML, sections, related) or None if it is unknown or not visible."""
+        """The full article (record, Markdown `source`, sections, related) or None if it is
+        unknown or not visible. No HTML: `web.render` renders `source`."""
         record = state.catalog.get(article_id)
         if record is None or not record.visible_to(internal):
             return None
         content = state.searcher.document(uid=f"c:{article_id}")
         links = related(state, article_id, internal, set())
-        html = self._html(record, content["data"]["source"]) if content else ""
         return {
             **listing(record), "summary": record.summary, "questions": record.questions,
-            "translations": record.translations,  # ids; stand-in until contract 3
-            "html": html,
+            "translations": record.translations,  # ids; web.translations resolves them
+            "path": record.path, "hash": record.hash,
+            "source": content["data"]["source"] if content else "",
             "sections": [{"anchor": s["anchor"], "heading": s["heading"], "level": s["level"]}
                          for s in record.sections],
             "related": [{"id": r.id, "title": r.title, "url": r.url, "visibility": r.visibility}
                         for r in links],
         }
 
-    def _html(self, record: ArticleRecord, source: str) -> str:
-        """The article's sanitized HTML, rendered once per version."""
-        key = (record.id, record.hash)
-        html = self._rendered.get(key)  # one lookup: another thread may clear the cache meanwhile
-        if html is None:
-            if len(self._rendered) >= RENDER_CACHE_SIZE:
-                self._rendered.clear()
-            from kb.articles import parse_article  # page views only: Markdown and nh3 load here
-            from kb.render import render_article_html
 
-            article = parse_article(source.encode("utf-8"), record.path)
-            html = self._rendered[key] = render_article_html(article)
-        return html
+def link_pages(state) -> list[dict]:
+    """id, path, title, slug, language, declared translations, headings and anchors of every
+    article, for resolving links (`kb.links.LinkMap`) and translations in web."""
+    return [{"id": r.id, "path": r.path, "title": r.title, "slug": r.slug, "lang": r.lang,
+             "translations": list(r.translations),
+             "headings": [(s["anchor"], s["heading"]) for s in r.sections], "anchors": list(r.anchors)}
+            for r in state.catalog.values()]
 
 
 def health(state) -> dict:

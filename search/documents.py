@@ -43,15 +43,23 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
             **common, "uid": f"u:{article.id}#{section.anchor}", "kind": UNIT,
             # The overview has no heading of its own; the title already ranks the article.
             "u_heading": " ".join(heading_terms), "u_text": " ".join(text_terms),
-            "data": {"anchor": section.anchor, "heading": section.heading, "text": section.text},
+            "data": {"anchor": section.anchor, "heading": section.heading, "text": section.text,
+                     # The section's own Markdown, for rendering the answer card (tables as tables).
+                     "markdown": getattr(section, "markdown", None) or section.text},
         })
-    spelling = {w for text in (article.title, *article.questions, *(s.heading for s in article.sections))
+    # Did-you-mean knows every Latin word the article holds, bodies included.
+    spelling = {w for text in (article.title, *article.questions, article.summary,
+                               *(f"{s.heading}\n{s.text}" for s in article.sections))
                 for w in analyzer.words(text)}
     content = {**common, "uid": f"c:{article.id}", "kind": CONTENT, "data": {"source": source}}
     record = article_record(article)
     if len(units) == 1:
         # The article is its one answer: no unit document repeating its terms.
         record["answer"] = units.pop()["data"]
+    elif not units and article.summary:
+        # An article without a body answers with its summary.
+        record["answer"] = {"anchor": "", "heading": article.title, "text": article.summary,
+                            "markdown": article.summary}
     phrasings = "\n".join((article.title, *article.questions))
     doc = {
         **common, "uid": f"a:{article.id}", "kind": ARTICLE,

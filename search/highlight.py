@@ -1,24 +1,32 @@
 """Snippets: the part of a text that best matches a query, with matches in `<mark>`.
 
-The text is HTML-escaped here; the only markup in a snippet is `<mark>`.
+The window is cut at word boundaries (never inside a Latin word), and only terms
+that carry meaning are marked: the analyzer already drops stop words, and single
+characters (a lone 不 or a) are not marked. The text is HTML-escaped here; the
+only markup in a snippet is `<mark>`.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 from search.analysis import Analyzer
 
 SNIPPET_CHARS = 120
 MAX_TEXT_CHARS = 4000  # long sections: the snippet comes from their beginning
+MIN_MARKED_CHARS = 2  # a matched term shorter than this is not marked
+
+_WORD_CHAR = re.compile(r"[^\W_]", re.ASCII)
 
 
 def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET_CHARS) -> str:
     """The `width`-character window of `text` with the most matched terms, marked."""
     text = " ".join(text.split())[:MAX_TEXT_CHARS]
-    spans = _merge([(s, e) for term, s, e in analyzer.spans(text) if term in terms])
+    spans = _merge([(s, e) for term, s, e in analyzer.spans(text)
+                    if term in terms and e - s >= MIN_MARKED_CHARS])
     start = _best_window_start(spans, len(text), width)
-    end = min(len(text), start + width)
+    start, end = _word_bounds(text, start, min(len(text), start + width))
     pieces, cursor = [], start
     for s, e in spans:
         if e <= start or s >= end:
@@ -28,6 +36,30 @@ def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET
         cursor = e
     pieces.append(html.escape(text[cursor:end]))
     return ("…" if start > 0 else "") + "".join(pieces).strip() + ("…" if end < len(text) else "")
+
+
+def _inside_word(text: str, position: int) -> bool:
+    """Whether `position` falls between two ASCII letters or digits (inside a Latin word)."""
+    return (0 < position < len(text) and bool(_WORD_CHAR.match(text[position - 1]))
+            and bool(_WORD_CHAR.match(text[position])))
+
+
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """`start` moved forward and `end` back to the nearest word boundary (Chinese characters are
+    words of their own; a window never starts or ends inside a Latin word)."""
+    if _inside_word(text, start):
+        forward = start
+        while forward < end and _inside_word(text, forward):
+            forward += 1
+        start = forward if forward < end else start
+    if _inside_word(text, end):
+        back = end
+        while back > start and _inside_word(text, back):
+            back -= 1
+        end = back if back > start else end
+    while start < end and text[start] == " ":
+        start += 1
+    return start, end
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -29,8 +29,9 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from kb.articles import Article, ArticleError, file_date, front_matter_tags, parse_article, read_article_bytes
-from kb.corpus import Lexicon, check_duplicate, load_lexicon, scan_article_paths
+from kb.articles import Article, ArticleError, front_matter_tags, parse_article
+from kb.corpus import Lexicon, Source, check_duplicate, claimed_ids, load_lexicon, parse_source
+from kb.corpus import read_sources as _read_corpus
 from kb.errors import Problem
 from search import derived, store
 from search.analysis import Analyzer
@@ -44,16 +45,6 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 def _no_progress(_stage: str, _done: int, _total: int) -> None:
     pass
-
-
-@dataclass
-class Source:
-    """One article file as read from disk: its bytes or the problem reading it."""
-
-    relpath: str
-    data: bytes | None
-    updated: str
-    problem: Problem | None = None
 
 
 @dataclass
@@ -71,17 +62,8 @@ class SyncReport:
 
 
 def read_sources(root: Path, progress: Progress = _no_progress) -> dict[str, Source]:
-    """Every article file under `root`, read once."""
-    sources = {}
-    paths = scan_article_paths(root)
-    for done, path in enumerate(paths, start=1):
-        progress("reading", done, len(paths))
-        relpath = path.relative_to(root).as_posix()
-        try:
-            sources[relpath] = Source(relpath, read_article_bytes(path, root), file_date(path))
-        except ArticleError as exc:
-            sources[relpath] = Source(relpath, None, "", exc.problem)
-    return sources
+    """Every article file under `root`, read once (`kb.corpus`: the path `kb check` uses too)."""
+    return _read_corpus(root, progress)
 
 
 def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
@@ -132,6 +114,15 @@ def _open_current(index_dir: Path):
         return None
 
 
+def id_holders(index_dir: Path) -> dict[str, str]:
+    """id → path of every article in the current index ({} without one): who holds each id,
+    for `kb check` to resolve duplicate ids as the next build will."""
+    ix = _open_current(Path(index_dir)) if exists(index_dir) else None
+    if ix is None:
+        return {}
+    return {record["id"]: path for path, record in _indexed_records(ix).items()}
+
+
 def _indexed_records(ix) -> dict[str, dict]:
     """path → stored record of every article in the index."""
     with ix.searcher() as searcher:
@@ -150,9 +141,7 @@ def _lexicon_for(base: Lexicon, tags: list[str]) -> Lexicon:
 
 
 def _parse(source: Source) -> Article:
-    if source.problem:
-        raise ArticleError(source.problem)
-    return parse_article(source.data, source.relpath, default_updated=source.updated)
+    return parse_source(source)  # the one loading path, shared with `kb check`
 
 
 def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base: Lexicon,
@@ -231,8 +220,9 @@ def _full_build(index_dir: Path, old_ix, indexed: dict[str, dict], sources: dict
         else:
             writer = ix.writer(limitmb=256)
         # An id keeps the file that held it in the previous index, whatever the order
-        # of paths: a newcomer copying an id never displaces the article that had it.
-        by_id: dict = {record["id"]: _stub(record) for path, record in indexed.items() if path in sources}
+        # of paths; other ids go to the first file by path (kb.corpus.claimed_ids: the
+        # rule `kb check` applies too).
+        by_id: dict = claimed_ids({r["id"]: p for p, r in indexed.items()}, sources)
         written = 0
         for done, (relpath, result) in enumerate(_prepare_all(list(sources.values()), analyzer, workers),
                                                  start=1):

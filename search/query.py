@@ -44,6 +44,15 @@ class ParsedQuery:
     chars: list[str] = field(default_factory=list)  # its Chinese characters
     latin_grams: list[str] = field(default_factory=list)  # character 3/4-grams of its Latin words
     words: list[str] = field(default_factory=list)  # unstemmed Latin words, e.g. pinyin
+    # The same pieces of the whole text, stop words included: an article without a body is its
+    # phrasings, and how they are worded (怎么, how do I) is part of what matches.
+    all_grams: list[str] = field(default_factory=list)
+    all_chars: list[str] = field(default_factory=list)
+    all_latin_grams: list[str] = field(default_factory=list)
+    # Search-mode segmentation yields a long word and the shorter words inside it (银行卡 and
+    # 银行): one *group* per word of the question, as (head concept, concepts inside it), by
+    # index into `concepts`. Coverage counts groups, so a word is not counted twice.
+    groups: list[tuple[int, list[int]]] = field(default_factory=list)
 
     @property
     def terms(self) -> set[str]:
@@ -58,8 +67,8 @@ def clean_query(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS].strip()
 
 
-def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]]
-                ) -> ParsedQuery:
+def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], list[tuple[str, ...]]],
+                synonym_weight: float = SYNONYM_WEIGHT) -> ParsedQuery:
     """Analyze `text` into concepts; see the module doc for the syntax."""
     parsed = ParsedQuery(clean_query(text))
     plain: list[str] = []
@@ -73,17 +82,57 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
             parsed.concepts += [Concept([((t,), 1.0)], required=True) for t in analyzer.terms(word)]
         else:
             plain.append(match.group(0))
-    terms = list(dict.fromkeys(analyzer.terms(" ".join(plain))))
-    parsed.grams = list(dict.fromkeys(char_bigrams(" ".join(plain))))
-    parsed.chars = list(dict.fromkeys(han_characters(" ".join(plain))))
-    parsed.latin_grams = list(dict.fromkeys(latin_char_grams(" ".join(plain))))
-    parsed.words = list(dict.fromkeys(analyzer.words(" ".join(plain), min_length=2)))
+    spans = analyzer.spans(" ".join(plain))
+    terms = list(dict.fromkeys(term for term, _, _ in spans))
+    # Fuzzy evidence comes from the words that carry meaning: stop words (怎么样, how, does) are
+    # blanked out first, so their characters and pieces match nothing.
+    content = _content_only(" ".join(plain), spans)
+    parsed.grams = list(dict.fromkeys(char_bigrams(content)))
+    parsed.chars = list(dict.fromkeys(han_characters(content)))
+    parsed.latin_grams = list(dict.fromkeys(latin_char_grams(content)))
+    parsed.words = list(dict.fromkeys(analyzer.words(content, min_length=2)))
+    parsed.all_grams = list(dict.fromkeys(char_bigrams(" ".join(plain))))
+    parsed.all_chars = list(dict.fromkeys(han_characters(" ".join(plain))))
+    parsed.all_latin_grams = list(dict.fromkeys(latin_char_grams(" ".join(plain))))
     parsed.concepts += [Concept([((t,), 1.0)]) for t in terms if t not in parsed.terms]
-    _expand_synonyms(parsed, terms, synonyms)
+    _expand_synonyms(parsed, terms, synonyms, synonym_weight)
+    parsed.groups = _groups(parsed, spans)
     return parsed
 
 
-def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms) -> None:
+def _content_only(text: str, spans) -> str:
+    """`text` with every character outside the analyzer's (content) terms turned into a space."""
+    keep = bytearray(len(text))
+    for _, start, end in spans:
+        keep[start:end] = b"\x01" * (end - start)
+    return "".join(c if keep[n] else " " for n, c in enumerate(text))
+
+
+def _groups(parsed: ParsedQuery, spans) -> list[tuple[int, list[int]]]:
+    """Concepts grouped by the word of the question they come from: a term whose characters lie
+    inside a longer term's is part of that term's group."""
+    index = {c.alternatives[0][0][0]: n for n, c in enumerate(parsed.concepts)
+             if len(c.alternatives[0][0]) == 1}
+    first: dict[int, tuple[int, int]] = {}
+    for term, start, end in spans:
+        if term in index and index[term] not in first:
+            first[index[term]] = (start, end)
+    heads: dict[int, list[int]] = {}
+    longest_first = sorted(first, key=lambda n: -(first[n][1] - first[n][0]))
+    for n in longest_first:
+        start, end = first[n]
+        head = next((h for h in heads if first[h][0] <= start and end <= first[h][1]
+                     and first[h] != (start, end)), None)
+        if head is None:
+            heads[n] = []
+        else:
+            heads[head].append(n)
+    grouped = {n for head, parts in heads.items() for n in (head, *parts)}
+    return sorted([(h, sorted(p)) for h, p in heads.items()]
+                  + [(n, []) for n in range(len(parsed.concepts)) if n not in grouped])
+
+
+def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms, weight: float) -> None:
     by_first = {c.alternatives[0][0][0]: c for c in parsed.concepts}
     for start in range(len(terms)):
         for length in (3, 2, 1):
@@ -91,8 +140,8 @@ def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms) -> None:
             if len(key) == length and key in synonyms:
                 concept = by_first.get(key[0])
                 if concept is not None:
-                    concept.alternatives += [(alt, SYNONYM_WEIGHT) for alt in synonyms[key]
-                                             if (alt, SYNONYM_WEIGHT) not in concept.alternatives
+                    concept.alternatives += [(alt, weight) for alt in synonyms[key]
+                                             if (alt, weight) not in concept.alternatives
                                              and alt != (key[0],)]
                 break
 

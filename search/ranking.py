@@ -1,76 +1,130 @@
-"""The search path: a query against one index version → ranked articles, answers and suggestions."""
+"""The search path: a query against one index version → ranked articles, answers and suggestions.
+
+How articles, the answer card and the confidence are decided is `search.evidence`
+(ordered evidence: exact words first, fuzzy evidence within bounds); every weight
+and rule comes from the `RankingConfig` passed in. This module turns that into the
+`SearchResults` the web layer shows.
+"""
 
 from __future__ import annotations
 
+import re
 import time
+import weakref
+from dataclasses import dataclass
 
 import numpy as np
 
+from search import evidence
+from search.analysis import fold_text
 from search.catalog import related
+from search.config import RankingConfig
+from search.derived import SCORED_FIELDS
 from search.highlight import snippet
 from search.query import parse_query
 from search.results import Answer, ArticleHit, SearchResults, article_url
-from search.schema import (
-    ARTICLE_FIELDS,
-    CHARS_FIELD,
-    CHARS_WEIGHT,
-    GRAMS_FIELD,
-    GRAMS_WEIGHT,
-    LATIN_GRAMS_FIELD,
-    LATIN_GRAMS_WEIGHT,
-    PINYIN_FIELD,
-    PINYIN_WEIGHT,
-    UNIT_FIELDS,
-)
-from search.scoring import Extra, top
+from search.schema import CHARS_FIELD, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD
+from search.scoring import Bm25Scorer, Extra, top
 from search.spelling import _corrections, _replace_word
 
 MAX_LIMIT = 50
 MAX_OFFSET = 1000  # paging stops here (100 pages of 10)
-MAX_ANSWERS = 3
-UNIT_CANDIDATES = 40
-# The article models' scores (0–1) join the word scores of the articles the words
-# found, at these fractions of the best word score.
-CLASSIFIER_WEIGHT = 0.3
-MEANING_WEIGHT = 2.0
-MIN_SHARED_CHARACTERS = 0.5  # of a query's characters, for articles only characters match
+DEFAULT_CONFIG = RankingConfig()
+
+
+@dataclass
+class _Derived:
+    """What ranking derives once per index version (and configuration): which documents are
+    articles and units, the article of each document, which articles list questions."""
+
+    docs: evidence.DocMap
+    ids: dict[int, str]  # article document → article id
+    lists_questions: np.ndarray
+    scorers: dict[bool, Bm25Scorer]
+    phrasings: dict[str, list[int]]  # a title or listed question, normalised → its article documents
+
+
+_derived: dict[int, dict] = {}  # id of an index version → BM25 key → _Derived; dropped with the version
+
+
+def _derive(state, config: RankingConfig) -> _Derived:
+    if id(state) not in _derived:
+        _derived[id(state)] = {}
+        weakref.finalize(state, _derived.pop, id(state), None)
+    by_config = _derived[id(state)]
+    key = _bm25_key(config)
+    if key not in by_config:
+        reader = state.searcher.reader()
+        docs = evidence.DocMap.build(reader)
+        ids = docs.article_ids
+        lists_questions = np.zeros(len(docs.articles), dtype=bool)
+        phrasings: dict[str, list[int]] = {}
+        for docnum, article_id in ids.items():
+            record = state.catalog.get(article_id)
+            lists_questions[docnum] = bool(record is not None and record["questions"])
+            for text in (record["title"], *record["questions"]) if record is not None else ():
+                phrasings.setdefault(_normal(text), []).append(docnum)
+        scorers = state.scorers
+        if key != _bm25_key(DEFAULT_CONFIG):
+            # Other BM25 statistics than the version's: scorers of this configuration's own.
+            b = {name: config.b(name) for name in SCORED_FIELDS}
+            scorers = {internal: Bm25Scorer(scorer.reader, SCORED_FIELDS, b, config.k1,
+                                            population=scorer.population, lengths=scorer.lengths)
+                       for internal, scorer in state.scorers.items()}
+        by_config[key] = _Derived(docs, ids, lists_questions, scorers, phrasings)
+    return by_config[key]
+
+
+def _normal(text: str) -> str:
+    """A phrasing compared for exactness: folded, lower case, letters and digits only."""
+    return re.sub(r"[\W_]+", "", fold_text(text).lower())
+
+
+def _bm25_key(config: RankingConfig) -> tuple:
+    return tuple(sorted(config.field_b.items())), config.b_default, config.k1
 
 
 def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None = None,
-           category: str | None = None, internal: bool = False) -> SearchResults:
+           category: str | None = None, internal: bool = False, config: RankingConfig | None = None
+           ) -> SearchResults:
     """Ranked articles (`limit` of them from `offset`), the best answer units and suggestions."""
     started = time.perf_counter()
+    config = config or DEFAULT_CONFIG
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
-    parsed = parse_query(text, state.analyzer, state.synonyms)
+    parsed = parse_query(text, state.analyzer, state.synonyms, config.synonym_weight)
     results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
-    corrections = _corrections(state, parsed, internal)
-    # Article and unit fields are disjoint, so scoring one kind's fields
-    # never returns the other kind.
+    corrections = _corrections(state, parsed, internal, config.typo_weight)
     allowed = _allowed(state, lang, category, internal)
-    scorer = state.scorers[internal]
-    scores = scorer.score(parsed, ARTICLE_FIELDS, [
-        Extra(GRAMS_FIELD, GRAMS_WEIGHT, parsed.grams),
-        Extra(LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT, parsed.latin_grams),
-        Extra(PINYIN_FIELD, PINYIN_WEIGHT, parsed.words),
-        # Characters find paraphrases whose words differ (付不了款 → 付款失败), but
-        # one common character is no match: alone, they must be half the query's.
-        Extra(CHARS_FIELD, CHARS_WEIGHT, parsed.chars,
-              min_shared=max(2, MIN_SHARED_CHARACTERS * len(parsed.chars)))])
-    _rerank(state, parsed, scores, allowed)
-    docnums, results.total = top(scores, allowed, offset + limit)
-    hits = [(state.searcher.stored_fields(int(d))["data"], float(scores[d])) for d in docnums]
-    article_scores = {record["id"]: score for record, score in hits}
-    ranked_units = _rank_units(state, scorer, parsed, allowed, article_scores)
-    best_unit = {article_id: unit for _, article_id, unit in reversed(ranked_units)}
-    results.articles = [_article_hit(state, record, score, parsed, best_unit)
-                        for record, score in hits[offset:]]
-    results.answers = [_answer(state, parsed, *unit) for unit in ranked_units[:MAX_ANSWERS]]
-    if hits:
-        listed = {record["id"] for record, _ in hits}
-        results.suggested = related(state, hits[0][0]["id"], internal, listed)
-    # Provisional rule until it is calibrated (issue 10): any answer is "high".
-    results.confidence = "high" if results.answers else "low" if results.articles else "none"
+    derived = _derive(state, config)
+    extras = _extras(config, parsed.grams, parsed.latin_grams, parsed.words, parsed.chars)
+    phrasing_extras = _extras(config, parsed.all_grams, parsed.all_latin_grams, parsed.words,
+                              parsed.all_chars)
+    models = [evidence.ArticleModel(weight, model.docnums, model.model.scores)
+              for weight, model in ((config.classifier_weight, state.classifier),
+                                    (config.meaning_weight, state.meaning))
+              if weight and model.model is not None]
+    ranked = evidence.rank(derived.scorers[internal], derived.docs, parsed, allowed, config, extras, models,
+                           derived.lists_questions, phrasing_extras)
+    # Exactness: a question worded exactly as an article's title or one of its questions.
+    exact = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d] and config.exact_boost]
+    if exact:
+        ranked.scores[exact] += config.exact_boost * float(ranked.scores[allowed].max(initial=0.0) or 1.0)
+    evidence.cut_off(ranked, allowed, config)
+    docnums, results.total = top(ranked.scores, allowed, offset + limit)
+    first = docnums if offset == 0 else top(ranked.scores, allowed, config.card_articles)[0]
+    cards = evidence.choose_cards(ranked, derived.docs, first,
+                                  lambda d: "answer" in state.catalog[derived.ids[d]], config)
+    results.confidence = evidence.confidence(ranked, cards[0] if cards else None, len(docnums) > 0, config)
+    results.answers = [_answer(state, derived, parsed, card) for card in cards]
+    by_article = {card.article: card for card in cards}
+    results.articles = [
+        _article_hit(state, derived, parsed, int(d), float(ranked.scores[d]),
+                     by_article.get(int(d)) or _best(ranked, derived, state, int(d), config))
+        for d in docnums[offset:]]
+    if len(docnums):
+        listed = {derived.ids[int(d)] for d in docnums}
+        results.suggested = related(state, derived.ids[int(docnums[0])], internal, listed)
     if corrections:
         corrected = parsed.text
         for word, suggestion in corrections.items():
@@ -80,44 +134,49 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     return results
 
 
-def _rank_units(state, scorer, parsed, allowed, article_scores: dict[str, float]) -> list[tuple]:
-    """(score, article id, unit) of candidate units, best first, at most two per article.
-
-    A unit's score mixes its own and its article's; single-unit articles have no
-    unit documents, so their article score ranks their one answer.
-    """
-    scores = scorer.score(parsed, UNIT_FIELDS)
-    docnums, _ = top(scores, allowed, UNIT_CANDIDATES)
-    hits = [(state.searcher.stored_fields(int(d)), float(scores[d])) for d in docnums]
-    top_unit = (hits[0][1] if hits else 0.0) or 1.0
-    top_article = max(article_scores.values(), default=0.0) or 1.0
-    candidates = [(0.6 * score / top_unit + 0.4 * article_scores.get(unit["article_id"], 0.0)
-                   / top_article, unit["article_id"], unit["data"]) for unit, score in hits]
-    candidates += [(score / top_article, article_id, state.catalog[article_id]["answer"])
-                   for article_id, score in article_scores.items()
-                   if "answer" in state.catalog.get(article_id, {})]
-    candidates.sort(key=lambda c: -c[0])
-    ranked, per_article = [], {}
-    for candidate in candidates:
-        article_id = candidate[1]
-        if article_id in state.catalog and per_article.get(article_id, 0) < 2:
-            per_article[article_id] = per_article.get(article_id, 0) + 1
-            ranked.append(candidate)
-    return ranked
+def _extras(config: RankingConfig, grams: list[str], latin_grams: list[str], words: list[str],
+            chars: list[str]) -> list[Extra]:
+    return [
+        Extra(GRAMS_FIELD, config.grams_weight, grams),
+        Extra(LATIN_GRAMS_FIELD, config.latin_grams_weight, latin_grams),
+        Extra(PINYIN_FIELD, config.pinyin_weight, words),
+        # Characters find paraphrases whose words differ (付不了款 → 付款失败), but
+        # one common character is no match: alone, they must be half the query's.
+        Extra(CHARS_FIELD, config.chars_weight, chars,
+              min_shared=max(2, config.min_shared_characters * len(chars)))]
 
 
-def _answer(state, parsed, score: float, article_id: str, unit: dict) -> Answer:
-    record = state.catalog[article_id]
+def _best(ranked, derived: _Derived, state, docnum: int, config: RankingConfig) -> evidence.Card | None:
+    has_answer = "answer" in state.catalog[derived.ids[docnum]]
+    return evidence.best_unit(ranked, derived.docs, docnum, has_answer, config)
+
+
+def _unit(state, derived: _Derived, card: evidence.Card) -> dict:
+    if card.unit >= 0:
+        return dict(state.searcher.stored_fields(card.unit)["data"])
+    answer = state.catalog[derived.ids[card.article]]["answer"]
+    return answer.to_dict() if hasattr(answer, "to_dict") else dict(answer)
+
+
+def _answer(state, derived: _Derived, parsed, card: evidence.Card) -> Answer:
+    record = state.catalog[derived.ids[card.article]]
+    unit = _unit(state, derived, card)
     return Answer(
-        article_id=article_id, title=record["title"], heading=unit["heading"], anchor=unit["anchor"],
+        article_id=record["id"], title=record["title"], heading=unit["heading"], anchor=unit["anchor"],
         text=unit["text"], snippet=snippet(unit["text"], parsed.terms, state.analyzer),
-        url=article_url(article_id, unit["anchor"]), score=round(score, 4),
-        visibility=record["visibility"], draft=record.get("draft", False))
+        url=article_url(record["id"], unit["anchor"]), score=round(card.coverage, 4),
+        visibility=record["visibility"], draft=record.get("draft", False),
+        markdown=unit.get("markdown") or unit["text"])
 
 
-def _article_hit(state, record: dict, score: float, parsed, best_unit: dict[str, dict]) -> ArticleHit:
-    unit = best_unit.get(record["id"])
-    source = unit["text"] if unit else " ".join((record["summary"], *record["questions"]))
+def _article_hit(state, derived: _Derived, parsed, docnum: int, score: float,
+                 card: evidence.Card | None) -> ArticleHit:
+    record = state.catalog[derived.ids[docnum]]
+    # The snippet comes from the article's best unit (its prose); else its summary.
+    if card is not None and (card.score > 0 or card.unit < 0):
+        source = _unit(state, derived, card)["text"]
+    else:
+        source = record["summary"] or " ".join(record["questions"])
     return ArticleHit(
         id=record["id"], title=record["title"], summary=record["summary"],
         category=record["category"], lang=record["lang"], tags=record["tags"],
@@ -145,22 +204,3 @@ def _allowed(state, lang: str | None, category: str | None, internal: bool) -> n
                 allowed &= state.scorers[True].mask(field, value)
         state.allowed[key] = allowed
     return state.allowed[key]
-
-
-def _rerank(state, parsed, scores: np.ndarray, allowed: np.ndarray) -> None:
-    """Add the article models' scores to the articles the words found, in place.
-
-    They re-rank and add nothing: gibberish has a most likely article too, and
-    quoted and excluded words, filters and totals keep their meaning.
-    """
-    best = float(scores[allowed].max()) if allowed.any() else 0.0
-    if best <= 0:
-        return
-    matched = (scores > 0) & allowed
-    for weight, article_model in ((CLASSIFIER_WEIGHT, state.classifier), (MEANING_WEIGHT, state.meaning)):
-        if article_model.model is None:
-            continue
-        indexed = article_model.docnums >= 0
-        docnums = article_model.docnums[indexed]
-        boost = weight * best * article_model.model.scores(parsed.text)[indexed]
-        scores[docnums] += np.where(matched[docnums], boost, 0)

@@ -87,6 +87,8 @@ class ArticleRecord(_Stored):
     draft: bool = False
     translations: list[str] = field(default_factory=list)
     sections: list[dict] = field(default_factory=list)  # {anchor, heading, level} of headings below the title
+    anchors: list[str] = field(default_factory=list)  # every element id of the page (web resolves links)
+    slug: str = ""  # `slug:`/`permalink:`: another address links may use
     answer: Unit | None = None  # the one unit of a single-unit article (no unit document of its own)
     _optional = frozenset({"answer"})
 
@@ -99,7 +101,8 @@ class ArticleRecord(_Stored):
             questions=list(article.questions), related=list(article.related), visibility=article.visibility,
             updated=article.updated, draft=article.draft, translations=list(article.translations),
             sections=[{"anchor": s.anchor, "heading": s.heading, "level": s.level}
-                      for s in article.sections if s.level > 1])
+                      for s in article.sections if s.level > 1],
+            anchors=list(getattr(article, "anchors", ())), slug=getattr(article, "slug", ""))
 
     @classmethod
     def from_stored(cls, data: dict) -> ArticleRecord:

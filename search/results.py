@@ -24,6 +24,9 @@ class Answer:
     score: float
     visibility: str
     draft: bool = False
+    # The unit's own Markdown (contract 5): web renders it for the card (tables as tables);
+    # `text` is its readable plain text, for copying and reading aloud.
+    markdown: str = ""
 
 
 @dataclass
@@ -58,7 +61,9 @@ class SearchResults:
     articles: list[ArticleHit] = field(default_factory=list)
     suggested: list[Link] = field(default_factory=list)
     did_you_mean: str | None = None
-    # How sure the ranking is that `answers[0]` answers the question: "high" | "low" | "none".
+    # How sure the ranking is that `answers[0]` answers the question (search.evidence): "high" — the
+    # card's unit covers most of the question by exact words; "low" — articles were found but no
+    # unit covers it well; "none" — nothing matches a word of the question.
     confidence: str = "none"
 
     def to_dict(self) -> dict:

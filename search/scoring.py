@@ -102,26 +102,32 @@ class Bm25Scorer:
             docs, scores = both, scores[left] + other_scores[right]
         return docs, scores
 
-    def score(self, parsed: ParsedQuery, fields: dict[str, float],
-              extras: list[Extra] = ()) -> np.ndarray:
-        """One score per document (0 = no match) for `parsed` over `fields` (name → weight).
-
-        Quoted (required) concepts must match in some field; excluded terms zero a
-        document out; each of `extras`, in order, adds the scores of its tokens in
-        its field.
-        """
-        total = np.zeros(self.size, dtype=np.float32)
-        required = np.ones(self.size, dtype=bool)
-        for concept in parsed.concepts:
-            concept_scores = np.zeros(self.size, dtype=np.float32)
+    def concepts(self, parsed: ParsedQuery, fields: dict[str, float]) -> np.ndarray:
+        """Per concept of `parsed`, one BM25F score per document over `fields` (name → weight):
+        an array of shape (concepts, documents); 0 where the document lacks the concept."""
+        rows = np.zeros((len(parsed.concepts), self.size), dtype=np.float32)
+        for row, concept in zip(rows, parsed.concepts, strict=True):
             for terms, weight in concept.alternatives:
                 for name, field_weight in fields.items():
                     docs, scores = self._alternative(name, terms)
-                    concept_scores[docs] += scores * (field_weight * weight)
+                    row[docs] += scores * (field_weight * weight)
+        return rows
+
+    def constraints(self, parsed: ParsedQuery, concepts: np.ndarray, fields) -> np.ndarray:
+        """Which documents the query's syntax allows: every quoted concept present, no excluded term."""
+        allowed = np.ones(self.size, dtype=bool)
+        for row, concept in zip(concepts, parsed.concepts, strict=True):
             if concept.required:
-                required &= concept_scores > 0
-            total += concept_scores
-        constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
+                allowed &= row > 0
+        for term in parsed.excluded:
+            for name in fields:
+                allowed[self.term(name, term)[0]] = False
+        return allowed
+
+    def extras(self, extras: list[Extra], matched: np.ndarray, constrained: bool) -> np.ndarray:
+        """The weighted scores of `extras`' tokens; a document not `matched` by words counts an extra
+        only if it shares `min_shared` of its tokens, and never when the query is `constrained`."""
+        total = np.zeros(self.size, dtype=np.float32)
         for extra in extras:
             summed = np.zeros(self.size, dtype=np.float32)
             shared = np.zeros(self.size, dtype=np.int32)
@@ -130,14 +136,28 @@ class Bm25Scorer:
                 summed[docs] += scores
                 shared[docs] += 1
             if extra.min_shared:
-                summed[(total <= 0) & ((shared < extra.min_shared) | constrained)] = 0
+                summed[~matched & ((shared < extra.min_shared) | constrained)] = 0
             total += extra.weight * summed
-        if any(c.required for c in parsed.concepts):
-            total[~required] = 0
-        for term in parsed.excluded:
-            for name in fields:
-                total[self.term(name, term)[0]] = 0
         return total
+
+    def score(self, parsed: ParsedQuery, fields: dict[str, float],
+              extras: list[Extra] = ()) -> np.ndarray:
+        """One score per document (0 = no match) for `parsed` over `fields` (name → weight).
+
+        Quoted (required) concepts must match in some field; excluded terms zero a
+        document out; each of `extras`, in order, adds the scores of its tokens in
+        its field.
+        """
+        concepts = self.concepts(parsed, fields)
+        total = concepts.sum(axis=0) if len(concepts) else np.zeros(self.size, dtype=np.float32)
+        constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
+        total = total + self.extras(list(extras), total > 0, constrained)
+        total[~self.constraints(parsed, concepts, fields)] = 0
+        return total
+
+    def document_frequency(self, matched: np.ndarray, among: np.ndarray) -> np.ndarray:
+        """Per row of `matched` (concepts × documents), how many documents of `among` it matches."""
+        return (matched & among).sum(axis=1)
 
 
 def top(scores: np.ndarray, allowed: np.ndarray | None, limit: int) -> tuple[np.ndarray, int]:

@@ -25,7 +25,7 @@ __all__ = ["MAX_OFFSET", "IndexMissing", "SearchIndex"]
 class SearchIndex:
     """Searches, suggestions, listings and article pages over one index folder.
 
-    `config` is the ranking configuration (kept for `search.ranking`; None: the defaults).
+    `config` is the `search.config.RankingConfig` every search ranks with (None: the defaults).
     """
 
     def __init__(self, index_dir: Path, config=None):
@@ -44,7 +44,7 @@ class SearchIndex:
                category: str | None = None, internal: bool = False) -> SearchResults:
         """Ranked articles (`limit` of them from `offset`), the best answer units and suggestions."""
         return ranking.search(self._current(), text, limit=limit, offset=offset, lang=lang,
-                              category=category, internal=internal)
+                              category=category, internal=internal, config=self.config)
 
     def suggest(self, prefix: str, limit: int = 8, internal: bool = False) -> list[dict]:
         """Type-ahead over titles and questions: prefix matches first, then substrings."""
@@ -66,8 +66,13 @@ class SearchIndex:
         return catalog.categories(self._current(), internal=internal)
 
     def get_article(self, article_id: str, internal: bool = False) -> dict | None:
-        """The full article (HTML, sections, related) or None if it is unknown or not visible."""
+        """The full article (record, Markdown `source`, sections, related; no HTML) or None if it
+        is unknown or not visible."""
         return self._pages.get_article(self._current(), article_id, internal=internal)
+
+    def link_pages(self) -> list[dict]:
+        """Every article's addresses, headings and anchors, for resolving links in web."""
+        return catalog.link_pages(self._current())
 
     def health(self) -> dict:
         """Article count, when the index was written, and the problems of the last run."""

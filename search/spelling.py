@@ -1,4 +1,12 @@
-"""Did-you-mean: misspelled Latin words of a query and their likeliest correction."""
+"""Did-you-mean: misspelled Latin words of a query and their likeliest correction.
+
+The vocabulary is every Latin word the index holds — titles, questions, headings
+and bodies (`search.documents` puts them in the `spell` field; `search.derived`
+stores the vocabularies with their document frequencies). A word is corrected
+only when it is found nowhere: never a word the articles use, never a stop word,
+never another form of a word they use (days when they say day), never Chinese
+(`Analyzer.words` yields Latin words only).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,10 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 TYPO_WEIGHT = 0.7  # a spelling correction counts a little less than the word as typed
+STEM_FIELDS = ("title", "questions", "headings", "body", "tags")
 
 
-def _corrections(state, parsed, internal: bool) -> dict[str, str]:
+def _corrections(state, parsed, internal: bool, typo_weight: float = TYPO_WEIGHT) -> dict[str, str]:
     """Misspelled Latin words of the query → the likeliest word of the knowledge base.
 
     Each correction also joins the query as a weaker alternative of the word,
@@ -18,19 +27,31 @@ def _corrections(state, parsed, internal: bool) -> dict[str, str]:
     The public's vocabulary holds only words of articles the public may see.
     """
     vocabulary = state.spelling[internal]
+    scorer = state.scorers[internal]
     corrections = {}
     for word in state.analyzer.words(parsed.text):
-        if word not in vocabulary:
-            suggestion = _closest_word(word, vocabulary)
-            if suggestion:
-                corrections[word] = suggestion
+        if word in vocabulary:
+            continue
+        terms = state.analyzer.terms(word)
+        if not terms or any(_indexed(scorer, term) for term in terms):
+            continue  # a stop word, or another form of a word the articles use
+        suggestion = _closest_word(word, vocabulary)
+        if suggestion and state.analyzer.terms(suggestion) != terms:
+            corrections[word] = suggestion
     by_term = {c.alternatives[0][0]: c for c in parsed.concepts}
     for word, suggestion in corrections.items():
         concept = by_term.get(tuple(state.analyzer.terms(word)))
         alternative = tuple(state.analyzer.terms(suggestion))
         if concept is not None and alternative:
-            concept.alternatives.append((alternative, TYPO_WEIGHT))
+            concept.alternatives.append((alternative, typo_weight))
     return corrections
+
+
+def _indexed(scorer, term: str) -> bool:
+    """Whether an article the searcher may see holds `term` (an analyzed, stemmed term)."""
+    return any(len(scorer.term(name, term)[0]) and (scorer.population is None
+                                                    or scorer.population[scorer.term(name, term)[0]].any())
+               for name in STEM_FIELDS)
 
 
 def _closest_word(word: str, vocabulary: dict[str, int]) -> str | None:

@@ -14,6 +14,7 @@ from web.auth import InvalidToken, bearer_is_agent
 from web.bodies import json_object
 from web.language import search_preferring
 from web.ratelimit import public_limit
+from web.render import article_html
 from web.translations import translations_of
 
 bp = Blueprint("api", __name__)
@@ -89,7 +90,9 @@ def get_article(article_id: str):
     if article is None:
         abort(404, description=f"no article with id {article_id[:100]!r}")
     analytics.record_visit(article["id"], analytics.api_channel())
-    return jsonify({**article, "translations": translations_of(article, internal)})
+    html = article_html(article, current_index())
+    public = {k: v for k, v in article.items() if k not in ("source", "hash")}  # front matter stays home
+    return jsonify({**public, "html": html, "translations": translations_of(article, internal)})
 
 
 def feedback_json(shape: str) -> dict:

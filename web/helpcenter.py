@@ -7,15 +7,19 @@ language (`web.language`); the other language's articles follow, labelled.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request, send_file
 
+from kb.links import media_file
 from web import analytics, current_index, feedback
 from web.auth import session_is_agent
 from web.i18n import t
 from web.language import search_preferring
 from web.ratelimit import public_limit
+from web.render import article_html, fragment_html
+from web.site import current_site
 from web.translations import translations_of
 
 bp = Blueprint("helpcenter", __name__)
@@ -26,8 +30,17 @@ MAX_RESULT_PAGES = 100
 
 
 def _categories() -> dict[str, list[dict]]:
-    """{"mine": categories of the interface language, "others": those of the other language}."""
-    categories = sorted(current_index().categories(internal=session_is_agent()), key=lambda c: c["name"])
+    """{"mine": categories with articles in the interface language, "others": the rest}.
+
+    A category is one entry whatever languages it holds (its count is every article in it)."""
+    merged: dict[str, dict] = {}
+    for c in current_index().categories(internal=session_is_agent()):
+        entry = merged.setdefault(c["name"], {"name": c["name"], "count": 0, "langs": set()})
+        entry["count"] += c["count"]
+        entry["langs"].add(c["lang"])
+    categories = sorted(merged.values(), key=lambda c: c["name"])
+    for c in categories:
+        c["lang"] = g.ui_lang if g.ui_lang in c["langs"] else sorted(c["langs"])[0]
     return {"mine": [c for c in categories if c["lang"] == g.ui_lang],
             "others": [c for c in categories if c["lang"] != g.ui_lang]}
 
@@ -41,6 +54,18 @@ def _popular() -> list[dict]:
     voted = current_index().lookup(feedback.most_helpful(RECENT * 4))
     in_language = [a for a in voted if a["lang"] == g.ui_lang] or voted
     return in_language[:RECENT] or _recent()
+
+
+CARD_MARKDOWN_CHARS = 800  # a longer section shows its snippet on the card, the page has the rest
+
+
+def card_html(answer) -> str:
+    """The answer card's body: the unit's Markdown rendered (tables stay tables) when it is short,
+    else its snippet (already escaped, with <mark>)."""
+    source = getattr(answer, "markdown", "") or ""
+    if not source or len(answer.text) > CARD_MARKDOWN_CHARS:
+        return answer.snippet
+    return fragment_html(source, answer.article_id, current_index(), getattr(answer, "lang", "") or g.ui_lang)
 
 
 def _page_arg(last: int = 10**6) -> int:
@@ -66,7 +91,13 @@ def page_url(page: int) -> str:
 @bp.get("/")
 @public_limit
 def home():
-    return render_template("home.html", categories=_categories(), recent=_recent())
+    return render_template("home.html", categories=_categories(), recent=_recent(), featured=_featured())
+
+
+def _featured() -> list[dict]:
+    """The site file's featured articles, the interface language's first."""
+    found = current_index().lookup(list(current_site().featured), internal=False)
+    return sorted(found, key=lambda a: a["lang"] != g.ui_lang)
 
 
 @bp.get("/search")
@@ -95,7 +126,11 @@ def search():
     others = [a for a in results.articles if not (only or a.lang == g.ui_lang)]
     card_lang = next((a.lang for a in results.articles if results.answers
                       and a.id == results.answers[0].article_id), g.ui_lang)
+    # The answer card only when the search is sure (confidence "high"); with "none" the no-results page.
+    best = results.answers[0] if results.answers and page == 1 and results.confidence == "high" else None
+    found = bool(results.articles) and results.confidence != "none"
     return render_template("search.html", q=q, results=results, lang_filter=only or "", card_lang=card_lang,
+                           best=best, card_html=card_html(best) if best else "", found=found,
                            category_filter=category or "", categories=_categories(),
                            groups=[(None, mine), (t("other_lang_articles"), others)],
                            first_number=offset + 1, page=page, pages=pages,
@@ -113,8 +148,21 @@ def article(article_id: str):
     # The header's language switch opens the translation, when there is one, in its language.
     switch = next((f"{tr['url']}?lang={tr['lang']}" for tr in translations
                    if tr["lang"] == t("switch_lang_code")), None)
-    return render_template("article.html", article=found, q=request.args.get("q", "")[:200],
+    html = article_html(found, current_index())
+    return render_template("article.html", article=found, html=html, q=request.args.get("q", "")[:200],
                            translations=translations, switch_url=switch, reasons=feedback.REASONS)
+
+
+@bp.get("/media/<path:relpath>")
+@public_limit
+def media(relpath: str):
+    """Images and attachments under the articles folder (`![](shot.png)`, `/img/logo.svg`),
+    served from this origin (CSP 'self'); nothing outside the folder, no Markdown sources,
+    no `_`/`.` files."""
+    found = media_file(Path(current_app.config["KB_ARTICLES"]), relpath)
+    if found is None:
+        abort(404)
+    return send_file(found, max_age=3600)
 
 
 @bp.get("/categories/<path:name>")

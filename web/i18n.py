@@ -13,17 +13,21 @@ from web.sessions import cookie_secure
 
 LANGS = ("zh", "en")
 COOKIE = "lang"
+SITE_KEYS = {"site_name": "name", "tagline": "tagline", "search_placeholder": "search_placeholder",
+             "contact": "contact"}  # message → `_site.yml` key
 
 MESSAGES = {
     "zh": {
-        "site_name": "钱包帮助中心", "search_placeholder": "输入你的问题，例如：退款多久到账",
+        # site_name, tagline, search_placeholder, contact: defaults; `_site.yml` in the articles
+        # folder names the site (kb.site, web.site).
+        "site_name": "帮助中心", "featured": "推荐文章", "search_placeholder": "输入你的问题", "tagline": "",
         "search": "搜索", "search_label": "搜索帮助文章", "categories": "文章分类",
         "recent": "最近更新", "articles_count": "{n} 篇", "results_for": "“{q}”的搜索结果",
         "found": "找到 {n} 篇文章", "best_answer": "最佳答案", "other_answers": "其他相关段落",
         "read_more": "查看全文", "articles": "相关文章", "suggested": "你可能还想看",
         "did_you_mean": "你是不是要找：", "no_results": "没有找到与“{q}”相关的文章。",
         "no_results_help": "换个说法试试，或者直接联系我们：",
-        "contact": "客服热线 400-800-1234（每天 8:00–22:00）；App「我的 → 客服中心」在线客服 24 小时。",
+        "contact": "",
         "popular": "常见文章", "all_languages": "全部语言", "all_categories": "全部分类",
         "language": "语言", "category": "分类", "filter": "筛选", "home": "首页",
         "contents": "目录", "tags": "标签", "updated": "更新于 {d}", "related": "相关文章",
@@ -61,7 +65,8 @@ MESSAGES = {
                            "每个至少 32 个字符，可用 kb token 生成），例如：KB_AGENT_TOKENS=令牌 make serve"),
     },
     "en": {
-        "site_name": "Wallet Help Center", "search_placeholder": "Ask a question, e.g. where is my refund",
+        "site_name": "Help Center", "featured": "Featured articles", "search_placeholder": "Ask a question",
+        "tagline": "",
         "search": "Search", "search_label": "Search help articles", "categories": "Categories",
         "recent": "Recently updated", "articles_count": "{n} articles", "results_for": "Results for “{q}”",
         "found": "{n} articles found", "found_one": "1 article found", "articles_count_one": "1 article",
@@ -70,8 +75,7 @@ MESSAGES = {
         "read_more": "Read the article", "articles": "Articles", "suggested": "You may also want",
         "did_you_mean": "Did you mean:", "no_results": "Nothing found for “{q}”.",
         "no_results_help": "Try other words, or contact us:",
-        "contact": ("Hotline 400-800-1234 (every day 8:00–22:00); "
-                    "24-hour chat in the app under Me → Help center."),
+        "contact": "",
         "popular": "Popular articles", "all_languages": "All languages", "all_categories": "All categories",
         "language": "Language", "category": "Category", "filter": "Filter", "home": "Home",
         "contents": "Contents", "tags": "Tags", "updated": "Updated {d}", "related": "Related articles",
@@ -195,7 +199,14 @@ def pick_lang() -> str:
 
 def t(key: str, **values) -> str:
     """The message `key` in the current interface language."""
-    messages = MESSAGES[g.get("ui_lang", "zh")]
+    lang = g.get("ui_lang", "zh")
+    if key in SITE_KEYS:
+        from web.site import current_site
+
+        named = current_site().text(SITE_KEYS[key], lang)
+        if named:
+            return named
+    messages = MESSAGES[lang]
     if values.get("n") == 1 and key + "_one" in messages:
         key += "_one"  # English singular; Chinese has no plural forms
     text = messages[key]

@@ -1,38 +1,78 @@
 """Which articles are translations of one another, for the article page's language switch.
 
-STAND-IN until contract 3 lands: then `get_article` returns `translations` itself, as a
-list of {id, lang, title, url}, and `translations_of` only passes it on (its first
-branch); the rest of this module can then go. Until then it derives them here:
+Two articles in different languages are translations when
 
-- ids with the same root: `refund` ↔ `en/refund`, `refund-en`, `en-refund` (and `zh/`,
-  `-zh`, `zh-` the other way round);
-- ids listed under `translations:` in the article's front matter (list it in both
-  files; contract 3 also links a one-sided list both ways).
+- their ids have the same root: `refund` ↔ `en/refund`, `refund-en`, `en-refund`,
+  `zh-cn/guide/intro` ↔ `en/guide/intro` (a language prefix or suffix of the id or of
+  its first folder is dropped), or
+- either lists the other under `translations:` in its front matter (one side is
+  enough: the link goes both ways, and through chains: a ↔ b ↔ c).
+
+Groups are computed once per index version from `SearchIndex.link_pages()`.
 """
 
 from __future__ import annotations
 
+import re
+
 from web import current_index
 
-_PREFIXES = ("en/", "zh/", "en-", "zh-")
-_SUFFIXES = ("-en", "-zh")
+_LANG_PART = re.compile(r"^(?:zh|en|zh[-_](?:cn|hans|hant|tw|hk)|en[-_](?:us|gb))$", re.I)
+_cache: dict[str, object] = {"key": None, "groups": {}}
+
+
+def id_root(article_id: str) -> str:
+    """The id without its language mark: `en/refund`, `refund-en`, `en-refund` → `refund`."""
+    parts = article_id.split("/")
+    if len(parts) > 1 and _LANG_PART.match(parts[0]):
+        parts = parts[1:]
+    elif len(parts) > 2 and _LANG_PART.match(parts[1]):  # i18n/en/…, docs/zh/…
+        parts = [parts[0], *parts[2:]]
+    last = re.sub(r"(?i)[-_.](zh|en|zh[-_]cn)$", "", parts[-1])
+    last = re.sub(r"(?i)^(zh|en)[-_]", "", last)
+    return "/".join([*parts[:-1], last or parts[-1]])
+
+
+def _groups(index) -> dict[str, set[str]]:
+    health = index.health()
+    key = (id(index), health.get("indexed_at"), health.get("articles"))
+    if _cache["key"] == key:
+        return _cache["groups"]
+    pages = index.link_pages()
+    known = {p["id"] for p in pages}
+    parent = {p["id"]: p["id"] for p in pages}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    by_root: dict[str, str] = {}
+    for page in pages:
+        root = id_root(page["id"])
+        if root in by_root:
+            union(page["id"], by_root[root])
+        else:
+            by_root[root] = page["id"]
+        for other in page.get("translations") or []:
+            if other in known:
+                union(page["id"], other)
+    groups: dict[str, set[str]] = {}
+    for page_id in parent:
+        groups.setdefault(find(page_id), set()).add(page_id)
+    result = {page_id: groups[find(page_id)] for page_id in parent}
+    _cache["key"], _cache["groups"] = key, result
+    return result
 
 
 def translations_of(article: dict, internal: bool) -> list[dict]:
     """[{id, lang, title, url}] of the article's versions in other languages."""
-    declared = article.get("translations") or []
-    if declared and isinstance(declared[0], dict):
-        return declared  # contract 3: resolved by `search`
-    found = current_index().lookup([*declared, *_same_root(article["id"])], internal=internal)
-    versions = {r["id"]: r for r in found if r["lang"] != article["lang"]}
+    index = current_index()
+    group = _groups(index).get(article["id"], set())
+    found = index.lookup(sorted(group - {article["id"]}), internal=internal)
+    versions = {r["lang"]: r for r in found if r["lang"] != article["lang"]}  # one per language
     return [{key: r[key] for key in ("id", "lang", "title", "url")} for r in versions.values()]
-
-
-def _same_root(article_id: str) -> list[str]:
-    root = article_id
-    for prefix in _PREFIXES:
-        root = root.removeprefix(prefix)
-    for suffix in _SUFFIXES:
-        root = root.removesuffix(suffix)
-    candidates = (root, *(p + root for p in _PREFIXES), *(root + s for s in _SUFFIXES))
-    return [i for i in candidates if i != article_id]

@@ -46,7 +46,7 @@ def test_title_only_stub_is_valid():
     ("---\ntitle: ok\nvisibility: secret\n---\n", 3, "visibility"),
     ("---\ntitle: ok\nlang: fr\n---\n", 3, "lang"),
     ("---\ntitle: ok\nupdated: yesterday\n---\n", 3, "date"),
-    ("---\ntags: [a]\n---\nno heading here\n", 1, "missing title"),
+    ("", 1, "empty file"),
     ("---\ntitle: ok\nid: ../../etc/passwd\n---\n", 3, "not a valid id"),
     ("---\ntitle: never closed\n", 1, "never closed"),
 ])
@@ -81,3 +81,31 @@ def test_symlink_outside_the_folder_is_never_read(tmp_path):
 def test_language_detection():
     assert detect_lang("花呗还款失败怎么办 Apple Pay") == "zh"
     assert detect_lang("Why was my payment declined? 花呗") == "en"
+
+
+def test_mdx_summary_is_prose_not_an_import():
+    # issue 11: `import DocsHome from '@site/…'` was a page's summary
+    article = parse_article(b"import DocsHome from '@site/src/components/DocsHome';\n\n<DocsHome />\n\n"
+                            b"# Welcome\n\nThe help center for merchants.\n", "intro.mdx")
+    assert article.id == "intro" and article.title == "Welcome"
+    assert article.summary == "The help center for merchants."
+
+
+def test_headings_are_never_empty_and_never_the_title_again():
+    # issue 11: a heading that is only a code span came out empty, and the table of contents
+    # repeated the page title
+    article = parse_article(b"# Transitions {#transitions}\n\n## `<Transition>` {#transition}\n\nx\n\n"
+                            b"## `<TransitionGroup>`\n\ny\n", "t.md")
+    assert [(s.anchor, s.heading) for s in article.sections] == [
+        ("transition", "<Transition>"), ("transitiongroup", "<TransitionGroup>")]
+
+
+def test_language_is_detected_from_prose_not_code():
+    code = "const value = computeSomethingLong()\n" * 30
+    body = "# 安装\n\n使用下面的命令安装。\n\n```js\n" + code + "```\n"
+    assert parse_article(body.encode(), "install.md").lang == "zh"
+
+
+def test_the_overview_is_headed_by_the_title_from_the_file_name():
+    article = parse_article(b"Copyright notice.\n", "LICENSE.md")
+    assert article.title == "LICENSE" and article.sections[0].heading == "LICENSE"

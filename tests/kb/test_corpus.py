@@ -27,7 +27,9 @@ def test_corpus_adds_tags_to_the_dictionary(kb_dir):
     words = [w for w, _, _ in corpus.lexicon.words]
     assert words[:4] == ["花呗", "微粒贷", "余额宝", "Apple Pay"]
     assert "余额不足" in words and "支付失败怎么办" not in words  # tags are terms, titles are not
-    assert len(corpus.articles) == 9 and corpus.problems == []
+    assert len(corpus.articles) == 9
+    # _drafts.md is not read, and never in silence
+    assert [(p.path, p.level) for p in corpus.problems] == [("_drafts.md", "warning")]
 
 
 def test_dictionary_files_are_read_like_articles(tmp_path):
@@ -42,3 +44,33 @@ def test_dictionary_files_are_read_like_articles(tmp_path):
     messages = {p.path: p.message for p in problems}
     assert "outside the articles folder" in messages["_dict.txt"]
     assert "1 MB" in messages["_synonyms.txt"]
+
+
+def test_folder_labels_name_categories(tmp_path):
+    # issue 11: Docusaurus _category_.json labels, .pages titles and index.md titles name categories
+    label = '{"label": "Getting Started", "position": 1}'
+    for folder, extra in (("getting-started", ("_category_.json", label)),
+                          ("billing", (".pages", "title: Billing & Invoices\n")),
+                          ("faq", ("index.md", "# 常见问题\n\n总览。\n")), ("misc", None)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "page.md").write_text("# Page\n\nText.\n", "utf-8")
+        if extra:
+            (tmp_path / folder / extra[0]).write_text(extra[1], "utf-8")
+    categories = {a.path: a.category for a in load_corpus(tmp_path).articles}
+    assert categories["getting-started/page.md"] == "Getting Started"
+    assert categories["billing/page.md"] == "Billing & Invoices"
+    assert categories["faq/page.md"] == categories["faq/index.md"] == "常见问题"
+    assert categories["misc/page.md"] == "misc"
+
+
+def test_duplicate_ids_are_blamed_on_the_same_file_by_check_and_index(kb_dir, tmp_path):
+    # issue 11: kb check blamed the original while the index kept it; both now blame the newcomer
+    from kb.check import check_articles
+    from search.indexer import id_holders, sync_index
+
+    sync_index(kb_dir, tmp_path / "index")
+    (kb_dir / "a-copy.md").write_text("---\ntitle: 抢注\nid: payment-failed\n---\n冒名。\n", "utf-8")
+    report = sync_index(kb_dir, tmp_path / "index", rebuild=True)
+    blamed_by_index = [p.path for p in report.problems if "duplicate id" in p.message]
+    problems = check_articles(kb_dir, holders=id_holders(tmp_path / "index"))
+    assert blamed_by_index == [p.path for p in problems if "duplicate id" in p.message] == ["a-copy.md"]

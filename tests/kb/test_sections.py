@@ -34,7 +34,7 @@ def test_bold_line_that_is_no_question_is_no_unit():
 
 def test_markdown_to_text_keeps_words_not_markup():
     text = markdown_to_text("| 方式 | 时间 |\n| --- | --- |\n| 银行卡 | 1–7 天 |\n[link](http://x) **bold**")
-    assert text == "方式  时间\n银行卡  1–7 天\nlink bold"
+    assert text == "方式：时间\n银行卡：1–7 天\nlink bold"
 
 
 def test_slugify_keeps_chinese_and_words():

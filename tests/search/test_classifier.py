@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from scipy.sparse import hstack
 from sklearn.linear_model import LogisticRegression
 
-import search.ranking as ranking_module
 from search import derived, store
 from search.analysis import Analyzer
 from search.classifier import _vectorizers, train_question_classifier, training_phrasings
+from search.config import RankingConfig
 from search.indexer import sync_index
 from tests.search.conftest import ARTICLES, first, write_article
 
 
-def test_wording_learned_from_listed_questions_ranks_the_right_article_first(intents, monkeypatch):
+def test_wording_learned_from_listed_questions_ranks_the_right_article_first(intents):
     _, _, index = intents
     # "on its way" shares no word with the delivery article's title; its questions
     # teach that card + waiting/arrival wording means delivery.
-    monkeypatch.setattr(ranking_module, "MEANING_WEIGHT", 0.0)  # the classifier alone
+    index.config = replace(RankingConfig(), meaning_weight=0.0)  # the classifier alone
     assert first(index, "is my card on its way") == "card-delivery"
-    monkeypatch.setattr(ranking_module, "CLASSIFIER_WEIGHT", 0.0)
+    index.config = replace(RankingConfig(), meaning_weight=0.0, classifier_weight=0.0)
     assert first(index, "is my card on its way") != "card-delivery"
 
 

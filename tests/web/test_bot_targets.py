@@ -40,11 +40,6 @@ def test_golden_questions_are_answered_from_the_right_article(figures):
     assert figures["on_topic_answered_correctly"] >= 0.85
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the calibrated SearchResults.confidence of issue 10 (the "
-    "provisional rule calls any answer unit high)",
-)
 def test_off_topic_questions_are_handed_over_and_few_answers_are_wrong(figures):
     assert figures["off_topic_handed_over"] >= 0.90
     assert figures["answered_wrongly_of_all"] <= 0.05

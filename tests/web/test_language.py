@@ -133,3 +133,19 @@ def test_api_search_pages_with_offset(client):
     assert [a["id"] for a in second["articles"]] == [a["id"] for a in everything["articles"][2:4]]
     assert second["total"] == everything["total"]
     assert client.get("/api/search", query_string={"q": "x", "offset": "two"}).status_code == 400
+
+
+def test_one_sided_translations_link_both_ways(client, kb_dir, built_index):
+    # issue 11: `translations:` in one file is enough; docs folders like zh-cn/… ↔ en/… pair up too
+    from search.indexer import sync_index
+
+    (kb_dir / "a-zh.md").write_text("---\ntitle: 积分规则\ntranslations: [b-english]\n---\n积分。\n", "utf-8")
+    (kb_dir / "b-english.md").write_text("---\ntitle: Points rules\n---\nPoints.\n", "utf-8")
+    (kb_dir / "zh-cn").mkdir()
+    (kb_dir / "zh-cn" / "guide.md").write_text("# 指南\n\n中文指南。\n", "utf-8")
+    (kb_dir / "en" / "guide.md").write_text("# Guide\n\nThe guide.\n", "utf-8")
+    sync_index(kb_dir, built_index)
+    english = client.get("/api/articles/b-english").get_json()
+    assert [t["id"] for t in english["translations"]] == ["a-zh"]
+    chinese = client.get("/api/articles/zh-cn/guide").get_json()
+    assert [t["id"] for t in chinese["translations"]] == ["en/guide"]

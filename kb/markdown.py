@@ -1,0 +1,485 @@
+"""The one Markdown parse: source → token stream that sections, anchors, links and HTML share.
+
+Library choice: **markdown-it-py** (CommonMark, with GFM tables and strikethrough) plus
+**mdit-py-plugins** (`container` for `::: tip` / Docusaurus `:::note`, `admon` for MkDocs
+`!!! note`). Why not Python-Markdown + pymdown-extensions: markdown-it gives one flat
+token stream with source line maps (`token.map`), so the sections (with their file lines
+and own Markdown), the anchors, the links `kb check` verifies and the rendered HTML all
+come from the same tokens; it follows CommonMark exactly (Markdown inside `<div>` blocks
+after a blank line, fences indented in lists, `~~~`, any info string), and it parses in
+linear time, so no pasted document can stall `kb index`. The renderer in `web/render.py`
+walks these same tokens.
+
+What this module adds on top of the parse, as small rules over the tokens:
+
+- author ids: a trailing `{#id}` (or `{: #id .class}`) on a heading is removed from its
+  text and becomes its anchor; other headings get `slugify(text)`, unique per page;
+- FAQ questions (a paragraph that is bold as a whole and ends with `?`/`？`) get anchors;
+- GitHub / Obsidian alerts `> [!NOTE] title` become callouts like `::: note title`;
+- wikilinks `[[page]]`, `[[page#heading|label]]` and embeds `![[file]]` become `wikilink`
+  tokens, resolved later by `kb.links`;
+- MDX: `import`/`export` lines, `{/* comments */}` and lines holding only JSX component
+  tags (`<Tabs>`, `</TabItem>`, `<Foo x="1" />`) are blanked before parsing (outside code
+  fences), so the Markdown between them is parsed and nothing else shows.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.container import container_plugin
+
+OVERVIEW_ANCHOR = "overview"
+# Callout kinds → the four styles the site draws (others are drawn as `note`).
+CALLOUT_STYLES = {
+    "note": "note", "info": "note", "important": "note", "abstract": "note", "summary": "note",
+    "seealso": "note", "todo": "note", "quote": "note", "example": "note", "question": "note",
+    "faq": "note", "help": "note", "tldr": "note",
+    "tip": "tip", "hint": "tip", "success": "tip", "check": "tip", "done": "tip",
+    "warning": "warning", "caution": "warning", "attention": "warning",
+    "danger": "danger", "error": "danger", "failure": "danger", "fail": "danger", "bug": "danger",
+}
+
+_FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})")
+_IMPORT_EXPORT = re.compile(r"^\s{0,3}(import\s+(?:[\w*{}\s,$]+\s+from\s+)?['\"][^'\"]+['\"];?\s*"
+                            r"|export\s+(?:default|const|let|var|function|class|async)\b.*)$")
+_MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
+_JSX_TAGS_LINE = re.compile(r"^\s*(?:</?[A-Z][\w.]*(?:\s+[^<>]*?)?/?>\s*)+$")
+_JSX_OPEN_START = re.compile(r"^\s*<[A-Z][\w.]*(\s|$)")
+_ATTR = r"(?:[#.][^\s{}]+|[\w-]+=\S+)"
+_HEADING_ATTRS = re.compile(r"\s*\{:?\s*(" + _ATTR + r"(?:\s+" + _ATTR + r")*)\s*\}\s*$")
+_ALERT = re.compile(r"^\[!([A-Za-z]+)\][+-]?[ \t]*(.*)$")
+_NUMBER = r"(?:(?:Q|问)?\d{1,3}\s*[.)、:：]\s*|Q\s*[:：]\s*|问\s*[:：]\s*)?"
+FAQ_LINE = re.compile(r"^\s*" + _NUMBER + r"\*\*\s*" + _NUMBER
+                      + r"(?P<q>[^*\n]+?[?？])\s*\*\*[ \t]*(?P<rest>.*)$", re.S)
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n|]+?)(?:\|([^\[\]\n]*))?\]\]")
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_lang(text: str) -> str:
+    """'zh' when Chinese characters make up a fair share of the letters, else 'en'."""
+    han = len(_HAN.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "zh" if han and han >= latin * 0.1 else "en"
+
+
+def slugify(text: str) -> str:
+    """A URL-fragment id for a heading: lower-case words of any script joined by '-'."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w\s-]", "", text)
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+
+
+def _callout_name(params: str) -> tuple[str, str]:
+    """(kind, title) of a container's info: `tip 标题`, `tip[Title]`, `details`."""
+    match = re.match(r"\s*([A-Za-z][\w-]*)\s*(?:\[(.*)\]|\{[^}]*title=[\"']?([^\"'}]*)[\"']?[^}]*\})?"
+                     r"\s*(.*)$", params)
+    if not match:
+        return "note", params.strip()
+    title = match.group(2) or match.group(3) or match.group(4) or ""
+    return match.group(1).lower(), title.strip().strip('"')
+
+
+def strip_mdx(source: str) -> str:
+    """Blank MDX-only lines (imports, exports, JSX tag lines, `{/* */}`) outside code fences.
+
+    Lines are blanked, never removed, so line numbers stay those of the file."""
+    lines = source.split("\n")
+    fence: str | None = None
+    in_jsx = False
+    for i, line in enumerate(lines):
+        opened = _FENCE_OPEN.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
+                    and not line.strip()[len(opened.group(1)):].strip():
+                fence = None
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        if in_jsx:
+            lines[i] = ""
+            in_jsx = not line.rstrip().endswith(">")
+        elif _IMPORT_EXPORT.match(line) or _MDX_COMMENT.match(line) or _JSX_TAGS_LINE.match(line):
+            lines[i] = ""
+        elif _JSX_OPEN_START.match(line) and ">" not in line:
+            lines[i] = ""  # a component whose attributes run over several lines
+            in_jsx = True
+    return "\n".join(lines)
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    if not src.startswith(("[[", "![["), pos):
+        return False
+    match = _WIKILINK.match(src, pos)
+    if not match or src.startswith("(", match.end()):  # `[[1]](#note)` is a link with text "[1]"
+        return False
+    if match.group(2).strip().lower() == "toc" and not match.group(1):  # VitePress `[[toc]]`
+        if not silent:
+            state.push("toc_marker", "", 0)
+        state.pos = match.end()
+        return True
+    if not silent:
+        target, _, anchor = match.group(2).strip().partition("#")
+        token = state.push("wikilink", "", 0)
+        token.meta = {"embed": bool(match.group(1)), "target": target.strip(), "anchor": anchor.strip(),
+                      "label": (match.group(3) or "").strip()}
+        token.content = token.meta["label"] or anchor.strip() or target.strip()
+    state.pos = match.end()
+    return True
+
+
+_FAQ_START = re.compile(r"^\s*" + _NUMBER + r"\*\*\s*" + _NUMBER + r"[^*\n]+?[?？]\s*\*\*")
+
+
+def _split_faq_paragraphs(tokens: list[Token]) -> list[Token]:
+    """A paragraph holding several FAQ questions on their own lines becomes one per question."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if not (token.type == "paragraph_open" and token.level == 0 and token.map
+                and "\n" in tokens[i + 1].content and _FAQ_START.search(tokens[i + 1].content)):
+            out.append(token)
+            i += 1
+            continue
+        inline, close = tokens[i + 1], tokens[i + 2]
+        lines = inline.content.split("\n")
+        cuts = [0] + [n for n in range(1, len(lines)) if _FAQ_START.match(lines[n])] + [len(lines)]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if a == b:
+                continue
+            start = token.map[0] + a
+            opener = Token("paragraph_open", "p", 1, map=[start, token.map[0] + b], level=token.level,
+                           block=True)
+            part = Token("inline", "", 0, map=[start, token.map[0] + b], level=inline.level,
+                         content="\n".join(lines[a:b]), block=True, children=[])
+            out += [opener, part, Token("paragraph_close", "p", -1, level=close.level, block=True)]
+        i += 3
+    return out
+
+
+def _blocks_rule(state) -> None:
+    """Before inline parsing: FAQ paragraphs split per question, GitHub alerts → callouts,
+    heading `{#id}` → attribute."""
+    state.tokens[:] = _split_faq_paragraphs(state.tokens)
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and i + 1 < len(tokens):
+            inline = tokens[i + 1]
+            match = _HEADING_ATTRS.search(inline.content)
+            if match and not inline.content.rstrip().endswith("\\}"):
+                inline.content = inline.content[: match.start()]
+                for part in match.group(1).split():
+                    if part.startswith("#"):
+                        token.meta["author_id"] = part[1:]
+                    elif part.startswith("."):
+                        token.attrs["class"] = (str(token.attrs.get("class", "")) + " " + part[1:]).strip()
+        elif (token.type == "blockquote_open" and i + 2 < len(tokens)
+              and tokens[i + 1].type == "paragraph_open" and tokens[i + 2].type == "inline"):
+            inline = tokens[i + 2]
+            first, _, rest = inline.content.partition("\n")
+            match = _ALERT.match(first.strip())
+            if not match:
+                continue
+            token.type, token.tag = "callout_open", "div"
+            token.meta = {"kind": match.group(1).lower(), "title": match.group(2).strip()}
+            close = _matching_close(tokens, i)
+            tokens[close].type, tokens[close].tag = "callout_close", "div"
+            inline.content = rest
+            if not rest.strip():  # the alert line was the whole paragraph
+                tokens[i + 1].hidden = tokens[i + 3].hidden = True
+                tokens[i + 1].meta["empty"] = True
+
+
+def _matching_close(tokens: list[Token], index: int) -> int:
+    depth = 0
+    for j in range(index, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+def _container_open(token: Token) -> None:
+    kind, title = _callout_name(token.info)
+    token.meta = {"kind": kind, "title": title}
+
+
+def _anchors_rule(state) -> None:
+    """After inline parsing: every heading and FAQ question gets its final anchor."""
+    used: set[str] = {OVERVIEW_ANCHOR}
+    tokens = state.tokens
+    # Author ids first: they are the page's own promise and must never be renumbered.
+    for token in tokens:
+        if token.type == "heading_open" and token.meta.get("author_id"):
+            used.add(token.meta["author_id"])
+    for i, token in enumerate(tokens):
+        if token.type.startswith("container_") and token.nesting == 1:
+            _container_open(token)
+        if token.type == "heading_open":
+            text = inline_text(tokens[i + 1].children or [])
+            token.meta["text"] = text
+            token.meta["anchor"] = token.meta.get("author_id") or _unique(slugify(text), used)
+        elif token.type == "paragraph_open" and token.level == 0 and i + 1 < len(tokens):
+            faq = FAQ_LINE.match(tokens[i + 1].content)
+            if faq:
+                question = inline_text(_parse_inline(faq.group("q")))
+                token.meta["faq"] = question
+                token.meta["anchor"] = _unique(slugify(question), used)
+
+
+def _unique(anchor: str, used: set[str]) -> str:
+    candidate, n = anchor, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{anchor}-{n}"
+    used.add(candidate)
+    return candidate
+
+
+def _build() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    container_plugin(md, "callout", validate=lambda params, *_: bool(re.match(r"\s*[A-Za-z]", params)))
+    admon_plugin(md)
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.core.ruler.after("block", "kb_blocks", _blocks_rule)
+    md.core.ruler.push("kb_anchors", _anchors_rule)
+    return md
+
+
+_local = threading.local()  # a MarkdownIt instance is reusable; one per thread keeps it simple
+
+
+def markdown_it() -> MarkdownIt:
+    if not hasattr(_local, "md"):
+        _local.md = _build()
+    return _local.md
+
+
+def parse(source: str) -> list[Token]:
+    """The token stream of a Markdown body (MDX-only lines blanked first)."""
+    return markdown_it().parse(strip_mdx(source))
+
+
+def _parse_inline(text: str) -> list[Token]:
+    tokens = markdown_it().parseInline(text)
+    return tokens[0].children or [] if tokens else []
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain text of tokens
+
+def inline_text(children: list[Token]) -> str:
+    """Readable text of inline tokens: no markup, code spans kept, escapes resolved."""
+    parts: list[str] = []
+    for token in children:
+        if token.type in ("text", "code_inline", "text_special"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif token.type == "image":
+            parts.append(inline_text(token.children or []) or "")
+        elif token.type == "wikilink":
+            parts.append("" if token.meta["embed"] else token.content)
+        elif token.type == "html_inline" and re.match(r"<br\b", token.content, re.I):
+            parts.append("\n")
+    return _join_lines("".join(parts))
+
+
+def _join_lines(text: str) -> str:
+    """Lines of one paragraph joined: no space between two CJK characters."""
+    out = ""
+    for n, line in enumerate(text.split("\n")):
+        line = line.strip()
+        if n and out and line and not (_CJK.match(out[-1]) and _CJK.match(line[0])):
+            out += " "
+        out += line
+    return re.sub(r"[ \t]+", " ", out).strip()
+
+
+class _HTMLText(HTMLParser):
+    """Text of an HTML block, without script/style content."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "template"):
+            self.skip += 1
+        elif tag in ("p", "div", "li", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> list[str]:
+    parser = _HTMLText()
+    parser.feed(html)
+    parser.close()
+    return [line for line in (re.sub(r"\s+", " ", p).strip() for p in "".join(parser.parts).split("\n"))
+            if line]
+
+
+@dataclass
+class Block:
+    """One line of a section's plain text, with what kind of block it came from."""
+
+    kind: str  # "p" (prose), "code", "row", "html", "heading"
+    text: str
+    line: int  # 0-based line in the parsed source
+    cells: tuple[str, ...] = ()  # a table row's cells
+
+    def render(self, lang: str) -> str:
+        """The line as section text; a table row reads `first cell：other cells` (zh)."""
+        if self.kind != "row" or len(self.cells) < 2:
+            return self.text
+        sep, joiner = ("：", "，") if lang == "zh" else (": ", ", ")
+        return self.cells[0] + sep + joiner.join(self.cells[1:])
+
+
+def block_lines(tokens: list[Token]) -> list[Block]:
+    """Plain-text lines of a run of block tokens (see contract 2 in the team guide)."""
+    blocks: list[Block] = []
+    row: list[str] = []
+    row_line = 0
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        line = token.map[0] if token.map else 0
+        if token.type == "inline":
+            opener = tokens[i - 1] if i else None
+            if opener is not None and opener.type == "admonition_title_open":
+                pass  # the title is taken from the admonition itself, below
+            elif opener is not None and opener.type in ("th_open", "td_open"):
+                row.append(inline_text(token.children or []))
+            else:
+                text = inline_text(token.children or [])
+                if text:
+                    kind = "heading" if opener is not None and opener.type == "heading_open" else "p"
+                    blocks.append(Block(kind, text, opener.map[0] if opener and opener.map else line))
+        elif token.type == "tr_open":
+            row, row_line = [], line
+        elif token.type == "tr_close":
+            cells = [c for c in row if c]
+            if cells:
+                blocks.append(Block("row", " ".join(cells), row_line, tuple(cells)))
+        elif token.type in ("fence", "code_block"):
+            for n, code in enumerate(token.content.rstrip("\n").split("\n")):
+                if code.strip():
+                    blocks.append(Block("code", code.rstrip(), line + n + 1))
+        elif token.type == "html_block":
+            for text in html_text(token.content):
+                blocks.append(Block("html", text, line))
+        elif token.type in ("callout_open", "admonition_open") or (
+                token.type.startswith("container_") and token.nesting == 1):
+            title = token.meta.get("title", "")
+            if token.type == "admonition_open":
+                title = _admonition_title(token)
+            if title:
+                blocks.append(Block("p", inline_text(_parse_inline(title)), line))
+        i += 1
+    return blocks
+
+
+def _admonition_title(token: Token) -> str:
+    """An admonition's own title ('' when it only has the default, its kind)."""
+    tag = token.meta.get("tag", "")
+    return "" if token.content.strip() in ("", tag.title()) else token.content.strip()
+
+
+def is_title_heading(tokens: list[Token], index: int) -> bool:
+    """Whether the H1 at `index` opens the page: only HTML blocks (scripts, styles, comments,
+    empty wrappers) come before it."""
+    return all(t.type == "html_block" and not html_text(t.content) for t in tokens[:index]
+               if t.level == 0 and t.nesting != -1)
+
+
+@dataclass
+class Outline:
+    """Where each answer unit starts in the tokens (see `kb.sections`)."""
+
+    title: str = ""  # the first H1's text ('' when there is none)
+    title_index: int = -1  # token index of that H1, when it opens the page
+    starts: list[tuple[int, str, int, str, int]] = field(default_factory=list)
+    # (token index, heading, level 2-5, anchor, 0-based line)
+
+
+def outline(tokens: list[Token]) -> Outline:
+    """The page's units: top-level headings (H1 after the title counts as H2, H5-6 as H4) and
+    FAQ questions."""
+    result = Outline()
+    for i, token in enumerate(tokens):
+        if token.level != 0:
+            continue
+        if token.type == "heading_open":
+            level = int(token.tag[1])
+            if level == 1 and not result.title:
+                result.title = token.meta["text"]
+                if not result.starts and is_title_heading(tokens, i):
+                    result.title_index = i
+                    continue
+            result.starts.append((i, token.meta["text"], min(max(level, 2), 4), token.meta["anchor"],
+                                  token.map[0]))
+        elif token.type == "paragraph_open" and "faq" in token.meta:
+            result.starts.append((i, token.meta["faq"], 5, token.meta["anchor"], token.map[0]))
+    return result
+
+
+_HTML_ID = re.compile(r"""<[a-zA-Z][^>]*?\sid\s*=\s*["']?([^"'\s>]+)""")
+
+
+def all_anchors(tokens: list[Token]) -> list[str]:
+    """Every element id the rendered page has: headings, FAQ questions, and the ids of
+    HTML elements the author wrote (`<span id="x"></span>`)."""
+    found = []
+    for token in tokens:
+        if "anchor" in token.meta:
+            found.append(token.meta["anchor"])
+        elif token.type == "html_block":
+            found += _HTML_ID.findall(token.content)
+        elif token.type == "inline":
+            found += [m for c in token.children or [] if c.type == "html_inline"
+                      for m in _HTML_ID.findall(c.content)]
+    return list(dict.fromkeys(found))
+
+
+def links(tokens: list[Token]) -> list[tuple[str, int, str]]:
+    """(url or wikilink target, 0-based line, kind) of every link and image in the page."""
+    found = []
+    for block in tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        line = block.map[0] if block.map else 0
+        for token in block.children:
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif token.type == "link_open":
+                found.append((str(token.attrs.get("href", "")), line, "link"))
+            elif token.type == "image":
+                found.append((str(token.attrs.get("src", "")), line, "image"))
+            elif token.type == "wikilink":
+                target = token.meta["target"] + ("#" + token.meta["anchor"] if token.meta["anchor"] else "")
+                found.append((target, line, "embed" if token.meta["embed"] else "wikilink"))
+    return found

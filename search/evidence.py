@@ -1,0 +1,317 @@
+"""Ranking as ordered evidence: which articles answer a query, which unit is the answer card, and
+how sure the search is.
+
+1. **Words.** BM25F over the article fields, plus a share of the best section's own score (a
+   long article is judged by its best section too), scaled by *coverage*: the share of the
+   question's concepts — each weighted by its rarity among the articles — that the article
+   holds. Exact evidence decides first.
+2. **Fuzzy evidence** (character pairs and characters, Latin n-grams, pinyin) adds at most a
+   bounded share of the best word score to articles with words, and brings in articles without
+   words only while no article covers the question.
+3. **Phrasing models** (question classifier, embeddings) re-rank articles that list questions —
+   the phrasings they learned from — within their weight of the best score.
+4. **The card** is the best unit of the top article (units rank by their own heading and text),
+   unless a unit of another listed article covers clearly more of the question.
+5. **Confidence**: "high" when the card's unit, with its article's title and questions, covers
+   most of the question by exact words; "none" when nothing has word evidence and nothing was
+   found; "low" otherwise. A relative cut-off drops tail results that share only fragments.
+
+Every weight and threshold is a field of `search.config.RankingConfig`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from search.analysis import char_bigrams, han_characters
+from search.config import RankingConfig
+from search.query import ParsedQuery
+from search.scoring import Bm25Scorer, Extra
+
+ARTICLE_KIND, UNIT_KIND = "article", "unit"
+HAN_FIELDS = frozenset({"grams", "chars"})  # fuzzy evidence made of Chinese characters
+
+
+@dataclass
+class DocMap:
+    """Which documents are articles and units, and the article document of each unit."""
+
+    articles: np.ndarray  # bool per document
+    units: np.ndarray  # bool per document
+    parent: np.ndarray  # per document: its article's document number (-1: none)
+    article_ids: dict[int, str]  # article document → article id
+    bodyless: np.ndarray  # bool per document: an article with no body text (title and questions only)
+
+    def children(self, article: int) -> np.ndarray:
+        """The unit documents of `article`, in document order (the order of its sections)."""
+        if not hasattr(self, "_children"):
+            units = np.flatnonzero(self.units)
+            order = np.argsort(self.parent[units], kind="stable")
+            self._sorted, self._keys = units[order], self.parent[units][order]
+            self._children = True
+        start, end = np.searchsorted(self._keys, [article, article + 1])
+        return self._sorted[start:end]
+
+    @classmethod
+    def build(cls, reader) -> DocMap:
+        size = reader.doc_count_all()
+        kinds = {}
+        for kind in (ARTICLE_KIND, UNIT_KIND):
+            mask = np.zeros(size, dtype=bool)
+            if ("kind", kind) in reader:
+                mask[list(reader.postings("kind", kind).all_ids())] = True
+            kinds[kind] = mask
+        parent = np.full(size, -1, dtype=np.int64)
+        article_ids = {}
+        for term in reader.lexicon("article_id"):
+            docs = np.fromiter(reader.postings("article_id", term).all_ids(), dtype=np.int64)
+            article = docs[kinds[ARTICLE_KIND][docs]]
+            if len(article):
+                parent[docs] = article[0]
+                article_ids[int(article[0])] = term.decode("utf-8") if isinstance(term, bytes) else term
+        body = np.fromiter((reader.doc_field_length(d, "body", 0) or 0 for d in range(size)),
+                           dtype=np.int64, count=size)
+        return cls(kinds[ARTICLE_KIND], kinds[UNIT_KIND], parent, article_ids,
+                   kinds[ARTICLE_KIND] & (body == 0))
+
+
+@dataclass
+class ArticleModel:
+    """A phrasing model's view for ranking: its scores for a text, per article document."""
+
+    weight: float
+    docnums: np.ndarray  # article document of each of the model's articles (-1: not indexed)
+    scores: object  # text → np.ndarray of scores (0–1), one per model article
+
+
+@dataclass
+class Ranking:
+    scores: np.ndarray  # final article scores (0: not a candidate)
+    coverage: np.ndarray  # per document: share of the question's words it holds (articles, units)
+    context: np.ndarray  # per article document: concepts matched in title or questions (k × n bool)
+    unit_scores: np.ndarray  # per unit document: its own word score scaled by its coverage
+    unit_coverage: np.ndarray  # per unit document: coverage by the unit with its article's context
+    weights: np.ndarray  # the concepts' weights
+    groups: list[tuple[int, list[int]]]  # the question's words as groups of concepts
+    context_coverage: np.ndarray  # per article document: coverage by its title and questions
+    words: bool  # whether any allowed article has word evidence
+    strong: bool  # whether some allowed article covers the question by words
+
+
+def concept_weights(matched: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """A weight per concept from its rarity among the documents `among` (BM25's idf, at least a
+    little above 0): a word found nowhere weighs the most."""
+    n = max(1, int(among.sum()))
+    df = (matched & among).sum(axis=1).astype(np.float64)
+    return np.log(1 + (n - df + 0.5) / (df + 0.5)) + 0.1
+
+
+def coverage(matched: np.ndarray, weights: np.ndarray, groups: list[tuple[int, list[int]]]) -> np.ndarray:
+    """Per column of `matched` (concepts × documents), the weighted share of the question's words it
+    holds. A word is a group: its head concept, or all the shorter words inside it (银行卡 is
+    covered by 银行卡, or in part by 银行)."""
+    if not len(weights) or not groups:
+        return np.zeros(matched.shape[1], dtype=np.float32)
+    covered = np.zeros(matched.shape[1], dtype=np.float64)
+    total = 0.0
+    for head, parts in groups:
+        share = matched[head].astype(np.float64)
+        if parts:
+            part_weights = weights[parts]
+            share = np.maximum(share, (part_weights @ matched[parts]) / part_weights.sum())
+        covered += weights[head] * share
+        total += float(weights[head])
+    return (covered / total).astype(np.float32)
+
+
+def _factor(config: RankingConfig, coverage: np.ndarray) -> np.ndarray:
+    return config.coverage_floor + (1 - config.coverage_floor) * coverage ** config.coverage_power
+
+
+def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndarray,
+         config: RankingConfig, extras: list[Extra], models: list[ArticleModel],
+         lists_questions: np.ndarray, phrasing_extras: list[Extra] | None = None) -> Ranking:
+    """Article scores and the evidence behind them, for `parsed` over the `allowed` documents.
+
+    `lists_questions`: per document, whether it is an article that lists questions.
+    `extras` are the fuzzy tokens of the question's content words; `phrasing_extras` those of
+    its whole text, for articles without a body (default: `extras`).
+    """
+    size = scorer.size
+    words = scorer.concepts(parsed, config.article_fields)
+    # A Latin word that is the pinyin of a title or tag word (huabei → 花呗) counts as found.
+    pinyin = scorer.concepts(parsed, {config.pinyin_field: 1.0}) > 0 if config.pinyin_weight else words > 0
+    matched = (words > 0) | pinyin
+    population = getattr(scorer, "population", None)  # a public search counts public articles only
+    weights = concept_weights(matched, docs.articles if population is None else docs.articles & population)
+    covered = coverage(matched, weights, parsed.groups)
+    exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
+
+    # A section's own evidence: its heading and text.
+    unit_words = scorer.concepts(parsed, config.unit_fields)
+    unit_exact = unit_words.sum(axis=0) if len(unit_words) else np.zeros(size, dtype=np.float32)
+    unit_own = coverage(unit_words > 0, weights, parsed.groups)
+    unit_scores = unit_exact * _factor(config, unit_own)
+    units = np.flatnonzero(docs.units & (unit_scores > 0) & allowed)
+    best_section = np.zeros(size, dtype=np.float32)
+    np.maximum.at(best_section, docs.parent[units], unit_scores[units])
+
+    # The title and questions are every unit's context.
+    context_words = (scorer.concepts(parsed, {"title": 1.0, "questions": 1.0}) > 0) | pinyin
+    context_coverage = coverage(context_words, weights, parsed.groups)
+    every_unit = np.flatnonzero(docs.units & allowed)
+    unit_coverage = np.zeros(size, dtype=np.float32)
+    if len(every_unit) and len(weights):
+        unit_context = (unit_words[:, every_unit] > 0) | context_words[:, docs.parent[every_unit]]
+        unit_coverage[every_unit] = coverage(unit_context, weights, parsed.groups)
+
+    # Attribute before text: the question's words in the title or questions lift an article with a
+    # body (an article without one is nothing but its title and questions).
+    scores = ((exact + config.section_weight * best_section) * _factor(config, covered)
+              * (1 + config.title_boost * np.where(docs.bodyless, 0, context_coverage)))
+    scores[~docs.articles] = 0
+    has_words = ((exact > 0) | (covered > 0)) & docs.articles & allowed
+    constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
+    best = float(scores[has_words].max()) if has_words.any() else 0.0
+    strong = bool(has_words.any()) and float(covered[has_words].max()) >= config.strong_coverage
+
+    if config.fuzzy_unmatched_only and len(weights):
+        fuzzy = _fuzzy(scorer, extras, parsed, matched, has_words, ~docs.bodyless, constrained)
+    else:
+        fuzzy = scorer.extras(extras, has_words, constrained)
+    if phrasing_extras is not None and docs.bodyless.any():
+        whole = scorer.extras(phrasing_extras, has_words, constrained)
+        fuzzy[docs.bodyless] = whole[docs.bodyless]
+    fuzzy[~docs.articles] = 0
+    bound = np.full(size, config.fuzzy_bound * best if best > 0 else np.inf, dtype=np.float32)
+    # An article without a body is its phrasings: their characters are all the evidence it has.
+    bound[docs.bodyless] = np.inf
+    scores[has_words] += np.minimum(fuzzy, bound)[has_words]
+    if not strong:
+        scores[~has_words] += config.fuzzy_only_weight * fuzzy[~has_words]
+
+    top_score = float(scores[allowed].max()) if allowed.any() else 0.0
+    if top_score > 0:
+        candidates = scores > 0
+        for model in models:
+            indexed = model.docnums >= 0
+            docnums = model.docnums[indexed]
+            gated = candidates[docnums] & lists_questions[docnums]
+            boost = model.weight * top_score * np.asarray(model.scores(parsed.text))[indexed]
+            scores[docnums] += np.where(gated, boost, 0)
+
+    scores[~scorer.constraints(parsed, words, config.article_fields)] = 0
+    return Ranking(scores=scores, coverage=covered, context=context_words, groups=parsed.groups,
+                   context_coverage=context_coverage,
+                   unit_scores=unit_scores, unit_coverage=unit_coverage, weights=weights,
+                   words=bool(has_words.any()), strong=strong)
+
+
+def _group_hits(matched: np.ndarray, groups: list[tuple[int, list[int]]]) -> np.ndarray:
+    """Per word of the question (group) and document: whether the document has that word."""
+    hits = np.zeros((len(groups), matched.shape[1]), dtype=bool)
+    for n, (head, parts) in enumerate(groups):
+        hits[n] = matched[head] | (matched[parts].all(axis=0) if parts else False)
+    return hits
+
+
+def _fuzzy(scorer: Bm25Scorer, extras: list[Extra], parsed: ParsedQuery, matched: np.ndarray,
+           has_words: np.ndarray, bodied: np.ndarray, constrained: bool) -> np.ndarray:
+    """The extras' scores, where an article with words and a body counts a Chinese character or
+    character pair only for the question's words it does not have (银行卡删不掉: an article with
+    银行卡 is judged by 删, 不, 掉) — fuzzy evidence fills in where exact evidence is absent, it
+    does not repeat it. An article without a body is its phrasings: every token counts."""
+    hits = _group_hits(matched, parsed.groups)
+    owners: dict[str, list[int]] = {}
+    for n, (head, _) in enumerate(parsed.groups):
+        word = parsed.concepts[head].alternatives[0][0][0]
+        for token in {*han_characters(word), *char_bigrams(word)}:
+            owners.setdefault(token, []).append(n)
+    total = np.zeros(scorer.size, dtype=np.float32)
+    for extra in extras:
+        summed = np.zeros(scorer.size, dtype=np.float32)
+        shared = np.zeros(scorer.size, dtype=np.int32)
+        han = extra.field in HAN_FIELDS
+        for token in extra.tokens:
+            docs, scores = scorer.term(extra.field, token)
+            if han:
+                groups = owners.get(token, [])
+                missing = (~hits[groups][:, docs]).any(axis=0) if groups else np.zeros(len(docs), dtype=bool)
+                scores = np.where(has_words[docs] & bodied[docs] & ~missing, 0, scores)
+            summed[docs] += scores
+            shared[docs] += 1
+        if extra.min_shared:
+            summed[~has_words & ((shared < extra.min_shared) | constrained)] = 0
+        total += extra.weight * summed
+    return total
+
+
+def cut_off(ranking: Ranking, allowed: np.ndarray, config: RankingConfig) -> None:
+    """Drop, in place, the tail that shares only fragments with the question: results far below
+    the top score (`cutoff`) that also cover less than half of what the top result covers."""
+    candidates = allowed & (ranking.scores > 0)
+    if not candidates.any():
+        return
+    best = int(np.flatnonzero(candidates)[np.argmax(ranking.scores[candidates])])
+    top_score, top_coverage = float(ranking.scores[best]), float(ranking.coverage[best])
+    weak = (ranking.scores < config.cutoff * top_score) & (ranking.coverage < 0.5 * top_coverage)
+    weak[best] = False
+    ranking.scores[candidates & weak] = 0
+
+
+@dataclass
+class Card:
+    """An answer unit chosen for an article: its article document, its unit document (-1: the
+    article's own stored answer), how much of the question it covers, and its score."""
+
+    article: int
+    unit: int
+    coverage: float
+    score: float
+
+
+def best_unit(ranking: Ranking, docs: DocMap, article: int, has_answer: bool, config: RankingConfig
+              ) -> Card | None:
+    """The unit of `article` with the most evidence of its own (its heading and text, scaled by
+    how much of the question they hold); the first unit (the overview) when none matches.
+    Without units, its stored single answer."""
+    children = docs.children(article)
+    if len(children):
+        scored = ranking.unit_scores[children]
+        best = int(np.argmax(scored))
+        unit = int(children[best])
+        return Card(article, unit, float(ranking.unit_coverage[unit]), float(scored[best]))
+    if has_answer:
+        return Card(article, -1, float(ranking.coverage[article]), float(ranking.scores[article]))
+    return None
+
+
+def choose_cards(ranking: Ranking, docs: DocMap, docnums: np.ndarray, has_answer, config: RankingConfig
+                 ) -> list[Card]:
+    """The answer cards for the ranked articles `docnums`: the first is the top article's best unit
+    unless another of the first `card_articles` has a unit covering clearly more of the question;
+    then the other articles' best units in rank order. `has_answer(docnum)`: whether an article
+    without unit documents stores its one answer."""
+    cards = [card for d in docnums[:max(config.max_answers, config.card_articles)]
+             if (card := best_unit(ranking, docs, int(d), has_answer(int(d)), config)) is not None]
+    if not cards:
+        return []
+    first = cards[0]
+    contenders = [c for c in cards[:config.card_articles]
+                  if c.coverage >= first.coverage + config.card_margin]
+    if contenders:
+        first = max(contenders, key=lambda c: c.coverage)
+    return ([first] + [c for c in cards if c is not first])[:config.max_answers]
+
+
+def confidence(ranking: Ranking, card: Card | None, found: bool, config: RankingConfig) -> str:
+    """high | low | none, from exact evidence comparable across queries (coverage), not scores:
+    none when nothing was found or no article has a word of the question; high when the card
+    covers at least `high_coverage` of it; low otherwise."""
+    if not found or not ranking.words:
+        return "none"
+    if card is not None and card.coverage >= config.high_coverage:
+        return "high"
+    return "low"

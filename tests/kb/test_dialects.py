@@ -1,0 +1,87 @@
+"""One small page per dialect feature (tests/fixtures/dialects): VitePress, Docusaurus/MDX,
+MkDocs, Obsidian, GitHub. Each assertion is a bug issue 11 lists."""
+
+from pathlib import Path
+
+import pytest
+
+from kb.check import check_articles
+from kb.corpus import load_corpus
+
+ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "dialects"
+
+
+@pytest.fixture(scope="module")
+def articles():
+    corpus = load_corpus(ROOT)
+    assert [p.level for p in corpus.problems] == ["warning"]  # only _partial.md, said out loud
+    return {a.path: a for a in corpus.articles}
+
+
+def test_mdx_pages_are_articles_and_check_is_clean(articles):
+    assert "docusaurus/tabs.mdx" in articles
+    assert [p.format() for p in check_articles(ROOT)] == [
+        "_partial.md:0: warning: not an article: '_partial.md' starts with '_', which marks partials "
+        "and drafts; rename it to publish the page"]
+
+
+def test_titles_h1_after_script_and_style_then_file_name(articles):
+    assert articles["vitepress/components.md"].title == "组件基础"
+    assert articles["docusaurus/getting-started.md"].title == "Getting started"
+    assert articles["obsidian/callouts.md"].title == "Callouts"
+
+
+def test_metadata_of_other_tools_is_mapped(articles):
+    tabs = articles["docusaurus/tabs.mdx"]
+    assert tabs.summary == "Docusaurus 的标签页写法。" and tabs.unknown_keys == ()
+    assert tabs.tags == ("标签页", "tabs") and tabs.slug == "tabs-guide"
+    assert articles["obsidian/wiki.md"].questions == ("双链笔记", "wiki 链接")
+    assert articles["mkdocs/admonitions.md"].unknown_keys == ()
+
+
+def test_categories_from_folder_labels(articles):
+    assert articles["docusaurus/tabs.mdx"].category == "Docusaurus 指南"
+    assert articles["mkdocs/admonitions.md"].category == "MkDocs 手册"
+    assert articles["obsidian/wiki.md"].category == "obsidian"
+
+
+def test_author_ids_code_span_headings_and_escapes(articles):
+    page = articles["vitepress/components.md"]
+    assert [(s.anchor, s.heading) for s in page.sections] == [
+        ("overview", "组件基础"), ("transition", "<Transition>"), ("passing-props", "2. 传递 Props")]
+    assert "components-basics" in page.anchors
+    alerts = articles["github/alerts.md"]
+    assert [s.heading for s in alerts.sections][1] == "2. OP Card 使用"
+    assert "blacklist. 或使用 &amp; 转义" in alerts.sections[1].text
+
+
+def test_section_text_is_plain(articles):
+    page = articles["vitepress/components.md"]
+    overview = page.sections[0].text
+    assert "这是一个提示容器，里面的 Markdown 也会被解析。" in overview and ":::" not in overview
+    assert "提示" in overview.split("\n")  # a container's own title is text
+    assert "const count" not in overview  # the page's own <script setup> is no text
+    assert page.sections[2].text.split("\n") == ["方式：说明", "静态：直接写字符串", "动态：使用 v-bind"]
+    assert "const handlers: Record<string, Fn> = {}" in page.sections[1].text  # code stays searchable
+    assert "```" not in page.sections[1].text and "~~~" not in page.sections[1].text
+
+
+def test_mdx_imports_and_components_never_text(articles):
+    tabs = articles["docusaurus/tabs.mdx"]
+    text = "\n".join(s.text for s in tabs.sections)
+    assert "在 macOS 上按 Command 键。" in text and "在 Windows 上按 Ctrl 键。" in text
+    assert "import" not in text and "Tabs" not in text and "DocsHome" not in text
+    assert "小贴士" in text and ":::" not in text
+
+
+def test_obsidian_and_github_callouts_and_wikilinks(articles):
+    wiki = "\n".join(s.text for s in articles["obsidian/wiki.md"].sections)
+    assert "第二节的说明" in wiki and "[[" not in wiki and "[!" not in wiki
+    assert "Obsidian 提示" in wiki and "提示的正文。" in wiki and "GitHub 风格的提示。" in wiki
+
+
+def test_markdown_inside_html_blocks(articles):
+    alerts = articles["github/alerts.md"]
+    assert [s.heading for s in alerts.sections][-1] == "在 HTML 块里的标题"
+    assert alerts.sections[-1].text == "HTML 块里的 Markdown 链接 也会被解析。"
+    assert alerts.sections[-1].markdown.startswith("HTML 块里的 [Markdown 链接]")

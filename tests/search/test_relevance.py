@@ -1,0 +1,234 @@
+"""Relevance that holds on knowledge bases whose articles are real pages (issue 10): each example
+under "Why" of the issue, on the starter knowledge base (articles/) or on a small knowledge base
+written here."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import fields, replace
+from pathlib import Path
+
+import pytest
+
+from kb.sections import Section
+from search.config import RankingConfig
+from search.indexer import sync_index
+from search.searcher import SearchIndex
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_kb(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def build(tmp_path):
+    """`build(files)`: a knowledge base of these Markdown files, indexed, opened."""
+    opened = []
+
+    def make(files: dict[str, str], config: RankingConfig | None = None) -> SearchIndex:
+        n = len(opened)
+        articles = write_kb(tmp_path / f"kb{n}", files)
+        sync_index(articles, tmp_path / f"index{n}")
+        index = SearchIndex(tmp_path / f"index{n}", config=config or RankingConfig())
+        opened.append(index)
+        return index
+
+    yield make
+    for index in opened:
+        index.close()
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("starter") / "index"
+    sync_index(ROOT / "articles", index_dir)
+    index = SearchIndex(index_dir)
+    yield index
+    index.close()
+
+
+# -- the answer card agrees with the ranking ------------------------------------------------------
+@pytest.mark.parametrize("query, article", [
+    ("付不了款", None),  # 付 / 不了 / 款: two articles have about as much of it
+    ("钱转错人了", "transfer-wrong-account"),
+    ("card declined", None),  # "Adding a bank card" and "Why was my payment declined?" both have it
+    ("why did my payment fail", "en-payment-declined"),
+    ("my account is frozen", "en-account-security"),
+])
+def test_the_card_comes_from_the_top_article(starter, query, article):
+    results = starter.search(query)
+    assert results.answers[0].article_id == results.articles[0].id
+    if article:
+        assert results.articles[0].id == article
+
+
+def test_units_rank_by_their_own_heading_and_text(build):
+    index = build({"watchers.md": """
+        # 侦听器
+
+        侦听器在响应式状态变化时执行回调。
+
+        ## 一次性侦听器
+
+        每当被侦听源发生变化时，侦听器的回调就会执行。
+        如果希望回调只在源变化时触发一次，请使用 once: true 选项。
+
+        ## 即时回调的侦听器
+
+        侦听器默认是懒执行的：仅当数据源变化时，才会执行回调。但在某些场景中，我们希望在创建侦听器时，立即执行一遍回调。
+        传入 immediate: true 选项即可立即执行回调。
+        """})
+    results = index.search("创建侦听器时立即执行回调")
+    assert results.answers[0].heading == "即时回调的侦听器"
+
+
+@pytest.mark.skipif("markdown" not in {f.name for f in fields(Section)},
+                    reason="Section.markdown comes with the markdown helper's section model (contract 2)")
+def test_a_table_section_keeps_its_markdown_for_the_card(build):
+    index = build({"refund.md": """
+        # 退款多久到账
+
+        退款会原路退回。
+
+        ## 到账时间
+
+        | 付款方式 | 到账时间 |
+        | --- | --- |
+        | 钱包余额 | 即时 |
+        | 储蓄卡 | 1–7 个工作日 |
+
+        ## 退款失败
+
+        联系客服。
+        """})
+    best = index.search("退款到账时间 钱包余额").answers[0]
+    assert best.heading == "到账时间"
+    assert "| 钱包余额 | 即时 |" in best.markdown
+    assert "钱包余额" in best.text and "|" not in best.text
+
+
+# -- exact words first ----------------------------------------------------------------------------
+def test_a_word_found_in_one_page_body_returns_that_page_first(build):
+    files = {f"{name}.md": f"# {name}\n\n{name} is a command line tool for the web.\n"
+             for name in ("wfuzz", "wuzz", "qwen", "qwerty-keyboard", "zz-top")}
+    files["tar.md"] = """
+        # tar
+
+        Archiving utility.
+
+        ## Examples
+
+        Create an archive from files: tar cf target.tar file1 file2 qwertyzz
+        """
+    index = build(files)
+    assert index.search("qwertyzz").articles[0].id == "tar"
+
+
+def test_a_query_whose_words_all_match_lists_no_character_fragments(build):
+    index = build({"a.md": "# First\n\nThe firstword is here.\n",
+                   "b.md": "# Second\n\nOnly newword lives here.\n"})
+    assert [a.id for a in index.search("newword").articles] == ["b"]
+
+
+def test_a_near_empty_page_never_beats_body_evidence(build):
+    index = build({
+        "about/team.md": "# Meet the Team\n\n<TeamPage />\n",
+        "guide/plugins.md": """
+            # Plugins
+
+            ## Writing a Plugin
+
+            A plugin is an object that exposes an install() method. To write your own plugin,
+            create an object with install(app, options) and register it with app.use().
+            """,
+    })
+    assert index.search("how do I write my own plugin").articles[0].id == "guide/plugins"
+
+
+def test_a_long_manual_whose_section_answers_beats_short_pages_on_generic_words(build):
+    sections = "\n\n".join(f"## Topic {n}\n\nThe merchant settles orders under rule {n}. " * 3
+                             for n in range(40))
+    files = {"manual.md": "# Merchant manual\n\n" + sections + "\n\n## Settlement time\n\n"
+                          "Fees are settled every Monday; the settlement time for fees is 10:00.\n"}
+    for n in range(6):
+        files[f"faq{n}.md"] = f"# When is my fee {n} charged?\n\nYour fee {n} is charged when you order.\n"
+    index = build(files)
+    results = index.search("when is the settlement time for my fees")
+    assert results.articles[0].id == "manual"
+    assert results.answers[0].heading == "Settlement time"
+
+
+# -- confidence and an honest no ------------------------------------------------------------------
+@pytest.mark.parametrize("query", ["天气怎么样", "pizza delivery", "红烧肉怎么做", "who won the world cup"])
+def test_off_topic_questions_get_no_confident_answer(starter, query):
+    results = starter.search(query)
+    assert results.confidence != "high"
+
+
+def test_a_question_matching_nothing_has_no_results(starter):
+    results = starter.search("天气怎么样")
+    assert results.confidence == "none"
+
+
+@pytest.mark.parametrize("query, article", [
+    ("退款多久到账", "refund-timeline"), ("忘记支付密码", "password-reset"),
+    ("how long does a refund take", "en-refunds"), ("add bank card", "en-bind-card"),
+])
+def test_questions_the_knowledge_base_answers_are_confident(starter, query, article):
+    results = starter.search(query)
+    assert results.confidence == "high"
+    assert results.answers[0].article_id == article
+
+
+def test_confidence_rule_is_configurable(starter, tmp_path):
+    strict = SearchIndex(starter.index_dir, config=replace(RankingConfig(), high_coverage=1.01))
+    try:
+        assert strict.search("忘记支付密码").confidence == "low"
+    finally:
+        strict.close()
+
+
+# -- did-you-mean ---------------------------------------------------------------------------------
+@pytest.fixture
+def spelling_kb(build):
+    return build({
+        "text.md": "# Take the text trigger\n\nTo read more easily, make the text bigger in Settings.\n",
+        "limits.md": "# Day limit\n\nPayments above the limit wait 3 days.\n\n"
+                     "## Payment\n\nOne payment a day.\n",
+        "agent.md": "# Talk to an agent\n\nAn alert tells you when an agent answers.\n",
+        "xss.md": "# 安全\n\n## css 样式\n\n样式注入。\n\n## HTML 注入\n\nv-html 渲染用户内容有 xss 风险。\n",
+    })
+
+
+@pytest.mark.parametrize("query", ["make the text bigger", "days", "payments", "alert",
+                                   "v-html 会不会有 xss 风险"])
+def test_did_you_mean_leaves_words_the_knowledge_base_has(spelling_kb, query):
+    assert spelling_kb.search(query).did_you_mean is None
+
+
+def test_did_you_mean_still_corrects_words_found_nowhere(spelling_kb):
+    assert spelling_kb.search("triger").did_you_mean == "trigger"
+
+
+# -- snippets -------------------------------------------------------------------------------------
+def test_snippets_start_at_a_word_and_mark_no_stop_words_or_single_characters(build):
+    body = ("We are here all day and night for you. " * 4
+            + "Start your chat in the app: how does the agent help.")
+    index = build({"chat.md": "# Chat\n\n" + body + "\n",
+                   "zh.md": "# 付款\n\n付款不成功时，不要重复付款。\n"})
+    snippet = index.search("how does chat work").articles[0].snippet
+    assert "<mark>chat</mark>" in snippet
+    assert "<mark>how</mark>" not in snippet and "<mark>does</mark>" not in snippet
+    plain = snippet.replace("<mark>", "").replace("</mark>", "").strip("…")
+    start = body.index(plain)
+    assert start == 0 or body[start - 1] == " "  # never "…ur chat in the app"
+    end = start + len(plain)
+    assert end == len(body) or not body[end].isalnum()
+    zh = index.search("不 付款").articles[0].snippet
+    assert "<mark>付款</mark>" in zh and "<mark>不</mark>" not in zh

@@ -1,0 +1,87 @@
+"""The dialect fixture folder (tests/fixtures/dialects) served by the real app: pages, callouts,
+links, images and the /media route."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search.indexer import sync_index
+from tests.conftest import make_app
+
+ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "dialects"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    base = tmp_path_factory.mktemp("dialects")
+    shutil.copytree(ROOT, base / "articles")
+    (base / "secret.txt").write_text("outside", "utf-8")
+    report = sync_index(base / "articles", base / "index")
+    assert report.articles == 8 and not [p for p in report.problems if p.level == "error"]
+    return make_app(base / "articles", base / "index").test_client()
+
+
+def page(client, article_id: str) -> str:
+    response = client.get(f"/articles/{article_id}")
+    assert response.status_code == 200, article_id
+    return response.get_data(as_text=True).split('<div class="body">')[1].split("</article>")[0]
+
+
+def test_vitepress_page(client):
+    html = page(client, "vitepress/components")
+    assert '<div class="callout tip"><p class="callout-title">提示</p>' in html
+    assert 'class="callout warning"' in html and 'class="callout danger"' in html
+    assert "<details" in html and "<summary>点击展开</summary>" in html
+    assert '<code class="language-js">import { createApp }' in html  # fence indented in a list
+    assert '<div class="code-title">main.ts</div>' in html and "Record&lt;string, Fn&gt;" in html
+    assert '<h2 id="transition"><code>&lt;Transition&gt;</code></h2>' in html
+    assert '<h2 id="passing-props">2. 传递 Props</h2>' in html
+    assert 'href="/articles/vitepress/quick-start#creating-an-app"' in html
+    assert "<table>" in html and "const count" not in html and "{#" not in html
+    assert "&lt;script setup&gt;" in html and "组件可以直接使用" in html
+
+
+def test_docusaurus_mdx_page(client):
+    html = page(client, "docusaurus/tabs")
+    assert "<strong>macOS</strong>" in html and "<strong>Windows</strong>" in html
+    assert "import" not in html and "Tabs" not in html and "DocsHome" not in html
+    assert '<p class="callout-title">小贴士</p>' in html and 'class="callout warning"' in html
+    assert 'src="/media/img/logo.png"' in html
+    assert client.get("/media/img/logo.png").data.startswith(b"\x89PNG")  # from static/img, as Docusaurus
+    links = page(client, "docusaurus/getting-started")
+    assert links.count('href="/articles/docusaurus/tabs"') == 2  # by slug under /docs/, and by .mdx path
+
+
+def test_obsidian_page(client):
+    html = page(client, "obsidian/wiki")
+    assert 'href="/articles/obsidian/callouts"' in html
+    assert ('<a href="/articles/obsidian/callouts#第二节" class="wikilink" rel="noopener noreferrer">'
+            "第二节的说明</a>") in html
+    assert 'href="/articles/vitepress/components"' in html  # by title
+    assert '<img src="/media/obsidian/shot.png"' in html
+    assert '<p class="callout-title">Obsidian 提示</p>' in html and 'class="callout note"' in html
+    assert "[[" not in html and "[!" not in html
+    assert client.get("/media/obsidian/shot.png").status_code == 200
+
+
+def test_media_never_serves_sources_or_outside_files(client):
+    for url in ("/media/../secret.txt", "/media/%2e%2e/secret.txt", "/media/obsidian/wiki.md",
+                "/media/_partial.md", "/media/mkdocs/.pages", "/media/docusaurus/_category_.json",
+                "/media/nothing.png"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_github_and_html_blocks(client):
+    html = page(client, "github/alerts")
+    assert 'class="callout warning"' in html and 'href="/articles/obsidian/wiki"' in html
+    assert '<h2 id="在-html-块里的标题">' in html or 'id="在-html-块里的标题"' in html
+    assert 'href="/articles/vitepress/components#transition"' in html
+    assert not re.search(r"\\[.&]", html)
+
+
+def test_categories_and_titles_in_listings(client):
+    home = client.get("/").get_data(as_text=True)
+    assert "Docusaurus 指南" in home and "MkDocs 手册" in home
+    assert "Getting started" in client.get("/categories/Docusaurus 指南").get_data(as_text=True)
