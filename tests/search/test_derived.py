@@ -163,3 +163,11 @@ def test_workers_use_the_analyzer_their_parent_preloaded(intents, monkeypatch):
             worker.close()
     finally:
         gc.unfreeze()
+
+
+def test_who_holds_each_id_is_read_without_the_search_engine(intents):
+    from search.indexer import id_holders as indexed_holders
+
+    _, index_dir, _ = intents
+    assert store.id_holders(index_dir) == indexed_holders(index_dir)
+    assert store.id_holders(index_dir.parent / "nothing-here") == {}
