@@ -221,7 +221,7 @@ def _container_open(token: Token) -> None:
 
 def _anchors_rule(state) -> None:
     """After inline parsing: every heading and FAQ question gets its final anchor."""
-    used: set[str] = {OVERVIEW_ANCHOR}
+    used = _Used({OVERVIEW_ANCHOR})
     tokens = state.tokens
     # Author ids first: they are the page's own promise and must never be renumbered.
     for token in tokens:
@@ -242,13 +242,27 @@ def _anchors_rule(state) -> None:
                 token.meta["anchor"] = _unique(slugify(question), used)
 
 
-def _unique(anchor: str, used: set[str]) -> str:
-    candidate, n = anchor, 1
-    while candidate in used:
+class _Used(set):
+    """Anchors taken on a page, with the next number to try per slug (linear in headings)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.next: dict[str, int] = {}
+
+
+def _unique(anchor: str, used: _Used) -> str:
+    """`anchor`, or `anchor-2`, `anchor-3`… when taken."""
+    if anchor not in used:
+        used.add(anchor)
+        return anchor
+    n = used.next.get(anchor, 1)
+    while True:
         n += 1
         candidate = f"{anchor}-{n}"
-    used.add(candidate)
-    return candidate
+        if candidate not in used:
+            used.next[anchor] = n
+            used.add(candidate)
+            return candidate
 
 
 def _build() -> MarkdownIt:

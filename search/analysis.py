@@ -53,7 +53,9 @@ STOP = (frozenset(STOP_WORDS) | ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
         | {"pls", "please", "hi", "hello", "thanks"})
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_]+(?:['.][^\W_]+)*)")
+# Han runs, and word runs of any other letters and digits (a word run never swallows the Han
+# characters after it: `iPhone13怎么付款` is `iPhone13` + `怎么付款`).
+_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+(?:['.][^\W_{_HAN}]+)*)")
 _IS_HAN = re.compile(rf"[{_HAN}]")
 _T2S = OpenCC("t2s")
 

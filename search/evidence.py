@@ -108,6 +108,13 @@ def concept_weights(matched: np.ndarray, among: np.ndarray) -> np.ndarray:
     return np.log(1 + (n - df + 0.5) / (df + 0.5)) + 0.1
 
 
+def _unfound_numbers(parsed: ParsedQuery, matched: np.ndarray) -> np.ndarray:
+    """Per concept: a number found in no article — a card, phone or order number the customer
+    typed — which says nothing about what they ask, so it weighs nothing in coverage."""
+    return np.array([all(t.isdigit() for t in concept.alternatives[0][0]) and not row.any()
+                     for concept, row in zip(parsed.concepts, matched, strict=True)], dtype=bool)
+
+
 def coverage(matched: np.ndarray, weights: np.ndarray, groups: list[tuple[int, list[int]]]) -> np.ndarray:
     """Per column of `matched` (concepts × documents), the weighted share of the question's words it
     holds. A word is a group: its head concept, or all the shorter words inside it (银行卡 is
@@ -123,6 +130,8 @@ def coverage(matched: np.ndarray, weights: np.ndarray, groups: list[tuple[int, l
             share = np.maximum(share, (part_weights @ matched[parts]) / part_weights.sum())
         covered += weights[head] * share
         total += float(weights[head])
+    if total <= 0:  # the question is only numbers found nowhere
+        return np.zeros(matched.shape[1], dtype=np.float32)
     return (covered / total).astype(np.float32)
 
 
@@ -146,6 +155,7 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     matched = (words > 0) | pinyin
     population = getattr(scorer, "population", None)  # a public search counts public articles only
     weights = concept_weights(matched, docs.articles if population is None else docs.articles & population)
+    weights[_unfound_numbers(parsed, matched)] = 0.0
     covered = coverage(matched, weights, parsed.groups)
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 

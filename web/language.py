@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from kb.markdown import detect_lang
 from search.results import SearchResults
 
 LANGS = ("zh", "en")
@@ -29,15 +30,19 @@ def search_preferring(index, text: str, prefer: str, limit: int = 10, offset: in
                       category: str | None = None, internal: bool = False) -> SearchResults:
     """Results of `prefer` first, then those of the other language, paged as one list.
 
-    `total` counts both languages. The answers come from the preferred language unless
-    the other language's are more confident (contract 4's `confidence`); suggestions
-    and "did you mean" come from the preferred language when it has any.
+    `total` counts both languages. The answers come from the preferred language when the
+    question is written in it (`退款 refund` in the Chinese interface) and it has any; otherwise
+    from whichever language is more confident. Suggestions and "did you mean" come from the
+    preferred language when it has any.
     """
     mine = index.search(text, limit=limit, offset=offset, lang=prefer, category=category, internal=internal)
     room = limit - len(mine.articles)
     theirs = index.search(text, limit=max(room, 1), offset=max(0, offset - mine.total),
                           lang=other_language(prefer), category=category, internal=internal)
-    lead = theirs if CONFIDENCE.index(theirs.confidence) > CONFIDENCE.index(mine.confidence) else mine
+    if detect_lang(text) == prefer and mine.answers:
+        lead = mine
+    else:
+        lead = theirs if CONFIDENCE.index(theirs.confidence) > CONFIDENCE.index(mine.confidence) else mine
     return replace(
         mine, took_ms=round(mine.took_ms + theirs.took_ms, 2), total=mine.total + theirs.total,
         articles=mine.articles + (theirs.articles[:room] if room > 0 else []),

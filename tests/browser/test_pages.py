@@ -95,9 +95,13 @@ def test_one_language_at_a_time(sized):
     other = "en" if mine == "zh" else "zh"
     assert len(groups) == 2 and set(groups[0]) == {mine} and set(groups[1]) == {other}
     expect(page.locator("h3.other-lang")).to_have_text("英文文章" if mine == "zh" else "Articles in Chinese")
-    card = page.locator(".answer-card a").first
-    expect(card).to_have_attribute("href", re.compile(
-        r"^/articles/refund-timeline\?[^#]*#" if mine == "zh" else r"^/articles/en/refund\?[^#]*#"))
+    if mine == "zh":
+        # Each language's article holds half of this question: not sure enough for a card, and
+        # a Chinese reader never gets the English one.
+        expect(page.locator(".answer-card")).to_have_count(0)
+    else:
+        card = page.locator(".answer-card a").first
+        expect(card).to_have_attribute("href", re.compile(r"^/articles/en/refund\?[^#]*#"))
     # The home page lists the interface language's categories; the others are folded away.
     page.goto("/")
     categories = page.locator("ul.categories")

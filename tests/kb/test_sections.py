@@ -40,3 +40,8 @@ def test_markdown_to_text_keeps_words_not_markup():
 def test_slugify_keeps_chinese_and_words():
     assert slugify("Refund **still** pending?") == "refund-still-pending"
     assert slugify("余额不足（常见）") == "余额不足常见"
+
+
+def test_repeated_headings_number_past_author_ids():
+    body = "## A {#a-2}\nx\n## A\nx\n## A\nx\n## A\nx\n"
+    assert [s.anchor for s in split_sections(body, "T")] == ["a-2", "a", "a-3", "a-4"]

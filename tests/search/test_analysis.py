@@ -51,3 +51,11 @@ def test_han_characters_are_folded_and_skip_other_text():
     from search.analysis import han_characters
 
     assert han_characters("還款 refund 花呗!") == ["还", "款", "花", "呗"]
+
+
+def test_latin_words_and_numbers_end_where_chinese_begins():
+    analyzer = Analyzer([])
+    assert analyzer.terms("iPhone13怎么付款")[0] == "iphone13"
+    assert "6222020212345678" in analyzer.terms("我的卡6222020212345678被冻结了")
+    assert "冻结" in analyzer.terms("我的卡6222020212345678被冻结了")
+    assert analyzer.words("Apple Pay绑卡") == ["apple", "pay"]

@@ -71,7 +71,8 @@ def test_language_filter_shows_one_language_only(client):
 
 def test_api_search_can_prefer_a_language(client):
     mixed = client.get("/api/search", query_string={"q": "退款 refund"}).get_json()
-    assert mixed["articles"][0]["id"] == "en/refund"  # one ranking over both languages, as before
+    # One ranking over both languages: each article holds half of the question.
+    assert {a["id"] for a in mixed["articles"][:2]} == {"en/refund", "refund-timeline"}
     preferred = client.get("/api/search", query_string={"q": "退款 refund", "prefer": "zh"}).get_json()
     assert [a["id"] for a in preferred["articles"]] == ["refund-timeline", "en/refund"]
     assert preferred["answers"][0]["article_id"] == "refund-timeline" and preferred["total"] == 2

@@ -161,6 +161,11 @@ def test_generated_markdown_loses_no_word_and_shows_no_syntax(doc):
     assert "<script" not in html.lower()
 
 
+def test_unclosed_html_keeps_its_text_and_stays_shallow():
+    html = render("<div>\n\n*a*\n\n" * 200)
+    assert html.count("<em>a</em>") == 200 and html.count("<div>") <= 50
+
+
 def test_article_html_cannot_take_over_the_pages_own_ids_classes_or_styles():
     html = render('<div id="main" class="feedback callout tip" style="position:fixed;inset:0">x</div>\n\n'
                   '<p id="my-own-anchor">y</p>\n\n| a |\n| -: |\n| 1 |\n')
