@@ -172,6 +172,10 @@ def serve_command(settings: Settings, host: str, port: int, workers: int, no_wat
     log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs", report.mode,
              report.articles, report.added, report.changed, report.removed, len(report.problems),
              report.seconds)
+    if workers > 1:
+        from search.version import preload
+
+        preload(settings.index_dir)  # the workers share one copy of the analyzer's dictionary
     log.info("serving on http://%s:%d with %d worker(s)", host, port, workers)
     serve({"KB_ARTICLES": str(settings.articles_dir), "KB_INDEX": str(settings.index_dir),
            "KB_WATCH": settings.watch and not no_watch}, host, port, workers)
@@ -205,9 +209,14 @@ def new_command(settings: Settings, title: str, category: str | None, lang: str 
 def check_command(settings: Settings, as_json: bool, strict: bool):
     """Parse every article and list problems as path:line: level: message."""
     from kb.check import check_articles
-    from search.indexer import id_holders
+    from search.store import id_holders
 
-    problems = check_articles(settings.articles_dir, holders=id_holders(settings.index_dir))
+    holders = id_holders(settings.index_dir)  # from the index's derived catalog: no search engine
+    if holders is None:  # an index without derived state
+        from search.indexer import id_holders as indexed_holders
+
+        holders = indexed_holders(settings.index_dir)
+    problems = check_articles(settings.articles_dir, holders=holders)
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
     else:

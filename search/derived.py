@@ -27,7 +27,6 @@ follows when training is done, so a saved file is searchable without waiting.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -39,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from search import classifier as classifier_module
-from search import embeddings
+from search import embeddings, store
 from search.analysis import Analyzer, fold_text
 from search.phrasings import fingerprint
 from search.records import ArticleRecord, is_public
@@ -54,7 +53,7 @@ from search.schema import (
 )
 
 log = logging.getLogger(__name__)
-FOLDER = "derived"
+FOLDER = store.DERIVED
 STATE = "state.json"
 SCORED_FIELDS = [*ARTICLE_FIELDS, GRAMS_FIELD, CHARS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, *UNIT_FIELDS]
 KEEP = 2  # commits whose derived state is kept (readers may still use the one before the last)
@@ -86,18 +85,7 @@ def _name(generation: int, revision: int) -> str:
     return f"{generation:08d}.{revision}"
 
 
-def latest(generation_dir: Path, generation: int | None = None) -> Path | None:
-    """The newest finished derived folder (of `generation`, if given), or None."""
-    best = None
-    with contextlib.suppress(FileNotFoundError):
-        for entry in os.scandir(folder(generation_dir)):
-            parts = entry.name.split(".")
-            if len(parts) != 2 or not all(p.isdigit() for p in parts):
-                continue
-            key = (int(parts[0]), int(parts[1]))
-            if (generation is None or key[0] == generation) and (best is None or key > best[0]):
-                best = (key, Path(entry.path))
-    return best[1] if best else None
+latest = store.latest_derived  # the newest finished derived folder (of a commit, if given), or None
 
 
 # -- writing -----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 CURRENT = "current"
+DERIVED = "derived"  # gen-*/derived/<commit>.<revision>/: see search.derived
 LOCK_FILE = "write.lock"
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another one
 
@@ -51,6 +52,37 @@ def current_generation(index_dir: Path) -> Path | None:
     except OSError:
         return None
     return target if target.is_dir() else None
+
+
+def latest_derived(generation_dir: Path, generation: int | None = None) -> Path | None:
+    """The newest finished derived-state folder of a generation (of Whoosh commit `generation`,
+    if given), or None."""
+    best = None
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(Path(generation_dir) / DERIVED):
+            parts = entry.name.split(".")
+            if len(parts) != 2 or not all(p.isdigit() for p in parts):
+                continue
+            key = (int(parts[0]), int(parts[1]))
+            if (generation is None or key[0] == generation) and (best is None or key > best[0]):
+                best = (key, Path(entry.path))
+    return best[1] if best else None
+
+
+def id_holders(index_dir: Path) -> dict[str, str] | None:
+    """id → path of every article of the current index, read from its derived catalog without
+    loading the search engine ({} without an index; None when it has no derived state)."""
+    generation = current_generation(Path(index_dir))
+    if generation is None:
+        return {}
+    derived = latest_derived(generation)
+    if derived is None:
+        return None
+    try:
+        records = json.loads((derived / "catalog.json").read_text("utf-8"))["records"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return {record["id"]: record["path"] for record in records}
 
 
 def new_generation(index_dir: Path) -> Path:

@@ -200,6 +200,8 @@ class Versions:
         key = sorted(tuple(w) for w in lexicon.get("words", []))
         if previous is not None and previous.lexicon_key == key:
             analyzer = previous.analyzer
+        elif _preloaded is not None and _preloaded[0] == key:
+            analyzer = _preloaded[1]  # made before the worker processes were forked: pages shared
         else:
             analyzer = Analyzer([tuple(w) for w in lexicon.get("words", [])])
         if path is not None:
@@ -228,6 +230,27 @@ class Versions:
             if self._state is not None:
                 self._state.raw_searcher.close()
                 self._state = None
+
+
+_preloaded: tuple[list, Analyzer] | None = None  # (lexicon key, analyzer) made by `preload`
+
+
+def preload(index_dir: Path) -> None:
+    """In a process about to fork workers (`kb serve`): make the analyzer of the current index
+    (jieba's dictionary, the largest thing a search process holds) so that every worker uses
+    this one, its pages shared with the parent, and freeze the collector's view of it so
+    collections in the workers do not copy those pages."""
+    import gc
+
+    global _preloaded
+    generation = store.current_generation(Path(index_dir))
+    if generation is None:
+        return
+    with whoosh_index.open_dir(str(generation)).searcher() as searcher:
+        meta = searcher.document(uid="meta")
+    words = (meta["data"] if meta else {}).get("lexicon", {}).get("words", [])
+    _preloaded = (sorted(tuple(w) for w in words), Analyzer([tuple(w) for w in words]))
+    gc.freeze()
 
 
 def _follow(versions_ref, closed: threading.Event) -> None:

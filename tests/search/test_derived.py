@@ -143,3 +143,31 @@ def test_a_search_process_imports_no_training_library(intents):
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["card-delivery", "[]"]
+
+
+def test_workers_use_the_analyzer_their_parent_preloaded(intents, monkeypatch):
+    import gc
+
+    from search import version
+
+    _, index_dir, _ = intents
+    monkeypatch.setattr(version, "_preloaded", None)
+    try:
+        version.preload(index_dir)
+        preloaded = version._preloaded[1]
+        worker = SearchIndex(index_dir)  # as a forked worker opens it
+        try:
+            assert worker._current().analyzer is preloaded
+            assert first(worker, "where is my refund") == "refund-status"
+        finally:
+            worker.close()
+    finally:
+        gc.unfreeze()
+
+
+def test_who_holds_each_id_is_read_without_the_search_engine(intents):
+    from search.indexer import id_holders as indexed_holders
+
+    _, index_dir, _ = intents
+    assert store.id_holders(index_dir) == indexed_holders(index_dir)
+    assert store.id_holders(index_dir.parent / "nothing-here") == {}
