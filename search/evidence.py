@@ -239,23 +239,15 @@ def _fuzzy(scorer: Bm25Scorer, extras: list[Extra], parsed: ParsedQuery, matched
         word = parsed.concepts[head].alternatives[0][0][0]
         for token in {*han_characters(word), *char_bigrams(word)}:
             owners.setdefault(token, []).append(n)
-    total = np.zeros(scorer.size, dtype=np.float32)
-    for extra in extras:
-        summed = np.zeros(scorer.size, dtype=np.float32)
-        shared = np.zeros(scorer.size, dtype=np.int32)
-        han = extra.field in HAN_FIELDS
-        for token in extra.tokens:
-            docs, scores = scorer.term(extra.field, token)
-            if han:
-                groups = owners.get(token, [])
-                missing = (~hits[groups][:, docs]).any(axis=0) if groups else np.zeros(len(docs), dtype=bool)
-                scores = np.where(has_words[docs] & bodied[docs] & ~missing, 0, scores)
-            summed[docs] += scores
-            shared[docs] += 1
-        if extra.min_shared:
-            summed[~has_words & ((shared < extra.min_shared) | constrained)] = 0
-        total += extra.weight * summed
-    return total
+
+    def only_for_missing_words(extra: Extra, token: str, docs: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        if extra.field not in HAN_FIELDS:
+            return scores
+        groups = owners.get(token, [])
+        missing = (~hits[groups][:, docs]).any(axis=0) if groups else np.zeros(len(docs), dtype=bool)
+        return np.where(has_words[docs] & bodied[docs] & ~missing, 0, scores)
+
+    return scorer.extras(extras, has_words, constrained, adjust=only_for_missing_words)
 
 
 def cut_off(ranking: Ranking, allowed: np.ndarray, config: RankingConfig) -> None:

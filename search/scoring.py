@@ -12,6 +12,7 @@ computes — per-field BM25 summed with field weights — and an exact match cou
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -124,40 +125,26 @@ class Bm25Scorer:
                 allowed[self.term(name, term)[0]] = False
         return allowed
 
-    def extras(self, extras: list[Extra], matched: np.ndarray, constrained: bool) -> np.ndarray:
+    def extras(self, extras: list[Extra], matched: np.ndarray, constrained: bool,
+               adjust: Callable[[Extra, str, np.ndarray, np.ndarray], np.ndarray] | None = None
+               ) -> np.ndarray:
         """The weighted scores of `extras`' tokens; a document not `matched` by words counts an extra
-        only if it shares `min_shared` of its tokens, and never when the query is `constrained`."""
+        only if it shares `min_shared` of its tokens, and never when the query is `constrained`.
+        `adjust(extra, token, docs, scores)` may change a token's scores before they count."""
         total = np.zeros(self.size, dtype=np.float32)
         for extra in extras:
             summed = np.zeros(self.size, dtype=np.float32)
             shared = np.zeros(self.size, dtype=np.int32)
             for token in extra.tokens:
                 docs, scores = self.term(extra.field, token)
+                if adjust is not None:
+                    scores = adjust(extra, token, docs, scores)
                 summed[docs] += scores
                 shared[docs] += 1
             if extra.min_shared:
                 summed[~matched & ((shared < extra.min_shared) | constrained)] = 0
             total += extra.weight * summed
         return total
-
-    def score(self, parsed: ParsedQuery, fields: dict[str, float],
-              extras: list[Extra] = ()) -> np.ndarray:
-        """One score per document (0 = no match) for `parsed` over `fields` (name → weight).
-
-        Quoted (required) concepts must match in some field; excluded terms zero a
-        document out; each of `extras`, in order, adds the scores of its tokens in
-        its field.
-        """
-        concepts = self.concepts(parsed, fields)
-        total = concepts.sum(axis=0) if len(concepts) else np.zeros(self.size, dtype=np.float32)
-        constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
-        total = total + self.extras(list(extras), total > 0, constrained)
-        total[~self.constraints(parsed, concepts, fields)] = 0
-        return total
-
-    def document_frequency(self, matched: np.ndarray, among: np.ndarray) -> np.ndarray:
-        """Per row of `matched` (concepts × documents), how many documents of `among` it matches."""
-        return (matched & among).sum(axis=1)
 
 
 def top(scores: np.ndarray, allowed: np.ndarray | None, limit: int) -> tuple[np.ndarray, int]:
