@@ -92,27 +92,24 @@ def related(state, article_id: str, internal: bool, exclude: set[str]) -> list[L
     return links
 
 
-class Pages:
-    """Article pages: the record and its Markdown source (web renders the HTML, contract 4)."""
-
-    def get_article(self, state, article_id: str, internal: bool = False) -> dict | None:
-        """The full article (record, Markdown `source`, sections, related) or None if it is
-        unknown or not visible. No HTML: `web.render` renders `source`."""
-        record = state.catalog.get(article_id)
-        if record is None or not record.visible_to(internal):
-            return None
-        content = state.searcher.document(uid=f"c:{article_id}")
-        links = related(state, article_id, internal, set())
-        return {
-            **listing(record), "summary": record.summary, "questions": record.questions,
-            "translations": record.translations,  # ids; web.translations resolves them
-            "path": record.path, "hash": record.hash,
-            "source": content["data"]["source"] if content else "",
-            "sections": [{"anchor": s["anchor"], "heading": s["heading"], "level": s["level"]}
-                         for s in record.sections],
-            "related": [{"id": r.id, "title": r.title, "url": r.url, "visibility": r.visibility}
-                        for r in links],
-        }
+def get_article(state, article_id: str, internal: bool = False) -> dict | None:
+    """The full article (record, Markdown `source`, sections, related) or None if it is
+    unknown or not visible. No HTML: `web.render` renders `source`."""
+    record = state.catalog.get(article_id)
+    if record is None or not record.visible_to(internal):
+        return None
+    content = state.searcher.document(uid=f"c:{article_id}")
+    links = related(state, article_id, internal, set())
+    return {
+        **listing(record), "summary": record.summary, "questions": record.questions,
+        "translations": record.translations,  # ids; web.translations resolves them
+        "path": record.path, "hash": record.hash,
+        "source": content["data"]["source"] if content else "",
+        "sections": [{"anchor": s["anchor"], "heading": s["heading"], "level": s["level"]}
+                     for s in record.sections],
+        "related": [{"id": r.id, "title": r.title, "url": r.url, "visibility": r.visibility}
+                    for r in links],
+    }
 
 
 def link_pages(state) -> list[dict]:

@@ -2,8 +2,8 @@
 
 Each text is analyzed once: a unit's terms also make up the article's body field.
 A content document stores the Markdown source, so the index always holds the last
-version of every article that parsed, even after its file breaks; pages render it
-to HTML on first view (`SearchIndex.get_article`), which keeps indexing fast.
+version of every article that parsed, even after its file breaks; `web.render` turns
+it into HTML when a page is first viewed, which keeps indexing fast.
 """
 
 from __future__ import annotations
@@ -14,21 +14,17 @@ from search.records import ArticleRecord
 from search.schema import ARTICLE, CONTENT, UNIT
 
 
-def article_record(article: Article) -> dict:
-    """What listings, suggestions and the API need about an article (no HTML, no source)."""
-    return ArticleRecord.from_article(article).to_dict()
-
-
 def article_documents(article: Article, source: str, analyzer: Analyzer) -> list[dict]:
     """The article document, its content document, then one document per answer unit.
 
     An article with a single unit gets no unit document: the unit is stored on the
     article (`answer`) and the article's own score ranks it among the answers.
     """
+    stored = ArticleRecord.from_article(article)
     common = {"article_id": article.id, "path": article.path, "lang": article.lang,
               "category": article.category,
               # The searched field says who may find it: a draft is found by agents only.
-              "visibility": ArticleRecord.from_article(article).searched_visibility}
+              "visibility": stored.searched_visibility}
     title_terms = analyzer.terms(article.title)
     question_terms = [analyzer.terms(q) for q in article.questions]
     units, body, headings = [], [], []
@@ -45,14 +41,14 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
             "u_heading": " ".join(heading_terms), "u_text": " ".join(text_terms),
             "data": {"anchor": section.anchor, "heading": section.heading, "text": section.text,
                      # The section's own Markdown, for rendering the answer card (tables as tables).
-                     "markdown": getattr(section, "markdown", None) or section.text},
+                     "markdown": section.markdown or section.text},
         })
     # Did-you-mean knows every Latin word the article holds, bodies included.
     spelling = {w for text in (article.title, *article.questions, article.summary,
                                *(f"{s.heading}\n{s.text}" for s in article.sections))
                 for w in analyzer.words(text)}
     content = {**common, "uid": f"c:{article.id}", "kind": CONTENT, "data": {"source": source}}
-    record = article_record(article)
+    record = stored.to_dict()
     if len(units) == 1:
         # The article is its one answer: no unit document repeating its terms.
         record["answer"] = units.pop()["data"]

@@ -154,8 +154,7 @@ def _best(ranked, derived: _Derived, state, docnum: int, config: RankingConfig) 
 def _unit(state, derived: _Derived, card: evidence.Card) -> dict:
     if card.unit >= 0:
         return dict(state.searcher.stored_fields(card.unit)["data"])
-    answer = state.catalog[derived.ids[card.article]]["answer"]
-    return answer.to_dict() if hasattr(answer, "to_dict") else dict(answer)
+    return state.catalog[derived.ids[card.article]].answer.to_dict()
 
 
 def _answer(state, derived: _Derived, parsed, card: evidence.Card) -> Answer:

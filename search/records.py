@@ -135,7 +135,3 @@ def is_public(record) -> bool:
     """Whether everyone may see the article: public and not a draft."""
     return record["visibility"] == PUBLIC and not record.get("draft", False)
 
-
-def visible(record, internal: bool) -> bool:
-    """Whether a caller may see the article (a record or its stored dict)."""
-    return internal or is_public(record)

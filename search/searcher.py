@@ -32,7 +32,6 @@ class SearchIndex:
         self.index_dir = Path(index_dir)
         self.config = config
         self.versions = Versions(self.index_dir)
-        self._pages = catalog.Pages()
 
     def _current(self):
         return self.versions.current()
@@ -68,7 +67,7 @@ class SearchIndex:
     def get_article(self, article_id: str, internal: bool = False) -> dict | None:
         """The full article (record, Markdown `source`, sections, related; no HTML) or None if it
         is unknown or not visible."""
-        return self._pages.get_article(self._current(), article_id, internal=internal)
+        return catalog.get_article(self._current(), article_id, internal=internal)
 
     def link_pages(self) -> list[dict]:
         """Every article's addresses, headings and anchors, for resolving links in web."""

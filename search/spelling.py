@@ -49,9 +49,11 @@ def _corrections(state, parsed, internal: bool, typo_weight: float = TYPO_WEIGHT
 
 def _indexed(scorer, term: str) -> bool:
     """Whether an article the searcher may see holds `term` (an analyzed, stemmed term)."""
-    return any(len(scorer.term(name, term)[0]) and (scorer.population is None
-                                                    or scorer.population[scorer.term(name, term)[0]].any())
-               for name in STEM_FIELDS)
+    for name in STEM_FIELDS:
+        docs = scorer.term(name, term)[0]
+        if len(docs) and (scorer.population is None or scorer.population[docs].any()):
+            return True
+    return False
 
 
 def _closest_word(word: str, vocabulary: dict[str, int]) -> str | None:
