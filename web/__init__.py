@@ -123,6 +123,20 @@ def current_index() -> SearchIndex:
     return current_app.extensions["kb_index"]
 
 
+_per_version: dict[str, tuple] = {}
+
+
+def per_index_version(name: str, index: SearchIndex, build):
+    """`build(index)`, computed once per index version (when the index was written and how many
+    articles it holds) and kept under `name` until the next one."""
+    health = index.health()
+    key = (id(index), health.get("indexed_at"), health.get("articles"))
+    cached = _per_version.get(name)
+    if cached is None or cached[0] != key:
+        cached = _per_version[name] = (key, build(index))
+    return cached[1]
+
+
 def _log_index_updates() -> None:
     """Index rebuilds, live updates and start-up warnings are logged to stderr, also under a
     bare gunicorn."""

@@ -30,6 +30,7 @@ from markdown_it.token import Token
 from kb.articles import split_front_matter
 from kb.links import LinkMap, Target, media_file
 from kb.markdown import CALLOUT_STYLES, OVERVIEW_ANCHOR, _admonition_title, markdown_it, outline, parse
+from web import per_index_version
 
 _TAGS = (nh3.ALLOWED_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "details", "summary",
                              "div", "span", "sup", "sub", "kbd", "mark", "figure", "figcaption", "del", "s",
@@ -362,16 +363,10 @@ def render_fragment(markdown: str, article_id: str, path: str = "", lang: str = 
 
 RENDER_CACHE_SIZE = 1000
 _cache: dict[tuple, str] = {}
-_link_map: dict[str, object] = {"key": None, "map": None}
 
 
 def _links(index) -> LinkMap:
-    health = index.health()
-    key = (id(index), health.get("indexed_at"), health.get("articles"))
-    if _link_map["key"] != key:
-        _link_map["map"] = LinkMap.from_records(index.link_pages())
-        _link_map["key"] = key
-    return _link_map["map"]
+    return per_index_version("links", index, lambda ix: LinkMap.from_records(ix.link_pages()))
 
 
 def _has_file(relpath: str) -> bool:
@@ -383,7 +378,7 @@ def _has_file(relpath: str) -> bool:
 def article_html(found: dict, index) -> str:
     """The HTML of an article `index.get_article` returned, cached per version."""
     links = _links(index)
-    key = (found["id"], found.get("hash", ""), _link_map["key"])
+    key = (found["id"], found.get("hash", ""), id(links))  # a new link map with each index version
     if key not in _cache:
         if len(_cache) >= RENDER_CACHE_SIZE:
             _cache.clear()

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import re
 
-from web import current_index
+from web import current_index, per_index_version
 
 _LANG_PART = re.compile(r"^(?:zh|en|zh[-_](?:cn|hans|hant|tw|hk)|en[-_](?:us|gb))$", re.I)
-_cache: dict[str, object] = {"key": None, "groups": {}}
 
 
 def id_root(article_id: str) -> str:
@@ -34,10 +33,7 @@ def id_root(article_id: str) -> str:
 
 
 def _groups(index) -> dict[str, set[str]]:
-    health = index.health()
-    key = (id(index), health.get("indexed_at"), health.get("articles"))
-    if _cache["key"] == key:
-        return _cache["groups"]
+    """Article id → the ids of its group of translations (itself included)."""
     pages = index.link_pages()
     known = {p["id"] for p in pages}
     parent = {p["id"]: p["id"] for p in pages}
@@ -64,15 +60,13 @@ def _groups(index) -> dict[str, set[str]]:
     groups: dict[str, set[str]] = {}
     for page_id in parent:
         groups.setdefault(find(page_id), set()).add(page_id)
-    result = {page_id: groups[find(page_id)] for page_id in parent}
-    _cache["key"], _cache["groups"] = key, result
-    return result
+    return {page_id: groups[find(page_id)] for page_id in parent}
 
 
 def translations_of(article: dict, internal: bool) -> list[dict]:
     """[{id, lang, title, url}] of the article's versions in other languages."""
     index = current_index()
-    group = _groups(index).get(article["id"], set())
+    group = per_index_version("translations", index, _groups).get(article["id"], set())
     found = index.lookup(sorted(group - {article["id"]}), internal=internal)
     versions = {r["lang"]: r for r in found if r["lang"] != article["lang"]}  # one per language
     return [{key: r[key] for key in ("id", "lang", "title", "url")} for r in versions.values()]
