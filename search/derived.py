@@ -294,12 +294,17 @@ def _segment_lengths(reader) -> dict[str, np.ndarray]:
             column = segment._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
             raw = np.zeros(count, dtype=np.uint8)
             if column is not None:
-                stored = min(column._count, count)
-                data = column._dbfile.get(column._basepos, stored)
-                raw[:stored] = np.frombuffer(bytes(data), dtype=np.uint8)
+                raw[:] = np.frombuffer(length_bytes(column, count), dtype=np.uint8)
             parts.append(table[raw])
         out[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
     return out
+
+
+def length_bytes(column, count: int) -> bytes:
+    """The `count` bytes of a segment's length column (Whoosh 2.7's codec: one byte per document,
+    0 past the documents it stored)."""
+    stored = min(column._count, count)
+    return bytes(column._dbfile.get(column._basepos, stored)) + bytes(count - stored)
 
 
 def _lexicon_words(searcher) -> list[tuple]:

@@ -109,3 +109,65 @@ def test_progress_counts_files_read_and_articles_indexed(kb_dir, index_dir):
     calls.clear()
     sync_index(kb_dir, index_dir, progress=lambda *call: calls.append(call))
     assert [c for c in calls if c[0] == "indexing"] == [("indexing", 1, 1)]  # only the changed article
+
+
+def index_content(index_dir, blocks: bool = False) -> dict:
+    """Everything an index holds, by document uid: stored fields, each field's terms with their
+    postings (document, weight, value) and field lengths — not how Whoosh laid it out on disk.
+    With `blocks`, also the field lengths each block of postings records, segment by segment."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
+    content = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        uid = {}
+        for docnum, fields in reader.iter_docs():
+            uid[docnum] = fields["uid"]
+            if fields["uid"] == "meta":
+                fields["data"] = {k: v for k, v in fields["data"].items() if k != "indexed_at"}
+            content["doc", fields["uid"]] = fields
+        for name in ix.schema.names():
+            if not ix.schema[name].indexed:
+                continue
+            for term in reader.lexicon(name):
+                content["term", name, term] = sorted(
+                    (uid[docnum], weight, value) for docnum, weight, value in _postings(reader, name, term))
+            for n, (leaf, _) in enumerate(reader.leaf_readers() if blocks else []):
+                for term in leaf.lexicon(name):
+                    postings = leaf.postings(name, term)
+                    while postings.is_active():
+                        content["block", n, name, term, postings.id()] = (postings.block_min_length(),
+                                                                          postings.block_max_length())
+                        postings.next()
+        for name in ix.schema.scorable_names():
+            content["lengths", name] = sorted((uid[n], reader.doc_field_length(n, name) or 0)
+                                              for n in range(reader.doc_count_all()))
+    return content
+
+
+def _postings(reader, name, term):
+    postings = reader.postings(name, term)
+    while postings.is_active():
+        yield postings.id(), postings.weight(), postings.value()
+        postings.next()
+
+
+def test_a_parallel_build_holds_what_whooshs_own_serial_writer_writes(kb_dir, tmp_path, monkeypatch):
+    """The faster segment writer and the worker processes change how fast, never what is indexed."""
+    from whoosh.index import FileIndex
+
+    for n in range(230):
+        lang = n % 2
+        (kb_dir / f"gen-{n}.md").write_text(
+            f"---\ntitle: {'测试文章' if lang else 'Test article'} {n}\ntags: [tag{n % 7}]\n"
+            f"questions:\n  - {'怎么退款' if lang else 'How do I get a refund'} {n}?\n---\n"
+            f"{'内容' if lang else 'Content'} {n} 号 Apple Pay\n\n## {'步骤' if lang else 'Steps'}\n\n"
+            f"- {'打开钱包' if lang else 'Open the wallet'} {n}\n", "utf-8")
+    parallel = sync_index(kb_dir, tmp_path / "parallel", workers=2)
+    serial = sync_index(kb_dir, tmp_path / "serial", workers=1)
+    monkeypatch.setattr("search.indexer.segment_writer", lambda ix, **kw: FileIndex.writer(ix, **kw))
+    whooshs = sync_index(kb_dir, tmp_path / "whoosh", workers=1)
+    assert serial.articles == parallel.articles == whooshs.articles == 239
+    assert index_content(tmp_path / "parallel") == index_content(tmp_path / "whoosh")
+    assert index_content(tmp_path / "serial", blocks=True) == index_content(tmp_path / "whoosh", blocks=True)
