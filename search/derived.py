@@ -254,8 +254,13 @@ def _spelling(reader) -> dict[bool, dict[str, int]]:
     public articles for the public (internal words never leak through did-you-mean)."""
     hidden_docs = hidden(reader)
     if not hidden_docs.any():  # one vocabulary; frequencies from the term index, no postings read
-        agents = {word.decode("utf-8") if isinstance(word, bytes) else word: info.doc_frequency()
-                  for word, info in reader.iter_field("spell")}
+        agents: dict[str, int] = {}
+        # Segment by segment, summed as a multi-segment reader's term info sums them (its own
+        # iter_field looks each term up in every segment: seconds for an index of many segments).
+        for leaf, _ in reader.leaf_readers():
+            for word, info in leaf.iter_field("spell"):
+                word = word.decode("utf-8") if isinstance(word, bytes) else word
+                agents[word] = agents.get(word, 0) + info.doc_frequency()
         return {True: agents, False: agents}
     agents, public = {}, {}
     for raw in reader.lexicon("spell"):

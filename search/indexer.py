@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -64,43 +65,77 @@ class SyncReport:
     recovered: str | None = None  # what was cleaned up after an interrupted earlier run
 
 
-def read_sources(root: Path, progress: Progress = _no_progress) -> dict[str, Source]:
-    """Every article file under `root`, read once (`kb.corpus`: the path `kb check` uses too)."""
-    return _read_corpus(root, progress)
+def read_sources(root: Path, progress: Progress = _no_progress,
+                 known: dict[str, tuple] | None = None) -> dict[str, Source]:
+    """Every article file under `root`, read once (`kb.corpus`: the path `kb check` uses too);
+    files named in `known` whose size, modification time and inode are unchanged are not read."""
+    return _read_corpus(root, progress, known)
 
 
 def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
                workers: int | None = None, progress: Progress | None = None) -> SyncReport:
-    """Bring the index in `index_dir` in step with `articles_dir`; see the module doc."""
+    """Bring the index in `index_dir` in step with `articles_dir`; see the module doc.
+
+    An incremental run reads only the files whose size, modification time or inode changed
+    since the index last read them (`store.read_file_table`); `rebuild` reads every file."""
     progress = progress or _no_progress
     started = time.perf_counter()
     articles_dir, index_dir = Path(articles_dir), Path(index_dir)
     with store.writer_lock(index_dir) as recovered:
         base_lexicon, lexicon_problems = load_lexicon(articles_dir)
-        sources = read_sources(articles_dir, progress)
         ix = _open_current(index_dir)
         indexed = _indexed_records(ix) if ix is not None else {}
+        table = {} if ix is None or rebuild else store.read_file_table(store.current_generation(index_dir),
+                                                                         ix.latest_generation())
+        # A file is trusted unchanged only where the index holds the very version the table saw.
+        known = {p: tuple(entry[:3]) for p, entry in table.items()
+                 if p in indexed and indexed[p]["hash"] == entry[3]}
+        scanned_at = time.time_ns()
+        sources = read_sources(articles_dir, progress, known)
         report = None
         if ix is not None and not rebuild:
             report = _incremental(ix, indexed, sources, base_lexicon, lexicon_problems, progress)
         if report is None:
+            if any(s.unread for s in sources.values()):
+                sources = read_sources(articles_dir, progress, {})  # a full build reads every file
             report = _full_build(index_dir, ix, indexed, sources, base_lexicon, lexicon_problems, workers,
                                  progress)
-        _derive(index_dir)
+        commit = _derive(index_dir)
+        store.write_file_table(store.current_generation(index_dir), commit,
+                               _file_table(sources, table, scanned_at))
     report.recovered = recovered
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _derive(index_dir: Path) -> None:
+RACY_NS = 2_000_000_000  # a file modified this close to the scan may change again within its mtime tick
+
+
+def _file_table(sources: dict[str, Source], previous: dict[str, list], scanned_at: int) -> dict[str, list]:
+    """relpath → [size, mtime_ns, inode, sha1] of each file read (or found unchanged) in this run.
+
+    A file modified within `RACY_NS` of the scan is left out, so the next run reads it again:
+    an edit in the same clock tick, with the same size, would otherwise go unseen."""
+    table = {}
+    for relpath, source in sources.items():
+        if source.unread:
+            table[relpath] = previous[relpath]
+        elif source.data is not None and source.key is not None and source.key[1] < scanned_at - RACY_NS:
+            table[relpath] = [*source.key, _hash(source)]
+    return table
+
+
+def _derive(index_dir: Path) -> int:
     """Store the derived state of the current commit if it has none yet (`search.derived`): at once
-    with the previous classifier, then, when the phrasings changed, with a newly trained one."""
+    with the previous classifier, then, when the phrasings changed, with a newly trained one.
+    Returns the commit's number."""
     generation_dir = store.current_generation(index_dir)
     ix = whoosh_index.open_dir(str(generation_dir))
     path = derived.latest(generation_dir, ix.latest_generation())  # a full build derived it already
     if path is None:
         path, _ = derived.build(generation_dir, ix, previous=derived.latest(generation_dir), train=False)
     derived.finish(generation_dir, ix, path)
+    return ix.latest_generation()
 
 
 def _open_current(index_dir: Path):
@@ -127,7 +162,15 @@ def id_holders(index_dir: Path) -> dict[str, str]:
 
 
 def _indexed_records(ix) -> dict[str, dict]:
-    """path → stored record of every article in the index."""
+    """path → stored record of every article in the index: from the derived catalog of its commit
+    (the same records, one JSON file) when it has one, else from Whoosh's stored fields."""
+    catalog = derived.latest(Path(ix.storage.folder), ix.latest_generation())
+    if catalog is not None:
+        try:
+            records = json.loads((catalog / "catalog.json").read_text("utf-8"))["records"]
+            return {record["path"]: record for record in records}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     with ix.searcher() as searcher:
         return {fields["path"]: fields["data"] for fields in searcher.documents(kind=ARTICLE)}
 
@@ -153,8 +196,8 @@ def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base:
     meta = _meta(ix)
     if meta.get("version") != SCHEMA_VERSION:
         return None  # written by another version of kb: rebuild with this one
-    changed = [s for p, s in sources.items() if p not in indexed or s.problem
-               or indexed[p]["hash"] != _hash(s)]
+    changed = [s for p, s in sources.items() if not s.unread and (p not in indexed or s.problem
+                                                                   or indexed[p]["hash"] != _hash(s))]
     removed = [p for p in indexed if p not in sources]
     parsed: dict[str, Article] = {}
     problems = list(lexicon_problems)

@@ -1,6 +1,9 @@
 """Indexing: incremental by content hash, problems reported, last good version kept."""
 
 import os
+import time
+
+from whoosh import index as whoosh_index
 
 from search import store
 from search.indexer import sync_index
@@ -171,3 +174,37 @@ def test_a_parallel_build_holds_what_whooshs_own_serial_writer_writes(kb_dir, tm
     assert serial.articles == parallel.articles == whooshs.articles == 239
     assert index_content(tmp_path / "parallel") == index_content(tmp_path / "whoosh")
     assert index_content(tmp_path / "serial", blocks=True) == index_content(tmp_path / "whoosh", blocks=True)
+
+
+def test_incremental_reads_only_files_whose_size_mtime_or_inode_changed(kb_dir, index_dir):
+    """The rule: a file whose size, modification time and inode all match what the index last read
+    is not read again. An edit that keeps all three (a clock set back) is seen by `--rebuild`;
+    one that changes the size is seen even when the modification time is put back."""
+    past = time.time() - 3600  # older than any clock tick the scan distrusts (RACY_NS)
+    for path in kb_dir.rglob("*.md"):
+        os.utime(path, (past, past))
+    sync_index(kb_dir, index_dir)
+    contact = kb_dir / "en/contact.md"
+    stat = contact.stat()
+    same_size = contact.read_bytes().replace(b"chat with", b"zqxj with")
+    contact.write_bytes(same_size)
+    os.utime(contact, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert contact.stat().st_ino == stat.st_ino
+    assert sync_index(kb_dir, index_dir).mode == "unchanged"  # not read: mtime and size say unchanged
+    assert "en-contact" not in ids(index_dir, "zqxj")
+    rebuilt = sync_index(kb_dir, index_dir, rebuild=True)  # reads every file
+    assert rebuilt.mode == "full" and ids(index_dir, "zqxj")[:1] == ["en-contact"]
+
+    contact.write_bytes(same_size + b"\nOr write to letters@example.com.\n")
+    os.utime(contact, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the size still tells
+    report = sync_index(kb_dir, index_dir)
+    assert (report.mode, report.changed) == ("incremental", 1)
+    assert ids(index_dir, "letters@example.com")[:1] == ["en-contact"]
+
+    (kb_dir / "en/refund.md").write_bytes((kb_dir / "en/refund.md").read_bytes() + b"\nNew line.\n")
+    report = sync_index(kb_dir, index_dir)  # an ordinary edit: new size and mtime
+    assert (report.mode, report.changed) == ("incremental", 1)
+    table = store.read_file_table(store.current_generation(index_dir),
+                                  whoosh_index.open_dir(str(store.current_generation(index_dir)))
+                                  .latest_generation())
+    assert "en/contact.md" in table and "en/refund.md" not in table  # just written: read next time too
