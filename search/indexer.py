@@ -38,7 +38,7 @@ from kb.corpus import Lexicon, Source, check_duplicate, claimed_ids, load_lexico
 from kb.corpus import read_sources as _read_corpus
 from kb.errors import Problem
 from search import derived, store
-from search.analysis import Analyzer
+from search.analysis import Analyzer, shared_analyzer
 from search.documents import article_documents
 from search.schema import ARTICLE, CONTENT, META, SCHEMA_VERSION, build_schema
 
@@ -231,7 +231,7 @@ def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base:
             and lexicon.synonyms == meta.get("lexicon", {}).get("synonyms")):
         report.mode = "unchanged"
         return report
-    analyzer = Analyzer(lexicon.words)
+    analyzer = shared_analyzer(lexicon.words)
     writer = segment_writer(ix, timeout=30.0)
     try:
         for relpath in removed + list(parsed):
@@ -261,7 +261,7 @@ def _full_build(index_dir: Path, old_ix, indexed: dict[str, dict], sources: dict
             for t in front_matter_tags(s.data, s.relpath)]
     global _worker_analyzer
     lexicon = _lexicon_for(base, tags)
-    analyzer = _worker_analyzer = Analyzer(lexicon.words)
+    analyzer = _worker_analyzer = shared_analyzer(lexicon.words)
     problems = list(lexicon_problems)
     holders = {r["id"]: p for p, r in indexed.items()}
     workers = workers or os.cpu_count() or 1
