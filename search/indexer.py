@@ -2,10 +2,18 @@
 
 `sync_index` is incremental by default: files are compared with the index by
 content hash and only added, changed and removed files are touched, in one
-Whoosh commit. A full build (`rebuild=True`, a missing or unreadable index, an index
-written by another schema version, or a new domain word, which changes how existing
-texts segment) writes a new generation
-with every core segmenting and writing, then swaps it in atomically.
+Whoosh commit. A file is not even read when its size, modification time (ns) and
+inode all equal what the index recorded when it last read that very version
+(`gen-*/files.json`, kept per commit); a file modified within 2 s of the scan that
+recorded it is read again next time, since an edit in the same clock tick could keep
+all three. An edit that keeps size, mtime and inode (a clock set back, a tool that
+restores mtimes) is seen by `kb index --rebuild`, which reads every file.
+
+A full build (`rebuild=True`, a missing or unreadable index, an index written by
+another schema version, or a new domain word, which changes how existing texts
+segment) writes a new generation, then swaps it in atomically: one worker process
+per core reads, analyzes and writes its share of the files into a segment of its
+own, and this process settles duplicate ids in path order, as a serial build does.
 
 A file that fails to parse is reported and skipped; if an earlier version of it is
 in the index, that last good version stays searchable until the file is fixed.

@@ -208,3 +208,17 @@ def test_incremental_reads_only_files_whose_size_mtime_or_inode_changed(kb_dir, 
                                   whoosh_index.open_dir(str(store.current_generation(index_dir)))
                                   .latest_generation())
     assert "en/contact.md" in table and "en/refund.md" not in table  # just written: read next time too
+
+
+def test_a_parallel_build_counts_every_article_it_indexes(kb_dir, index_dir):
+    """Worker processes report their batches: the count rises to the number of files, never past it."""
+    for n in range(230):
+        (kb_dir / f"gen-{n}.md").write_text(f"---\ntitle: 测试文章 {n}\n---\n内容 {n} 号\n", "utf-8")
+    (kb_dir / "gen-dup.md").write_text("---\nid: gen-7\ntitle: Same id\n---\nBody.\n", "utf-8")
+    calls = []
+    report = sync_index(kb_dir, index_dir, workers=2, progress=lambda *call: calls.append(call))
+    counts = [done for stage, done, _ in calls if stage == "indexing"]
+    total = len([c for c in calls if c[0] == "reading"])
+    assert counts == sorted(counts) and counts[-1] == total == 240
+    assert {t for stage, _, t in calls if stage == "indexing"} == {total}
+    assert report.articles == 239 and any("duplicate id 'gen-7'" in p.message for p in report.problems)
