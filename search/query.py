@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams
+from search.answer_types import asked
 
 MAX_QUERY_CHARS = 200
 SYNONYM_WEIGHT = 0.8
@@ -53,6 +54,8 @@ class ParsedQuery:
     # 银行): one *group* per word of the question, as (head concept, concepts inside it), by
     # index into `concepts`. Coverage counts groups, so a word is not counted twice.
     groups: list[tuple[int, list[int]]] = field(default_factory=list)
+    # The kinds of value the question asks for (search.answer_types): 多久 asks a duration.
+    asks: list[str] = field(default_factory=list)
 
     @property
     def terms(self) -> set[str]:
@@ -97,6 +100,7 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
     parsed.concepts += [Concept([((t,), 1.0)]) for t in terms if t not in parsed.terms]
     _expand_synonyms(parsed, terms, synonyms, synonym_weight)
     parsed.groups = _groups(parsed, spans)
+    parsed.asks = asked(" ".join(plain))
     return parsed
 
 
