@@ -233,6 +233,11 @@ class Analyzer:
     def _spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
         return tuple((t.text, t.startchar, t.endchar) for t in self.pipeline(text, chars=True))
 
+    def is_word(self, text: str) -> bool:
+        """Whether `text` is a word of the segmenter's dictionary (jieba's, with the domain words)."""
+        segmenter = self.pipeline.items[0].segmenter
+        return bool(segmenter.FREQ.get(text)) and text not in STOP
+
     def words(self, text: str, min_length: int = 3) -> list[str]:
         """Unstemmed lower-case Latin words of `text`, for spelling and pinyin."""
         return [m.group("word").lower() for m in _RUNS.finditer(fold_text(text)) if m.group("word")

@@ -316,3 +316,27 @@ CONTACT_ZH = """
 def test_a_question_asking_for_a_duration_or_a_time_gets_the_section_stating_one(build, files, query,
                                                                                   heading):
     assert build(files).search(query).answers[0].heading == heading
+
+
+def test_a_word_cut_into_pieces_in_the_question_still_matches_it_whole(build):
+    index = build({
+        "withdraw.md": """
+            # 提现常见问题
+
+            **每天最多能提现多少？**
+            单日提现上限 5 万元。
+
+            **提现多久到账？**
+            一般 2 小时内到账。
+            """,
+        "sms.md": """
+            # 开启二次验证
+
+            开启后付款需要短信验证码。
+
+            ## 收不到短信验证码
+
+            每天最多发送 10 次验证码，超过后请明天再试。
+            """})
+    results = index.search("每天最多提现多少")
+    assert (results.answers[0].article_id, results.answers[0].heading) == ("withdraw", "每天最多能提现多少？")
