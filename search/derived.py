@@ -11,6 +11,8 @@ stores them beside the index, keyed by the commit (Whoosh's TOC generation):
         suggestions.json     (folded text, text, article id, is a question) of titles and questions
         spelling.json        the spelling vocabularies with document frequencies (agents', the public's)
         lengths/<field>.npy  field lengths by document number, for BM25
+        documents/           by document number: which are articles and units (bool .npy) and the
+                             article document of each (parent.npy, -1: none or deleted)
         classifier/          the question classifier (numpy arrays + JSON), if there is one
         meaning/             the phrasing vectors (.npy) and their phrasings, if there are any
 
@@ -49,6 +51,7 @@ from search.schema import (
     GRAMS_FIELD,
     LATIN_GRAMS_FIELD,
     PINYIN_FIELD,
+    UNIT,
     UNIT_FIELDS,
 )
 
@@ -70,6 +73,7 @@ class Derived:
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
     spelling: dict[bool, dict[str, int]]  # internal? → word → document frequency
     lengths: dict[str, np.ndarray]  # scored field → length by docnum
+    documents: dict[str, np.ndarray] | None  # "articles", "units", "parent" by docnum (None: not stored)
     classifier: object | None  # a QuestionClassifier
     classifier_key: str
     meaning: object | None  # PhrasingVectors
@@ -111,6 +115,7 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         records = [searcher.stored_fields(n)["data"] for n in numbers]
         spelling = _spelling(searcher.reader())
         lengths = _lengths(searcher.reader())
+        documents = document_map(searcher.reader())
     catalog = {record["id"]: record for record in records}
     pairs = classifier_module.training_phrasings(_public(catalog))
     key = classifier_key(pairs, lexicon_words)
@@ -131,6 +136,9 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         (target / "lengths").mkdir()
         for name, array in lengths.items():
             np.save(target / "lengths" / f"{name}.npy", array)
+        (target / "documents").mkdir()
+        for name, array in documents.items():
+            np.save(target / "documents" / f"{name}.npy", array)
         if reuse_classifier and (previous / "classifier").is_dir():
             _link_tree(previous / "classifier", target / "classifier")
             state["classifier_key"] = old_state.get("classifier_key", "")
@@ -178,6 +186,8 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
         for name in files:
             os.link(provisional / name, target / name)
         _link_tree(provisional / "lengths", target / "lengths")
+        if (provisional / "documents").is_dir():
+            _link_tree(provisional / "documents", target / "documents")
         if model is not None:
             classifier_module.save(model, target / "classifier")
         if (provisional / "meaning").is_dir():
@@ -302,6 +312,24 @@ def _segment_lengths(reader) -> dict[str, np.ndarray]:
     return out
 
 
+def document_map(reader) -> dict[str, np.ndarray]:
+    """By docnum: whether it is an article or a unit, and its article's document (-1: none; a
+    deleted document, which lingers until a merge, has none)."""
+    size = reader.doc_count_all()
+    kinds = {}
+    for kind in (ARTICLE, UNIT):
+        kinds[kind] = np.zeros(size, dtype=bool)
+        if ("kind", kind) in reader:
+            kinds[kind][np.fromiter(reader.postings("kind", kind).all_ids(), dtype=np.int64)] = True
+    parent = np.full(size, -1, dtype=np.int64)
+    for term in reader.lexicon("article_id"):
+        docs = np.fromiter(reader.postings("article_id", term).all_ids(), dtype=np.int64)
+        article = docs[kinds[ARTICLE][docs]]
+        if len(article):
+            parent[docs] = article[0]
+    return {"articles": kinds[ARTICLE], "units": kinds[UNIT], "parent": parent}
+
+
 def _lexicon_words(searcher) -> list[tuple]:
     meta = searcher.document(uid="meta")
     return [tuple(w) for w in (meta["data"] if meta else {}).get("lexicon", {}).get("words", [])]
@@ -336,6 +364,8 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         spelling={True: spelling["agents"], False: spelling["public"]},
         lengths={name: np.load(path / "lengths" / f"{name}.npy", mmap_mode="r")
                  for name in SCORED_FIELDS},
+        documents={name: np.load(path / "documents" / f"{name}.npy", mmap_mode="r")
+                   for name in ("articles", "units", "parent")} if (path / "documents").is_dir() else None,
         classifier=model, classifier_key=state.get("classifier_key", ""),
         meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog))
 
@@ -355,6 +385,7 @@ def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
         suggestions=sorted({(fold_text(text).lower(), text, r.id, n > 0) for r in catalog.values()
                             for n, text in enumerate((r.title, *r.questions))}),
         spelling=_spelling(searcher.reader()), lengths=_lengths(searcher.reader()),
+        documents=document_map(searcher.reader()),
         classifier=classifier_module.train_question_classifier(pairs, analyzer),
         classifier_key=classifier_key(pairs, lexicon_words),
         meaning=embeddings.embed_phrasings(meaning_pairs), meaning_key=fingerprint(meaning_pairs),
