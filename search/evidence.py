@@ -10,8 +10,11 @@ how sure the search is.
    words only while no article covers the question.
 3. **Phrasing models** (question classifier, embeddings) re-rank articles that list questions —
    the phrasings they learned from — within their weight of the best score.
-4. **The card** is the best unit of the top article (units rank by their own heading and text),
-   unless a unit of another listed article covers clearly more of the question.
+4. **The card** is the best unit of the top article, unless a unit of another listed article
+   covers clearly more of the question. Units rank by the share of the question they hold — a
+   word in their own heading counting fully, in the headings above them or the title less, in
+   their text least — plus the kind of value the question asks for (search.answer_types: 多久
+   asks a duration), their own word score breaking ties.
 5. **Confidence**: "high" when the card's unit, with its article's title and questions, covers
    most of the question by exact words; "none" when nothing has word evidence and nothing was
    found; "low" otherwise. A relative cut-off drops tail results that share only fragments.
