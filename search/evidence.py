@@ -176,7 +176,19 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 
     # A section's own evidence: its heading and text.
-    unit_words = scorer.concepts(parsed, config.unit_fields)
+    # One pass per field; a field set's scores are their weighted sum (BM25F sums fields).
+    rows: dict[str, np.ndarray] = {}
+
+    def field_rows(name: str) -> np.ndarray:
+        if name not in rows:
+            rows[name] = scorer.concepts(parsed, {name: 1.0})
+        return rows[name]
+
+    def fields_rows(fields: dict[str, float]) -> np.ndarray:
+        return sum((weight * field_rows(name) for name, weight in fields.items()),
+                   np.zeros((len(parsed.concepts), size), dtype=np.float32))
+
+    unit_words = fields_rows(config.unit_fields)
     unit_exact = unit_words.sum(axis=0) if len(unit_words) else np.zeros(size, dtype=np.float32)
     unit_own = coverage(unit_words > 0, weights, parsed.groups)
     unit_scores = unit_exact * _factor(config, unit_own)
@@ -185,7 +197,7 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     np.maximum.at(best_section, docs.parent[units], unit_scores[units])
 
     # The title and questions are every unit's context.
-    context_words = (scorer.concepts(parsed, {"title": 1.0, "questions": 1.0}) > 0) | pinyin
+    context_words = (fields_rows({"title": 1.0, "questions": 1.0}) > 0) | pinyin
     context_coverage = coverage(context_words, weights, parsed.groups)
     every_unit = np.flatnonzero(docs.units & allowed)
     unit_coverage = np.zeros(size, dtype=np.float32)
@@ -209,7 +221,7 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
                               ({"title": 1.0}, title_credit),
                               ({"u_path": 1.0}, path_credit),
                               ({"u_heading": 1.0}, 1.0)):
-            found = unit_words if fields is config.unit_fields else scorer.concepts(parsed, fields)
+            found = unit_words if fields is config.unit_fields else fields_rows(fields)
             columns = docs.parent[every_unit] if "title" in fields else every_unit
             credit = np.maximum(credit, share * (found[:, columns] > 0))
         own = unit_scores[every_unit]
