@@ -22,7 +22,6 @@ import threading
 import unicodedata
 from importlib import resources
 
-import jieba
 from opencc import OpenCC
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
@@ -30,6 +29,7 @@ from whoosh.analysis.filters import Filter
 from whoosh.analysis.tokenizers import Tokenizer
 
 from search import dictionary
+from search.dictionary import jieba
 
 jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr otherwise
 
