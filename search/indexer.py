@@ -362,3 +362,17 @@ def exists(index_dir: Path) -> bool:
     generation = store.current_generation(Path(index_dir))
     return generation is not None and whoosh_index.exists_in(str(generation))
 
+
+def unservable(index_dir: Path) -> str | None:
+    """Why the index in `index_dir` must be (re)built before anyone searches it — missing,
+    unreadable, or written by another version of kb — or None: it can be served as it is
+    while a sync brings it up to date (`kb serve`)."""
+    index_dir = Path(index_dir)
+    if not exists(index_dir):
+        return f"no index in {index_dir}"
+    ix = _open_current(index_dir)
+    if ix is None:
+        return f"the index in {index_dir} is unreadable"
+    if _meta(ix).get("version") != SCHEMA_VERSION:
+        return f"the index in {index_dir} was written by another version of kb"
+    return None
