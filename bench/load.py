@@ -1,15 +1,21 @@
 """Load with live edits: 16 clients for 30 seconds while an editor keeps changing files.
 
-    .venv/bin/python bench/load.py [--clients 16] [--seconds 30] [--workers 2]
+    .venv/bin/python bench/load.py [--clients 16] [--seconds 30] [--workers 2] [--save-every 0.3]
+    .venv/bin/python bench/load.py --corpus ../shared/corpora/tldr --save-every 1
     .venv/bin/python bench/load.py --recording [--rounds 6] [--seconds 10]
 
-A copy of `articles/` is served by a real `kb serve --workers N`. Clients mix
-searches (the golden queries), type-ahead, article pages and results pages. Two
-phases in one run: first without edits (the peer: the same server at rest), then
-while an editor adds, edits, renames, breaks, fixes and deletes articles every
-0.3 s. Budgets (issue 5): zero 5xx answers and zero failed connections; at the
-end the served index holds exactly what the folder holds (ids listed by the API
-match the folder, and an incremental `kb index` finds nothing to do).
+A copy of `articles/` (or of `--corpus`, e.g. the 8,961 tldr pages, indexed by `kb
+index` before the server starts) is served by a real `kb serve --workers N`. Clients
+mix searches (the golden queries; for a corpus, command names and words of its
+pages' descriptions), type-ahead, article pages and results pages. Two phases in one
+run: first without edits (the peer: the same server at rest), then while an editor
+adds, edits, renames, breaks, fixes and deletes articles every `--save-every`
+seconds. Budgets (issues 5 and 14): zero 5xx answers and zero failed connections;
+search p95 with edits ≤ 2 × at rest and no request over 500 ms; at the end the
+served index holds exactly what the folder holds (ids listed by the API match the
+folder, and an incremental `kb index` finds nothing to do). Then each worker's RSS
+and PSS (shared pages divided among the processes sharing them; budget on tldr:
+≤ 250 MB per worker).
 
 `--recording` measures what search analytics cost instead (issue 12): the same mix,
 with article pages opened as clicks on a result (`?q=…&rank=…`), served alternately
@@ -30,6 +36,7 @@ import random
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -42,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import BENCH_TOKEN, kb_serve, percentile  # noqa: E402
+from bench.common import BENCH_TOKEN, kb_serve, kb_serve_process, percentile  # noqa: E402
 from kb.corpus import load_corpus  # noqa: E402
 from search.indexer import sync_index  # noqa: E402
 
@@ -97,14 +104,15 @@ def client(base: str, mix, stop: threading.Event, tally: Tally) -> None:
             connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
 
 
-def editor(articles: Path, stop: threading.Event, log: Counter) -> None:
-    """Keeps changing the folder the way editors do, including mistakes they then fix."""
+def editor(articles: Path, stop: threading.Event, log: Counter, every: float) -> None:
+    """Keeps changing the folder the way editors do, including mistakes they then fix: one save
+    every `every` seconds."""
     folder = articles / "load-test"
     folder.mkdir(exist_ok=True)
     existing = sorted(p for p in articles.rglob("*.md")
                       if "load-test" not in p.parts and not p.name.startswith("_"))
     for n in itertools.count():
-        if stop.wait(0.3) and n % 6 != 3:
+        if stop.wait(every) and n % 6 != 3:
             return  # stop with no file left broken (step 3 fixes what step 2 broke)
         step = n % 6
         new = folder / f"note-{n // 6}.md"
@@ -143,9 +151,11 @@ def run_clients(base: str, clients: int, seconds: float, mix_args, tally: Tally,
         thread.join()
 
 
-def run_phase(base: str, clients: int, seconds: float, mix_args, edit_folder: Path | None) -> tuple:
+def run_phase(base: str, clients: int, seconds: float, mix_args, edit_folder: Path | None,
+              save_every: float = 0.3) -> tuple:
     tally, stop, edits = Tally(), threading.Event(), Counter()
-    extra = [] if edit_folder is None else [threading.Thread(target=editor, args=(edit_folder, stop, edits))]
+    extra = [] if edit_folder is None else [
+        threading.Thread(target=editor, args=(edit_folder, stop, edits, save_every))]
     run_clients(base, clients, seconds, mix_args, tally, stop, extra)
     return tally, edits
 
@@ -224,43 +234,99 @@ def compare_recording(args, articles: Path, index_dir: Path, mix_args) -> bool:
     return ok
 
 
+def worker_memory(server_pid: int) -> list[tuple[float, float]]:
+    """(RSS, PSS) in MB of each worker process of the server (its children), from /proc."""
+    found = []
+    for pid in sorted(children_of(server_pid)):
+        fields = {}
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+                name, value = line.split(":", 1)
+                fields[name] = int(value.split()[0]) / 1024
+        except (OSError, ValueError):
+            continue
+        found.append((fields.get("Rss", 0.0), fields.get("Pss", 0.0)))
+    return found
+
+
+def children_of(pid: int) -> set[int]:
+    """The direct children of process `pid`."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def corpus_copy(source: Path, articles: Path) -> list[str]:
+    """Copy the Markdown pages of `source` to `articles`; their queries (bench/perf.py's rule)."""
+    from bench.perf import queries_from
+
+    for page in source.rglob("*.md"):
+        if page.name != "LICENSE.md":
+            target = articles / page.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(page, target)
+    return queries_from(articles)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--save-every", type=float, default=0.3, help="Seconds between two saves.")
+    parser.add_argument("--corpus", type=Path, help="Serve a copy of these pages instead of articles/.")
     parser.add_argument("--recording", action="store_true", help="Measure search analytics off vs on.")
     parser.add_argument("--rounds", type=int, default=6, help="With --recording: pairs of off and on.")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kb-load-"))
     articles, index_dir = work / "articles", work / "index"
-    shutil.copytree(ROOT / "articles", articles)
-    golden = (ROOT / "tests/golden_queries.tsv").read_text("utf-8").splitlines()
-    queries = [line.split("\t")[0] for line in golden if line.strip() and not line.startswith("#")]
+    if args.corpus:
+        queries = corpus_copy(args.corpus, articles)
+        started = time.perf_counter()
+        subprocess.run([str(Path(sys.executable).parent / "kb"), "index", "--articles", str(articles),
+                        "--index", str(index_dir)], check=True, stdout=subprocess.DEVNULL)
+        print(f"kb index of {args.corpus}: {time.perf_counter() - started:.1f}s")
+    else:
+        shutil.copytree(ROOT / "articles", articles)
+        golden = (ROOT / "tests/golden_queries.tsv").read_text("utf-8").splitlines()
+        queries = [line.split("\t")[0] for line in golden if line.strip() and not line.startswith("#")]
     article_urls = ["/articles/" + a.id for a in load_corpus(articles).articles if not a.internal]
     print(f"kb serve --workers {args.workers}, {args.clients} clients, {args.seconds:.0f}s per phase, "
-          f"{len(article_urls)} public articles, {len(queries)} queries")
+          f"{len(article_urls)} public articles, {len(queries)} queries, a save every {args.save_every}s")
     if args.recording:
         try:
             sys.exit(0 if compare_recording(args, articles, index_dir, (queries, article_urls)) else 1)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    mix = (queries, article_urls)
     try:
-        with kb_serve(articles, index_dir, "--workers", str(args.workers)) as base:
-            run_phase(base, args.clients, 3, (queries, article_urls), None)  # warm-up
-            rest, _ = run_phase(base, args.clients, args.seconds, (queries, article_urls), None)
+        with kb_serve_process(articles, index_dir, "--workers", str(args.workers)) as (base, server):
+            run_phase(base, args.clients, 3, mix, None)  # warm-up
+            rest, _ = run_phase(base, args.clients, args.seconds, mix, None)
             rest_rate = report("at rest (peer)", rest, args.seconds)
-            busy, edits = run_phase(base, args.clients, args.seconds, (queries, article_urls), articles)
+            busy, edits = run_phase(base, args.clients, args.seconds, mix, articles, args.save_every)
             busy_rate = report(f"with live edits {dict(edits)}", busy, args.seconds)
             time.sleep(2.0)  # the promise: every save is live within 2 seconds
             expected = {a.id for a in load_corpus(articles).articles}
             served = listed_ids(base)
+            memory = worker_memory(server.pid)
             in_step = sync_index(articles, index_dir).mode == "unchanged"
         five_xx = sum(n for s, n in (rest.statuses + busy.statuses).items() if s >= 500)
         failures = len(rest.failures) + len(busy.failures)
+        search_ratio = (percentile(busy.latency["api/search"], 95)
+                        / percentile(rest.latency["api/search"], 95))
+        slow = sum(v > 0.5 for tally in (rest, busy) for values in tally.latency.values() for v in values)
         print(f"\nthroughput with edits / at rest: {busy_rate / rest_rate:.2f}")
+        print(f"search p95 with edits / at rest: {search_ratio:.2f} (budget ≤ 2); requests over 500 ms: "
+              f"{slow} (budget 0)")
+        print("per worker: " + ", ".join(f"RSS {rss:.0f} MB / PSS {pss:.0f} MB" for rss, pss in memory))
         print(f"5xx answers: {five_xx}; failed connections: {failures}")
         print(f"index holds what the folder holds: ids {'match' if served == expected else 'DIFFER'} "
               f"({len(served)} served, {len(expected)} in the folder) 2 s after the last save; "
@@ -268,7 +334,8 @@ def main() -> None:
         if served != expected:
             print("  missing:", sorted(expected - served)[:10], "extra:", sorted(served - expected)[:10])
         ok = five_xx == 0 and failures == 0 and served == expected and in_step
-        print("PASS" if ok else "FAIL")
+        print("PASS" if ok else "FAIL", "(correctness: no 5xx, no failed connection, the folder served; "
+              "the latency and memory budgets are reported above)")
         sys.exit(0 if ok else 1)
     finally:
         shutil.rmtree(work, ignore_errors=True)

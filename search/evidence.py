@@ -209,6 +209,8 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
             indexed = model.docnums >= 0
             docnums = model.docnums[indexed]
             gated = candidates[docnums] & lists_questions[docnums]
+            if not gated.any():
+                continue  # no candidate lists questions: the model has nothing to say (and costs most)
             boost = model.weight * top_score * np.asarray(model.scores(parsed.text))[indexed]
             scores[docnums] += np.where(gated, boost, 0)
 

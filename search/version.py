@@ -15,6 +15,7 @@ handles, so each call into it holds a lock for that call only (`_Guarded`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -256,12 +257,37 @@ def preload(index_dir: Path) -> None:
 def _follow(versions_ref, closed: threading.Event) -> None:
     """Every `REFRESH_SECONDS`, reload what changed on disk, until the `Versions` is closed or
     forgotten (the thread holds it only while reloading, so it never keeps it alive)."""
+    swapped = False
     while not closed.wait(REFRESH_SECONDS):
         versions = versions_ref()
         if versions is None:
             return
+        if swapped:  # the version replaced a tick ago is gone once its last search ended
+            _give_back_freed_memory()
+        before = versions._state
         versions._reload()
-        del versions
+        swapped = versions._state is not before
+        del versions, before
+
+
+def _give_back_freed_memory() -> None:
+    """Return the memory of a replaced version to the system. glibc's allocator keeps freed
+    blocks in the arena of the thread that used them (the follower loads each version in its
+    own), so without this a worker grows by a version's worth of memory with every few edits."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's `malloc_trim`, or None on other C libraries."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None).malloc_trim  # the running program's symbols, C library included
+    except (OSError, AttributeError):
+        return None
 
 
 def _scorers(reader, lengths: dict[str, np.ndarray]) -> dict[bool, Bm25Scorer]:
