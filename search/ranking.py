@@ -55,7 +55,9 @@ def _derive(state, config: RankingConfig) -> _Derived:
     key = _bm25_key(config)
     if key not in by_config:
         reader = state.searcher.reader()
-        docs = evidence.DocMap.build(reader)
+        docs = getattr(state, "docmap", None)  # stored by the writer
+        if docs is None:
+            docs = evidence.DocMap.build(reader)
         ids = docs.article_ids
         lists_questions = np.zeros(len(docs.articles), dtype=bool)
         phrasings: dict[str, list[int]] = {}

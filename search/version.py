@@ -77,6 +77,7 @@ class _State:
     toc: int = 0  # Whoosh TOC generation of the commit
     revision: int = 0  # of its derived state
     raw_searcher: object = None  # the Whoosh searcher itself
+    docmap: object = None  # the commit's `search.evidence.DocMap` as the writer stored it (None: built)
 
 
 class _Guarded:
@@ -223,7 +224,8 @@ class Versions:
                                                derived.placed(state.classifier, state.docnums)),
                       meaning=_ArticleModel(state.meaning, state.meaning_key,
                                             derived.placed(state.meaning, state.docnums)),
-                      allowed={}, toc=state.generation, revision=state.revision, raw_searcher=searcher)
+                      allowed={}, toc=state.generation, revision=state.revision, raw_searcher=searcher,
+                      docmap=state.docmap)
 
     def close(self) -> None:
         self._closed.set()

@@ -13,7 +13,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search import classifier as classifier_module
-from search import derived, store
+from search import derived, evidence, store
 from search.analysis import Analyzer
 from search.indexer import sync_index
 from search.searcher import SearchIndex
@@ -171,3 +171,20 @@ def test_who_holds_each_id_is_read_without_the_search_engine(intents):
     _, index_dir, _ = intents
     assert store.id_holders(index_dir) == indexed_holders(index_dir)
     assert store.id_holders(index_dir.parent / "nothing-here") == {}
+
+
+def test_the_stored_document_map_is_the_one_a_searcher_would_build(intents):
+    articles, index_dir, index = intents
+    for n in range(3):  # several segments, with deleted documents among them
+        write_article(articles, f"extra-{n}", f"Extra {n}", ["Where is extra?"], "Words " * (n + 1))
+        sync_index(articles, index_dir)
+    (articles / "extra-0.md").unlink()
+    sync_index(articles, index_dir)
+    state = index.versions.refresh()
+    assert state.docmap is not None  # the first search reads no posting list of `article_id`
+    with whoosh_index.open_dir(str(store.current_generation(index_dir))).searcher() as searcher:
+        built = evidence.DocMap.build(searcher.reader())
+    for name in derived.DOCMAP_ARRAYS:
+        assert getattr(state.docmap, name).tolist() == getattr(built, name).tolist(), name
+    assert state.docmap.article_ids == built.article_ids and "extra-0" not in built.article_ids.values()
+    assert first(index, "Where is extra?") in {"extra-1", "extra-2"}
