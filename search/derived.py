@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from search import classifier as classifier_module
-from search import embeddings, evidence, store
+from search import embeddings, store
 from search.analysis import Analyzer, fold_text
 from search.phrasings import fingerprint
 from search.records import ArticleRecord, is_public
@@ -76,7 +76,7 @@ class Derived:
     meaning: object | None  # PhrasingVectors
     meaning_key: str
     by_tag: dict[str, list[str]]
-    docmap: evidence.DocMap | None = None  # None: the searcher builds it (derived state of an older kb)
+    docmap: object = None  # a search.evidence.DocMap; None: the searcher builds it (older derived state)
 
 
 def folder(generation_dir: Path) -> Path:
@@ -113,7 +113,7 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         records = [searcher.stored_fields(n)["data"] for n in numbers]
         spelling = _spelling(searcher.reader())
         lengths = _lengths(searcher.reader())
-        docmap = evidence.DocMap.build(searcher.reader())  # half a second at 10,000 articles
+        docmap = _build_docmap(searcher.reader())
     catalog = {record["id"]: record for record in records}
     pairs = classifier_module.training_phrasings(_public(catalog))
     key = classifier_key(pairs, lexicon_words)
@@ -350,7 +350,7 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
 DOCMAP_ARRAYS = ("articles", "units", "parent", "bodyless")
 
 
-def _save_docmap(docmap: evidence.DocMap, target: Path) -> None:
+def _save_docmap(docmap, target: Path) -> None:
     """`search.evidence.DocMap` of a commit: what its first search would otherwise read from every
     posting list of `article_id` (a second at 10,000 articles, on the search path)."""
     target.mkdir()
@@ -360,10 +360,18 @@ def _save_docmap(docmap: evidence.DocMap, target: Path) -> None:
     (target / "article_ids.json").write_text(json.dumps(ids, ensure_ascii=False), "utf-8")
 
 
-def _load_docmap(path: Path) -> evidence.DocMap:
+def _build_docmap(reader):
+    from search.evidence import DocMap  # the search path's module: not imported by `kb index` before
+
+    return DocMap.build(reader)  # half a second at 10,000 articles
+
+
+def _load_docmap(path: Path):
+    from search.evidence import DocMap
+
     arrays = {name: np.load(path / f"{name}.npy") for name in DOCMAP_ARRAYS}
     ids = json.loads((path / "article_ids.json").read_text("utf-8"))
-    return evidence.DocMap(**arrays, article_ids={int(docnum): article_id for docnum, article_id in ids})
+    return DocMap(**arrays, article_ids={int(docnum): article_id for docnum, article_id in ids})
 
 
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
