@@ -11,7 +11,8 @@ stores them beside the index, keyed by the commit (Whoosh's TOC generation):
         suggestions.json     (folded text, text, article id, is a question) of titles and questions
         spelling.json        the spelling vocabularies with document frequencies (agents', the public's)
         lengths/<field>.npy  field lengths by document number, for BM25
-        docmap/              which documents are articles and units, each unit's article (.npy, JSON)
+        documents/           by document number: which are articles and units (bool .npy) and the
+                             article document of each (parent.npy, -1: none or deleted)
         classifier/          the question classifier (numpy arrays + JSON), if there is one
         meaning/             the phrasing vectors (.npy) and their phrasings, if there are any
 
@@ -50,6 +51,7 @@ from search.schema import (
     GRAMS_FIELD,
     LATIN_GRAMS_FIELD,
     PINYIN_FIELD,
+    UNIT,
     UNIT_FIELDS,
 )
 
@@ -71,12 +73,12 @@ class Derived:
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
     spelling: dict[bool, dict[str, int]]  # internal? → word → document frequency
     lengths: dict[str, np.ndarray]  # scored field → length by docnum
+    documents: dict[str, np.ndarray] | None  # "articles", "units", "parent" by docnum (None: not stored)
     classifier: object | None  # a QuestionClassifier
     classifier_key: str
     meaning: object | None  # PhrasingVectors
     meaning_key: str
     by_tag: dict[str, list[str]]
-    docmap: object = None  # a search.evidence.DocMap; None: the searcher builds it (older derived state)
 
 
 def folder(generation_dir: Path) -> Path:
@@ -113,7 +115,7 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         records = [searcher.stored_fields(n)["data"] for n in numbers]
         spelling = _spelling(searcher.reader())
         lengths = _lengths(searcher.reader())
-        docmap = _build_docmap(searcher.reader())
+        documents = document_map(searcher.reader())
     catalog = {record["id"]: record for record in records}
     pairs = classifier_module.training_phrasings(_public(catalog))
     key = classifier_key(pairs, lexicon_words)
@@ -134,7 +136,9 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         (target / "lengths").mkdir()
         for name, array in lengths.items():
             np.save(target / "lengths" / f"{name}.npy", array)
-        _save_docmap(docmap, target / "docmap")
+        (target / "documents").mkdir()
+        for name, array in documents.items():
+            np.save(target / "documents" / f"{name}.npy", array)
         if reuse_classifier and (previous / "classifier").is_dir():
             _link_tree(previous / "classifier", target / "classifier")
             state["classifier_key"] = old_state.get("classifier_key", "")
@@ -182,8 +186,8 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
         for name in files:
             os.link(provisional / name, target / name)
         _link_tree(provisional / "lengths", target / "lengths")
-        if (provisional / "docmap").is_dir():
-            _link_tree(provisional / "docmap", target / "docmap")
+        if (provisional / "documents").is_dir():
+            _link_tree(provisional / "documents", target / "documents")
         if model is not None:
             classifier_module.save(model, target / "classifier")
         if (provisional / "meaning").is_dir():
@@ -308,6 +312,24 @@ def _segment_lengths(reader) -> dict[str, np.ndarray]:
     return out
 
 
+def document_map(reader) -> dict[str, np.ndarray]:
+    """By docnum: whether it is an article or a unit, and its article's document (-1: none; a
+    deleted document, which lingers until a merge, has none)."""
+    size = reader.doc_count_all()
+    kinds = {}
+    for kind in (ARTICLE, UNIT):
+        kinds[kind] = np.zeros(size, dtype=bool)
+        if ("kind", kind) in reader:
+            kinds[kind][np.fromiter(reader.postings("kind", kind).all_ids(), dtype=np.int64)] = True
+    parent = np.full(size, -1, dtype=np.int64)
+    for term in reader.lexicon("article_id"):
+        docs = np.fromiter(reader.postings("article_id", term).all_ids(), dtype=np.int64)
+        article = docs[kinds[ARTICLE][docs]]
+        if len(article):
+            parent[docs] = article[0]
+    return {"articles": kinds[ARTICLE], "units": kinds[UNIT], "parent": parent}
+
+
 def _lexicon_words(searcher) -> list[tuple]:
     meta = searcher.document(uid="meta")
     return [tuple(w) for w in (meta["data"] if meta else {}).get("lexicon", {}).get("words", [])]
@@ -342,36 +364,10 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         spelling={True: spelling["agents"], False: spelling["public"]},
         lengths={name: np.load(path / "lengths" / f"{name}.npy", mmap_mode="r")
                  for name in SCORED_FIELDS},
+        documents={name: np.load(path / "documents" / f"{name}.npy", mmap_mode="r")
+                   for name in ("articles", "units", "parent")} if (path / "documents").is_dir() else None,
         classifier=model, classifier_key=state.get("classifier_key", ""),
-        meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog),
-        docmap=_load_docmap(path / "docmap") if (path / "docmap").is_dir() else None)
-
-
-DOCMAP_ARRAYS = ("articles", "units", "parent", "bodyless")
-
-
-def _save_docmap(docmap, target: Path) -> None:
-    """`search.evidence.DocMap` of a commit: what its first search would otherwise read from every
-    posting list of `article_id` (a second at 10,000 articles, on the search path)."""
-    target.mkdir()
-    for name in DOCMAP_ARRAYS:
-        np.save(target / f"{name}.npy", getattr(docmap, name))
-    ids = sorted(docmap.article_ids.items())
-    (target / "article_ids.json").write_text(json.dumps(ids, ensure_ascii=False), "utf-8")
-
-
-def _build_docmap(reader):
-    from search.evidence import DocMap  # the search path's module: not imported by `kb index` before
-
-    return DocMap.build(reader)  # half a second at 10,000 articles
-
-
-def _load_docmap(path: Path):
-    from search.evidence import DocMap
-
-    arrays = {name: np.load(path / f"{name}.npy") for name in DOCMAP_ARRAYS}
-    ids = json.loads((path / "article_ids.json").read_text("utf-8"))
-    return DocMap(**arrays, article_ids={int(docnum): article_id for docnum, article_id in ids})
+        meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog))
 
 
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
@@ -389,6 +385,7 @@ def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
         suggestions=sorted({(fold_text(text).lower(), text, r.id, n > 0) for r in catalog.values()
                             for n, text in enumerate((r.title, *r.questions))}),
         spelling=_spelling(searcher.reader()), lengths=_lengths(searcher.reader()),
+        documents=document_map(searcher.reader()),
         classifier=classifier_module.train_question_classifier(pairs, analyzer),
         classifier_key=classifier_key(pairs, lexicon_words),
         meaning=embeddings.embed_phrasings(meaning_pairs), meaning_key=fingerprint(meaning_pairs),

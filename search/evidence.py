@@ -55,7 +55,17 @@ class DocMap:
         return self._sorted[start:end]
 
     @classmethod
+    def stored(cls, documents: dict[str, np.ndarray], docnums: dict[str, int], body_lengths: np.ndarray
+               ) -> DocMap:
+        """From what the writer stored (`search.derived.document_map`): nothing read from the index."""
+        articles, units = np.asarray(documents["articles"]), np.asarray(documents["units"])
+        return cls(articles, units, np.asarray(documents["parent"]),
+                   {number: article_id for article_id, number in docnums.items()},
+                   articles & (np.asarray(body_lengths) == 0))
+
+    @classmethod
     def build(cls, reader) -> DocMap:
+        """Read from the index (one whose derived state has no stored document map)."""
         size = reader.doc_count_all()
         kinds = {}
         for kind in (ARTICLE_KIND, UNIT_KIND):

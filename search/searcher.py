@@ -31,7 +31,7 @@ class SearchIndex:
     def __init__(self, index_dir: Path, config=None):
         self.index_dir = Path(index_dir)
         self.config = config
-        self.versions = Versions(self.index_dir)
+        self.versions = Versions(self.index_dir, prepare=lambda state: ranking.prepare(state, config))
 
     def _current(self):
         return self.versions.current()

@@ -7,8 +7,9 @@ load that state; nothing is trained or rebuilt here.
 
 `Versions` follows the index on disk. A search uses whatever state is current when
 it starts and never waits for a reload: a follower thread looks at the disk every
-`REFRESH_SECONDS`, opens a newer commit (once its derived state is stored) and swaps
-it in with one reference assignment.
+`REFRESH_SECONDS`, opens a newer commit (once its derived state is stored), prepares
+what searches derive from it (the `prepare` callable of the facade) and swaps it in
+with one reference assignment.
 Searches run in parallel threads; Whoosh's searcher reads its files through shared
 handles, so each call into it holds a lock for that call only (`_Guarded`).
 """
@@ -74,10 +75,11 @@ class _State:
     classifier: _ArticleModel  # the question classifier
     meaning: _ArticleModel  # the phrasing embeddings
     allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
+    docnums: dict[str, int] = field(default_factory=dict)  # article id → its article document
+    documents: dict[str, np.ndarray] | None = None  # stored document map (`derived.document_map`)
     toc: int = 0  # Whoosh TOC generation of the commit
     revision: int = 0  # of its derived state
     raw_searcher: object = None  # the Whoosh searcher itself
-    docmap: object = None  # the commit's `search.evidence.DocMap` as the writer stored it (None: built)
 
 
 class _Guarded:
@@ -119,8 +121,10 @@ class _Guarded:
 class Versions:
     """The current version of the index in one folder, replaced when the disk changes."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, prepare=None):
+        """`prepare(state)` derives what searches need from a version before it is swapped in."""
         self.index_dir = Path(index_dir)
+        self._prepare = prepare
         self._state: _State | None = None
         self._opening = threading.Lock()  # one first open
         self._reloading = threading.Lock()  # one reload at a time
@@ -207,25 +211,29 @@ class Versions:
         else:
             analyzer = Analyzer([tuple(w) for w in lexicon.get("words", [])])
         if path is not None:
-            state = derived.load(path, analyzer)
+            stored = derived.load(path, analyzer)
         else:
             log.warning("the index in %s has no stored derived state (written by an older kb?): "
                         "computing it in this process; `kb index` stores it", self.index_dir)
-            state = derived.compute(searcher, analyzer, key)
+            stored = derived.compute(searcher, analyzer, key)
         guarded = _Guarded(searcher, threading.Lock())
-        scorers = _scorers(searcher.reader(), state.lengths)
+        scorers = _scorers(searcher.reader(), stored.lengths)
         for scorer in set(scorers.values()):
             scorer.reader = guarded.reader()  # postings are read on first use, by any thread
-        return _State(generation=generation, ix=ix, searcher=guarded, analyzer=analyzer,
-                      synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key, meta=meta,
-                      catalog=state.catalog, by_tag=state.by_tag, spelling=state.spelling,
-                      suggestions=state.suggestions, scorers=scorers,
-                      classifier=_ArticleModel(state.classifier, state.classifier_key,
-                                               derived.placed(state.classifier, state.docnums)),
-                      meaning=_ArticleModel(state.meaning, state.meaning_key,
-                                            derived.placed(state.meaning, state.docnums)),
-                      allowed={}, toc=state.generation, revision=state.revision, raw_searcher=searcher,
-                      docmap=state.docmap)
+        state = _State(generation=generation, ix=ix, searcher=guarded, analyzer=analyzer,
+                       synonyms=synonym_map(lexicon.get("synonyms", []), analyzer), lexicon_key=key,
+                       meta=meta,
+                       catalog=stored.catalog, by_tag=stored.by_tag, spelling=stored.spelling,
+                       suggestions=stored.suggestions, scorers=scorers,
+                       classifier=_ArticleModel(stored.classifier, stored.classifier_key,
+                                                derived.placed(stored.classifier, stored.docnums)),
+                       meaning=_ArticleModel(stored.meaning, stored.meaning_key,
+                                             derived.placed(stored.meaning, stored.docnums)),
+                       allowed={}, toc=stored.generation, revision=stored.revision, raw_searcher=searcher,
+                       docnums=stored.docnums, documents=stored.documents)
+        if self._prepare is not None:
+            self._prepare(state)
+        return state
 
     def close(self) -> None:
         self._closed.set()

@@ -13,7 +13,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search import classifier as classifier_module
-from search import derived, evidence, store
+from search import derived, store
 from search.analysis import Analyzer
 from search.indexer import sync_index
 from search.searcher import SearchIndex
@@ -173,18 +173,46 @@ def test_who_holds_each_id_is_read_without_the_search_engine(intents):
     assert store.id_holders(index_dir.parent / "nothing-here") == {}
 
 
-def test_the_stored_document_map_is_the_one_a_searcher_would_build(intents):
-    articles, index_dir, index = intents
-    for n in range(3):  # several segments, with deleted documents among them
-        write_article(articles, f"extra-{n}", f"Extra {n}", ["Where is extra?"], "Words " * (n + 1))
-        sync_index(articles, index_dir)
-    (articles / "extra-0.md").unlink()
+def test_the_stored_document_map_and_filters_equal_what_the_index_says(tmp_path):
+    """Searches of a new version read which documents are articles and units, their articles and
+    who may see them from the stored document map; that equals reading the postings (drafts,
+    internal articles, both languages, categories, deleted documents of edited articles)."""
+    import dataclasses
+    import shutil
+
+    from search import ranking
+    from search.evidence import DocMap
+
+    articles, index_dir = tmp_path / "articles", tmp_path / "index"
+    shutil.copytree(ROOT / "articles", articles)
     sync_index(articles, index_dir)
-    state = index.versions.refresh()
-    assert state.docmap is not None  # the first search reads no posting list of `article_id`
-    with whoosh_index.open_dir(str(store.current_generation(index_dir))).searcher() as searcher:
-        built = evidence.DocMap.build(searcher.reader())
-    for name in derived.DOCMAP_ARRAYS:
-        assert getattr(state.docmap, name).tolist() == getattr(built, name).tolist(), name
-    assert state.docmap.article_ids == built.article_ids and "extra-0" not in built.article_ids.values()
-    assert first(index, "Where is extra?") in {"extra-1", "extra-2"}
+    edited = sorted(articles.rglob("*.md"))[:3]  # several segments, deleted documents among them
+    for n, path in enumerate(edited):
+        text = path.read_text("utf-8")
+        if n == 0:
+            text = text.replace("---\n", "---\ndraft: true\n", 1)
+        path.write_text(text + f"\n\n## Added {n}\n\nMore words {n}.\n", "utf-8")
+        sync_index(articles, index_dir)
+    index = SearchIndex(index_dir)
+    try:
+        state = index.versions.refresh()
+        reader = state.raw_searcher.reader()
+        assert reader.has_deletions() and state.documents is not None
+        stored = DocMap.stored(state.documents, state.docnums, state.scorers[True].lengths["body"])
+        read = DocMap.build(state.searcher.reader())
+        for name in ("articles", "units", "parent", "bodyless"):
+            assert getattr(stored, name).tolist() == getattr(read, name).tolist(), name
+        assert stored.article_ids == read.article_ids
+        assert stored.units.any() and stored.bodyless.sum() < stored.articles.sum()
+        unstored = dataclasses.replace(state, documents=None, allowed={})
+        records = state.catalog.values()
+        assert {r.lang for r in records} == {"zh", "en"} and any(not r.visible_to(False) for r in records)
+        for internal in (False, True):
+            for lang in (None, "zh", "en"):
+                for category in (None, *sorted({r.category for r in records})):
+                    mine = ranking._allowed(state, lang, category, internal)
+                    theirs = ranking._allowed(unstored, lang, category, internal)
+                    relevant = stored.articles | stored.units
+                    assert mine[relevant].tolist() == theirs[relevant].tolist(), (lang, category, internal)
+    finally:
+        index.close()
