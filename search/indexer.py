@@ -368,11 +368,14 @@ def unservable(index_dir: Path) -> str | None:
     unreadable, or written by another version of kb — or None: it can be served as it is
     while a sync brings it up to date (`kb serve`)."""
     index_dir = Path(index_dir)
-    if not exists(index_dir):
+    generation = store.current_generation(index_dir)
+    if generation is None:
         return f"no index in {index_dir}"
-    ix = _open_current(index_dir)
-    if ix is None:
-        return f"the index in {index_dir} is unreadable"
-    if _meta(ix).get("version") != SCHEMA_VERSION:
+    try:
+        with whoosh_index.open_dir(str(generation)).searcher() as searcher:
+            meta = searcher.document(uid="meta")
+    except Exception:  # damaged files: the sync says what it finds, and rebuilds
+        return f"the index in {index_dir} cannot be opened"
+    if meta is None or meta["data"].get("version") != SCHEMA_VERSION:
         return f"the index in {index_dir} was written by another version of kb"
     return None
