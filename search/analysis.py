@@ -260,6 +260,24 @@ class Analyzer:
                 and len(m.group("word")) >= min_length]
 
 
+_shared_lock = threading.Lock()
+_shared: tuple[tuple, Analyzer] | None = None  # (domain words, the analyzer made for them)
+
+
+def shared_analyzer(words: list[tuple[str, int | None, str | None]] = ()) -> Analyzer:
+    """The analyzer for the domain dictionary `words`, shared by everything in this process that
+    analyzes with it — the index versions a worker searches and the live writer that indexes each
+    save — so that an index update neither loads jieba's dictionary again (a second of CPU holding
+    the interpreter, which every request thread of the worker waited for) nor keeps a second copy
+    of it. The last one made is kept (a changed dictionary replaces it)."""
+    global _shared
+    key = tuple(tuple(w) for w in words)
+    with _shared_lock:
+        if _shared is None or _shared[0] != key:
+            _shared = (key, Analyzer(list(key)))
+        return _shared[1]
+
+
 _HAN_RUN = re.compile(rf"[{_HAN}]+")
 
 

@@ -34,7 +34,7 @@ from kb.corpus import Lexicon, Source, check_duplicate, claimed_ids, load_lexico
 from kb.corpus import read_sources as _read_corpus
 from kb.errors import Problem
 from search import derived, store
-from search.analysis import Analyzer
+from search.analysis import Analyzer, shared_analyzer
 from search.documents import article_documents
 from search.schema import ARTICLE, CONTENT, META, SCHEMA_VERSION, build_schema
 
@@ -185,7 +185,7 @@ def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base:
             and lexicon.synonyms == meta.get("lexicon", {}).get("synonyms")):
         report.mode = "unchanged"
         return report
-    analyzer = Analyzer(lexicon.words)
+    analyzer = shared_analyzer(lexicon.words)
     writer = ix.writer(timeout=30.0)
     try:
         for relpath in removed + list(parsed):
@@ -208,7 +208,7 @@ def _full_build(index_dir: Path, old_ix, indexed: dict[str, dict], sources: dict
     """Write every article into a new generation and publish it."""
     tags = [t for s in sources.values() if s.data is not None for t in front_matter_tags(s.data, s.relpath)]
     lexicon = _lexicon_for(base, tags)
-    analyzer = Analyzer(lexicon.words)
+    analyzer = shared_analyzer(lexicon.words)
     problems = list(lexicon_problems)
     generation = store.new_generation(index_dir)
     try:

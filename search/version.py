@@ -29,7 +29,7 @@ from whoosh import index as whoosh_index
 from whoosh.matching import ListMatcher
 
 from search import derived, store
-from search.analysis import Analyzer
+from search.analysis import Analyzer, shared_analyzer
 from search.derived import SCORED_FIELDS
 from search.query import synonym_map
 from search.records import ArticleRecord
@@ -209,7 +209,7 @@ class Versions:
         elif _preloaded is not None and _preloaded[0] == key:
             analyzer = _preloaded[1]  # made before the worker processes were forked: pages shared
         else:
-            analyzer = Analyzer([tuple(w) for w in lexicon.get("words", [])])
+            analyzer = shared_analyzer([tuple(w) for w in lexicon.get("words", [])])
         if path is not None:
             stored = derived.load(path, analyzer)
         else:
@@ -260,7 +260,7 @@ def preload(index_dir: Path) -> None:
     with whoosh_index.open_dir(str(generation)).searcher() as searcher:
         meta = searcher.document(uid="meta")
     words = (meta["data"] if meta else {}).get("lexicon", {}).get("words", [])
-    _preloaded = (sorted(tuple(w) for w in words), Analyzer([tuple(w) for w in words]))
+    _preloaded = (sorted(tuple(w) for w in words), shared_analyzer([tuple(w) for w in words]))
     gc.freeze()
 
 

@@ -165,6 +165,30 @@ def test_workers_use_the_analyzer_their_parent_preloaded(intents, monkeypatch):
         gc.unfreeze()
 
 
+def test_the_live_writer_of_a_serving_process_analyzes_with_the_searchers_dictionary(tmp_path):
+    """An index update in a process that searches (the live writer of a `kb serve` worker) loads
+    no second jieba dictionary: it analyzes with the analyzer the open version uses."""
+    from search import analysis
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "_dict.txt").write_text("余额宝 5000\n", "utf-8")
+    write_article(articles, "a", "余额宝怎么转出", ["余额宝转出要多久"], "转出到银行卡。")
+    sync_index(articles, tmp_path / "index")
+    index = SearchIndex(tmp_path / "index")
+    try:
+        searching = index._current().analyzer
+        made = analysis._segmenters_made
+        for n in range(3):
+            write_article(articles, f"b{n}", f"余额宝收益 {n}", [], f"收益每天到账 {n}。")
+            sync_index(articles, tmp_path / "index")
+        state = index.versions.refresh()
+        assert analysis._segmenters_made == made and state.analyzer is searching
+        assert first(index, "余额宝收益 2") == "b2"
+    finally:
+        index.close()
+
+
 def test_who_holds_each_id_is_read_without_the_search_engine(intents):
     from search.indexer import id_holders as indexed_holders
 
