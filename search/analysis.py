@@ -324,14 +324,8 @@ def pinyin_keys(terms: list[str]) -> list[str]:
 
     Lets users who type pinyin (`huabei`, `hb`) find Chinese articles.
     """
-    chinese = [term for term in terms if len(term) >= 2 and _HAN_RUN.fullmatch(term)]
-    if not chinese:
-        return []  # without importing pypinyin (a third of a second)
-    from pypinyin import Style, lazy_pinyin  # index time only, and only for Chinese terms
+    from search import pinyin  # pypinyin: index time only, and only for terms not converted before
 
-    keys = []
-    for term in chinese:
-        keys.append("".join(lazy_pinyin(term)))
-        keys.append("".join(lazy_pinyin(term, style=Style.FIRST_LETTER)))
-    return keys
+    chinese = [term for term in terms if len(term) >= 2 and _HAN_RUN.fullmatch(term)]
+    return [key for pair in pinyin.keys(chinese) for key in pair]
 

@@ -5,13 +5,7 @@ index that is missing is built before anything is served."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -19,101 +13,47 @@ from pathlib import Path
 import pytest
 
 from search.indexer import sync_index
-from tests.conftest import AGENT_TOKEN, free_port
+from tests.conftest import eventually, running_kb_serve
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 WORD = "zorblaxian"  # a word no article holds
+FAST = {"KB_RATE_LIMIT": "1000000 per second"}
 
 
-class Server:
-    """`kb serve` in its own process group, stopped with every worker."""
-
-    def __init__(self, articles: Path, index: Path, *args: str):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()
-        env = {**os.environ, "KB_AGENT_TOKENS": AGENT_TOKEN, "KB_RATE_LIMIT": "1000000 per second"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kb.cli", "serve", "--port", str(self.port), "--articles", str(articles),
-             "--index", str(index), *args],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=5).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail("kb serve did not start: " + self.output())
-
-    def ids(self, query: str) -> list[str]:
-        url = self.base + "/api/search?q=" + urllib.parse.quote(query)
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return [a["id"] for a in json.loads(response.read())["articles"]]
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
-
-
-@pytest.fixture
-def server():
-    started = []
-
-    def start(*args) -> Server:
-        started.append(Server(*args))
-        return started[-1]
-
-    yield start
-    for one in started:
-        one.stop()
-        one.log.close()
-
-
-def _wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
+def ids(base: str, query: str) -> list[str]:
+    with urllib.request.urlopen(base + "/api/search?q=" + urllib.parse.quote(query), timeout=30) as response:
+        return [a["id"] for a in json.loads(response.read())["articles"]]
 
 
 @pytest.mark.parametrize("watch", [True, False], ids=["watching", "no-watch"])
-def test_files_changed_while_stopped_are_served_soon_after_start(tmp_path, server, watch):
+def test_files_changed_while_stopped_are_served_soon_after_start(tmp_path, watch):
     articles, index = tmp_path / "articles", tmp_path / "index"
     shutil.copytree(ROOT / "articles", articles)
     sync_index(articles, index)
     edited, removed = articles / "refunds" / "refund-timeline.md", articles / "faq" / "faq-withdraw.md"
-    removed_id = "faq-withdraw"
-    first = server(articles, index, "--workers", "2")
-    assert removed_id in first.ids("提现")
-    first.stop()
+    with running_kb_serve(articles, index, "--workers", "2", env=FAST) as base:
+        assert "faq-withdraw" in ids(base, "提现")
 
     with edited.open("a", encoding="utf-8") as handle:  # while no server runs
         handle.write(f"\n退款单号以 {WORD} 开头的，是跨境退款。\n")
     removed.unlink()
-    second = server(articles, index, "--workers", "2", *([] if watch else ["--no-watch"]))
-    assert "start-up index sync runs in the background" in second.output()
-    assert _wait_for(lambda: second.ids(WORD) == ["refund-timeline"], 30), second.output()
-    assert _wait_for(lambda: removed_id not in second.ids("提现"), 10)
-    assert _wait_for(lambda: "start-up index sync (incremental)" in second.output(), 10), second.output()
-    assert "+0 ~1 -1" in second.output()
+    log = tmp_path / "serve.log"
+    args = ("--workers", "2") if watch else ("--workers", "2", "--no-watch")
+    with running_kb_serve(articles, index, *args, env=FAST, log_path=log) as base:
+        assert "start-up index sync runs in the background" in log.read_text()
+        eventually(lambda: ids(base, WORD) == ["refund-timeline"], timeout=30)
+        eventually(lambda: "faq-withdraw" not in ids(base, "提现"), timeout=10)
+        eventually(lambda: "start-up index sync (incremental)" in log.read_text(), timeout=10)
+        assert "+0 ~1 -1" in log.read_text()
 
 
-def test_a_missing_index_is_built_before_serving(tmp_path, server):
+def test_a_missing_index_is_built_before_serving(tmp_path):
     articles, index = tmp_path / "articles", tmp_path / "index"
     shutil.copytree(ROOT / "articles", articles)
-    started = server(articles, index, "--workers", "2", "--no-watch")
-    log = started.output()
-    assert f"no index in {index}: building it before serving" in log
-    assert "start-up index sync (full)" in log
-    assert log.index("start-up index sync (full)") < log.index("serving on")
-    assert "refund-timeline" in started.ids("退款多久到账")  # the first search finds the built index
+    path = tmp_path / "serve.log"
+    with running_kb_serve(articles, index, "--workers", "2", "--no-watch", env=FAST, log_path=path) as base:
+        log = path.read_text()
+        assert f"no index in {index}: building it before serving" in log
+        assert log.index("start-up index sync (full)") < log.index("serving on")
+        assert "refund-timeline" in ids(base, "退款多久到账")  # the first search finds the built index
