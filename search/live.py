@@ -70,12 +70,13 @@ class LiveIndexer:
     """A background thread that applies article changes to the index, in one elected process."""
 
     def __init__(self, articles_dir: Path, index_dir: Path, debounce: float = 0.3,
-                 poll_interval: float = 1.0, polling: bool = False):
+                 poll_interval: float = 1.0, polling: bool = False, watch: bool = True):
         self.articles_dir = Path(articles_dir)
         self.index_dir = Path(index_dir)
         self.debounce = debounce
         self.poll_interval = poll_interval
         self.polling = polling
+        self.watch = watch  # False: one start-up sync, then the thread ends
         self.is_writer = False
         self.updates = 0
         self._stop = threading.Event()
@@ -97,6 +98,11 @@ class LiveIndexer:
 
     def _run(self) -> None:
         try:
+            if not self.watch:  # the start-up sync only, by one process (the others leave it)
+                if self._elect():
+                    while not self._update() and not self._stop.wait(1.0):
+                        pass
+                return
             while not self._stop.is_set() and not self._elect():
                 self._stop.wait(1.0)
             if self._stop.is_set():
@@ -149,7 +155,11 @@ class LiveIndexer:
         self.updates += 1
         if report["recovered"]:
             log.warning("%s", report["recovered"])
-        if report["mode"] != "unchanged":
+        if self.updates == 1:  # what changed while no one was watching (`kb serve` serves meanwhile)
+            log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs",
+                     report["mode"], report["articles"], report["added"], report["changed"],
+                     report["removed"], report["problems"], report["seconds"])
+        elif report["mode"] != "unchanged":
             log.info("index %s: +%d ~%d -%d, %d problems, %.2fs", report["mode"], report["added"],
                      report["changed"], report["removed"], report["problems"], report["seconds"])
         return True
@@ -219,13 +229,15 @@ def _serve_syncs(articles_dir: Path, index_dir: Path) -> None:
     for _ in sys.stdin:
         try:
             report = sync_index(articles_dir, index_dir)
-            answer = {"mode": report.mode, "added": report.added, "changed": report.changed,
-                      "removed": report.removed, "problems": len(report.problems),
-                      "seconds": report.seconds, "recovered": report.recovered}
+            answer = {"mode": report.mode, "articles": report.articles, "added": report.added,
+                      "changed": report.changed, "removed": report.removed,
+                      "problems": len(report.problems), "seconds": report.seconds,
+                      "recovered": report.recovered}
         except Exception:
             answer = {"error": traceback.format_exc().rstrip()}
         answers.write(json.dumps(answer) + "\n")
         answers.flush()
+
 
 if __name__ == "__main__":
     _serve_syncs(Path(sys.argv[1]), Path(sys.argv[2]))
