@@ -34,6 +34,7 @@ import argparse
 import csv
 import datetime as dt
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -241,8 +242,10 @@ def main() -> None:
                       + f"  index {index_seconds[system]:.1f} s", flush=True)
                 if evaluation is not None:
                     print_misses(evaluation)
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (1, 5, 15 min)")
     if out:
-        write_report(out, rows)
+        write_report(out, rows, load)
 
 
 def figures_line(s: dict) -> str:
@@ -323,7 +326,7 @@ def target_lines(rows) -> list[str]:
     return lines
 
 
-def write_report(path: Path, rows) -> None:
+def write_report(path: Path, rows, load: tuple[float, float, float] | None = None) -> None:
     lines = [
         "# Search quality",
         "",
@@ -365,7 +368,9 @@ def write_report(path: Path, rows) -> None:
         "",
         "Peers: *plain recipe* = jieba's `ChineseAnalyzer` in a Whoosh schema with `title` and `content` "
         "(questions + body), `MultifieldParser` with `OrGroup`; *bm25s* = `bm25s` over "
-        "`jieba.lcut_for_search` tokens. Latency is per query, in process.",
+        "`jieba.lcut_for_search` tokens. Latency is per query, in process"
+        + (f"; the machine's load average at the end of the run was {load[0]:.1f} / {load[1]:.1f} / "
+           f"{load[2]:.1f} (1 / 5 / 15 min), which every system's latency shares." if load else "."),
         "",
         "The same protocol on your own queries: `kb eval --queries FILE.tsv --articles DIR`.",
     ]
