@@ -359,6 +359,18 @@ def front_matter_tags(data: bytes, relpath: str) -> tuple[str, ...]:
         return ()
 
 
+def front_matter_id(data: bytes, relpath: str) -> str | None:
+    """The id `parse_article` gives the article if it parses (its `id:`, else one from its path),
+    None when its front matter cannot be read; cheap, for deciding duplicate ids ahead."""
+    if b"id" not in data:  # no `id:` key: the id comes from the path
+        return article_id_for(relpath)
+    try:
+        meta, _, _, key_lines = split_front_matter(decode_source(data, relpath), relpath)
+        return _Fields(meta, key_lines, relpath).text("id") or article_id_for(relpath)
+    except ArticleError:
+        return None
+
+
 def _clip(paragraph: str) -> str:
     if len(paragraph) <= SUMMARY_CHARS:
         return paragraph

@@ -11,6 +11,7 @@ says why, and `kb check` reports it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,8 @@ class Source:
     updated: str
     problem: Problem | None = None
     category: str = ""  # the label of its top folder (`folder_labels`), the default category
+    key: tuple[int, int, int] | None = None  # `file_key` when read (or found unchanged)
+    unread: bool = False  # unchanged since the caller last read it (`read_sources(known=…)`): data is None
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -80,11 +83,14 @@ def is_article_path(relpath: str) -> bool:
 
 
 def _markdown_files(root: Path):
-    for path in root.rglob("*"):
-        relpath = path.relative_to(root).as_posix()
-        if is_markdown_path(relpath) and (path.is_file() or path.is_symlink()) \
-                and "node_modules" not in relpath.split("/"):
-            yield relpath, path
+    """(relpath, path) of every Markdown file or symlink under `root` (os.walk: no stat per file)."""
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        dirs[:] = [d for d in dirs if d != "node_modules"]
+        base = Path(folder)
+        prefix = base.relative_to(root).as_posix()
+        for name in files:
+            if is_markdown_path(name):
+                yield (name if prefix == "." else f"{prefix}/{name}"), base / name
 
 
 def scan_article_paths(root: Path) -> list[Path]:
@@ -108,15 +114,35 @@ def ignored_files(root: Path) -> list[Problem]:
     return found
 
 
-def read_sources(root: Path, progress: Progress = _no_progress) -> dict[str, Source]:
-    """Every article file under `root`, read once, in path order."""
+def file_key(path: Path) -> tuple[int, int, int] | None:
+    """(size, modification time in ns, inode) of the file `path` names (a symlink's target), or None."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def read_sources(root: Path, progress: Progress = _no_progress,
+                 known: dict[str, tuple[int, int, int]] | None = None) -> dict[str, Source]:
+    """Every article file under `root`, read once, in path order.
+
+    `known` (relpath → `file_key`) names files whose content the caller already holds (the
+    indexer: the version in the index): a file whose size, modification time and inode are
+    all unchanged is not read again; its Source is `unread`, with no data. Folder index
+    pages are always read (their titles label the folders)."""
     sources = {}
     paths = scan_article_paths(root)
+    root_length = len(root.parts)
     for done, path in enumerate(paths, start=1):
         progress("reading", done, len(paths))
-        relpath = path.relative_to(root).as_posix()
+        relpath = "/".join(path.parts[root_length:])
+        key = file_key(path) if known is not None else None
+        if key is not None and known.get(relpath) == key and path.name not in _INDEX_NAMES:
+            sources[relpath] = Source(relpath, None, "", key=key, unread=True)
+            continue
         try:
-            sources[relpath] = Source(relpath, read_article_bytes(path, root), file_date(path))
+            sources[relpath] = Source(relpath, read_article_bytes(path, root), file_date(path), key=key)
         except ArticleError as exc:
             sources[relpath] = Source(relpath, None, "", exc.problem)
     labels = folder_labels(root, sources)

@@ -89,8 +89,12 @@ def fold_char(char: str) -> str:
     return folded if len(folded) == 1 else char
 
 
+@functools.lru_cache(maxsize=1024)
 def fold_text(text: str) -> str:
-    """`text` with every character folded; the result has the same length."""
+    """`text` with every character folded; the result has the same length.
+
+    Remembers recent texts: indexing folds each text for its terms, then again for its
+    spelling words and character grams (the phrase-level conversion is slow pure Python)."""
     traditional = not _TRADITIONAL.isdisjoint(text)
     if not traditional and unicodedata.is_normalized("NFKC", text):
         return text  # the common case, checked in C
@@ -260,9 +264,8 @@ class Analyzer:
 
     def words(self, text: str, min_length: int = 3) -> list[str]:
         """Unstemmed lower-case Latin words of `text`, for spelling and pinyin."""
-        return [m.group("word").lower() for m in _RUNS.finditer(fold_text(text)) if m.group("word")
-                and m.group("word").isascii() and m.group("word").isalpha()
-                and len(m.group("word")) >= min_length]
+        runs = (m.group("word") for m in _RUNS.finditer(fold_text(text)))
+        return [w.lower() for w in runs if w and len(w) >= min_length and w.isascii() and w.isalpha()]
 
 
 _shared_lock = threading.Lock()

@@ -264,8 +264,13 @@ def _spelling(reader) -> dict[bool, dict[str, int]]:
     public articles for the public (internal words never leak through did-you-mean)."""
     hidden_docs = hidden(reader)
     if not hidden_docs.any():  # one vocabulary; frequencies from the term index, no postings read
-        agents = {word.decode("utf-8") if isinstance(word, bytes) else word: info.doc_frequency()
-                  for word, info in reader.iter_field("spell")}
+        agents: dict[str, int] = {}
+        # Segment by segment, summed as a multi-segment reader's term info sums them (its own
+        # iter_field looks each term up in every segment: seconds for an index of many segments).
+        for leaf, _ in reader.leaf_readers():
+            for word, info in leaf.iter_field("spell"):
+                word = word.decode("utf-8") if isinstance(word, bytes) else word
+                agents[word] = agents.get(word, 0) + info.doc_frequency()
         return {True: agents, False: agents}
     agents, public = {}, {}
     for raw in reader.lexicon("spell"):
@@ -304,12 +309,17 @@ def _segment_lengths(reader) -> dict[str, np.ndarray]:
             column = segment._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
             raw = np.zeros(count, dtype=np.uint8)
             if column is not None:
-                stored = min(column._count, count)
-                data = column._dbfile.get(column._basepos, stored)
-                raw[:stored] = np.frombuffer(bytes(data), dtype=np.uint8)
+                raw[:] = np.frombuffer(length_bytes(column, count), dtype=np.uint8)
             parts.append(table[raw])
         out[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
     return out
+
+
+def length_bytes(column, count: int) -> bytes:
+    """The `count` bytes of a segment's length column (Whoosh 2.7's codec: one byte per document,
+    0 past the documents it stored)."""
+    stored = min(column._count, count)
+    return bytes(column._dbfile.get(column._basepos, stored)) + bytes(count - stored)
 
 
 def document_map(reader) -> dict[str, np.ndarray]:
@@ -322,11 +332,15 @@ def document_map(reader) -> dict[str, np.ndarray]:
         if ("kind", kind) in reader:
             kinds[kind][np.fromiter(reader.postings("kind", kind).all_ids(), dtype=np.int64)] = True
     parent = np.full(size, -1, dtype=np.int64)
-    for term in reader.lexicon("article_id"):
-        docs = np.fromiter(reader.postings("article_id", term).all_ids(), dtype=np.int64)
-        article = docs[kinds[ARTICLE][docs]]
-        if len(article):
-            parent[docs] = article[0]
+    # Segment by segment: an article's documents are written together, into one segment, and a
+    # multi-segment reader would look every id up in every segment (seconds at 30,000 articles).
+    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    for leaf, offset in leaves:
+        for term in leaf.lexicon("article_id"):
+            docs = np.fromiter(leaf.postings("article_id", term).all_ids(), dtype=np.int64) + offset
+            article = docs[kinds[ARTICLE][docs]]
+            if len(article):
+                parent[docs] = article[0]
     return {"articles": kinds[ARTICLE], "units": kinds[UNIT], "parent": parent}
 
 

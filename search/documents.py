@@ -57,8 +57,9 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
                      "markdown": section.markdown or section.text},
         })
     # Did-you-mean knows every Latin word the article holds, bodies included.
+    # (Each text as the analyzer already folded it above: `fold_text` remembers recent texts.)
     spelling = {w for text in (article.title, *article.questions, article.summary,
-                               *(f"{s.heading}\n{s.text}" for s in article.sections))
+                               *(part for s in article.sections for part in (s.heading, s.text)))
                 for w in analyzer.words(text)}
     content = {**common, "uid": f"c:{article.id}", "kind": CONTENT, "data": {"source": source}}
     record = stored.to_dict()

@@ -3,6 +3,7 @@
     INDEX_DIR/current      symlink to the generation being served
     INDEX_DIR/gen-*/       Whoosh index folders, one per full build
     INDEX_DIR/write.lock   held (flock) by the one process that writes; names it while it does
+    INDEX_DIR/gen-*/files.json   size, mtime, inode and hash of each file as the last commit read it
 
 A full build writes a new generation and then swaps `current` with one
 `rename()`, so readers see either the old index or the new one, never half of
@@ -83,6 +84,30 @@ def id_holders(index_dir: Path) -> dict[str, str] | None:
     except (OSError, ValueError, KeyError):
         return None
     return {record["id"]: record["path"] for record in records}
+
+
+FILE_TABLE = "files.json"  # gen-*/files.json: what each file was when the index last read it
+
+
+def read_file_table(generation_dir: Path | None, commit: int) -> dict[str, list]:
+    """relpath → [size, mtime_ns, inode, sha1] of the files as the index's commit `commit` read
+    them ({} when there is none for that commit: every file is read)."""
+    if generation_dir is None:
+        return {}
+    try:
+        data = json.loads((generation_dir / FILE_TABLE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("commit") != commit or not isinstance(data.get("files"), dict):
+        return {}
+    return data["files"]
+
+
+def write_file_table(generation_dir: Path, commit: int, files: dict[str, list]) -> None:
+    """Store `files` (see `read_file_table`) for commit `commit`, replacing the table in one step."""
+    tmp = generation_dir / f".{FILE_TABLE}.{os.getpid()}"
+    tmp.write_text(json.dumps({"commit": commit, "files": files}, ensure_ascii=False), "utf-8")
+    os.replace(tmp, generation_dir / FILE_TABLE)
 
 
 def new_generation(index_dir: Path) -> Path:

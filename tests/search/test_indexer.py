@@ -1,6 +1,9 @@
 """Indexing: incremental by content hash, problems reported, last good version kept."""
 
 import os
+import time
+
+from whoosh import index as whoosh_index
 
 from search import store
 from search.indexer import sync_index
@@ -109,3 +112,113 @@ def test_progress_counts_files_read_and_articles_indexed(kb_dir, index_dir):
     calls.clear()
     sync_index(kb_dir, index_dir, progress=lambda *call: calls.append(call))
     assert [c for c in calls if c[0] == "indexing"] == [("indexing", 1, 1)]  # only the changed article
+
+
+def index_content(index_dir, blocks: bool = False) -> dict:
+    """Everything an index holds, by document uid: stored fields, each field's terms with their
+    postings (document, weight, value) and field lengths — not how Whoosh laid it out on disk.
+    With `blocks`, also the field lengths each block of postings records, segment by segment."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
+    content = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        uid = {}
+        for docnum, fields in reader.iter_docs():
+            uid[docnum] = fields["uid"]
+            if fields["uid"] == "meta":
+                fields["data"] = {k: v for k, v in fields["data"].items() if k != "indexed_at"}
+            content["doc", fields["uid"]] = fields
+        for name in ix.schema.names():
+            if not ix.schema[name].indexed:
+                continue
+            for term in reader.lexicon(name):
+                content["term", name, term] = sorted(
+                    (uid[docnum], weight, value) for docnum, weight, value in _postings(reader, name, term))
+            for n, (leaf, _) in enumerate(reader.leaf_readers() if blocks else []):
+                for term in leaf.lexicon(name):
+                    postings = leaf.postings(name, term)
+                    while postings.is_active():
+                        content["block", n, name, term, postings.id()] = (postings.block_min_length(),
+                                                                          postings.block_max_length())
+                        postings.next()
+        for name in ix.schema.scorable_names():
+            content["lengths", name] = sorted((uid[n], reader.doc_field_length(n, name) or 0)
+                                              for n in range(reader.doc_count_all()))
+    return content
+
+
+def _postings(reader, name, term):
+    postings = reader.postings(name, term)
+    while postings.is_active():
+        yield postings.id(), postings.weight(), postings.value()
+        postings.next()
+
+
+def test_a_parallel_build_holds_what_whooshs_own_serial_writer_writes(kb_dir, tmp_path, monkeypatch):
+    """The faster segment writer and the worker processes change how fast, never what is indexed."""
+    from whoosh.index import FileIndex
+
+    for n in range(230):
+        lang = n % 2
+        (kb_dir / f"gen-{n}.md").write_text(
+            f"---\ntitle: {'测试文章' if lang else 'Test article'} {n}\ntags: [tag{n % 7}]\n"
+            f"questions:\n  - {'怎么退款' if lang else 'How do I get a refund'} {n}?\n---\n"
+            f"{'内容' if lang else 'Content'} {n} 号 Apple Pay\n\n## {'步骤' if lang else 'Steps'}\n\n"
+            f"- {'打开钱包' if lang else 'Open the wallet'} {n}\n", "utf-8")
+    parallel = sync_index(kb_dir, tmp_path / "parallel", workers=2)
+    serial = sync_index(kb_dir, tmp_path / "serial", workers=1)
+    monkeypatch.setattr("search.indexer.segment_writer", lambda ix, **kw: FileIndex.writer(ix, **kw))
+    whooshs = sync_index(kb_dir, tmp_path / "whoosh", workers=1)
+    assert serial.articles == parallel.articles == whooshs.articles == 239
+    assert index_content(tmp_path / "parallel") == index_content(tmp_path / "whoosh")
+    assert index_content(tmp_path / "serial", blocks=True) == index_content(tmp_path / "whoosh", blocks=True)
+
+
+def test_incremental_reads_only_files_whose_size_mtime_or_inode_changed(kb_dir, index_dir):
+    """The rule: a file whose size, modification time and inode all match what the index last read
+    is not read again. An edit that keeps all three (a clock set back) is seen by `--rebuild`;
+    one that changes the size is seen even when the modification time is put back."""
+    past = time.time() - 3600  # older than any clock tick the scan distrusts (RACY_NS)
+    for path in kb_dir.rglob("*.md"):
+        os.utime(path, (past, past))
+    sync_index(kb_dir, index_dir)
+    contact = kb_dir / "en/contact.md"
+    stat = contact.stat()
+    same_size = contact.read_bytes().replace(b"chat with", b"zqxj with")
+    contact.write_bytes(same_size)
+    os.utime(contact, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert contact.stat().st_ino == stat.st_ino
+    assert sync_index(kb_dir, index_dir).mode == "unchanged"  # not read: mtime and size say unchanged
+    assert "en-contact" not in ids(index_dir, "zqxj")
+    rebuilt = sync_index(kb_dir, index_dir, rebuild=True)  # reads every file
+    assert rebuilt.mode == "full" and ids(index_dir, "zqxj")[:1] == ["en-contact"]
+
+    contact.write_bytes(same_size + b"\nOr write to letters@example.com.\n")
+    os.utime(contact, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the size still tells
+    report = sync_index(kb_dir, index_dir)
+    assert (report.mode, report.changed) == ("incremental", 1)
+    assert ids(index_dir, "letters@example.com")[:1] == ["en-contact"]
+
+    (kb_dir / "en/refund.md").write_bytes((kb_dir / "en/refund.md").read_bytes() + b"\nNew line.\n")
+    report = sync_index(kb_dir, index_dir)  # an ordinary edit: new size and mtime
+    assert (report.mode, report.changed) == ("incremental", 1)
+    table = store.read_file_table(store.current_generation(index_dir),
+                                  whoosh_index.open_dir(str(store.current_generation(index_dir)))
+                                  .latest_generation())
+    assert "en/contact.md" in table and "en/refund.md" not in table  # just written: read next time too
+
+
+def test_a_parallel_build_counts_every_article_it_indexes(kb_dir, index_dir):
+    """Worker processes report their batches: the count rises to the number of files, never past it."""
+    for n in range(230):
+        (kb_dir / f"gen-{n}.md").write_text(f"---\ntitle: 测试文章 {n}\n---\n内容 {n} 号\n", "utf-8")
+    (kb_dir / "gen-dup.md").write_text("---\nid: gen-7\ntitle: Same id\n---\nBody.\n", "utf-8")
+    calls = []
+    report = sync_index(kb_dir, index_dir, workers=2, progress=lambda *call: calls.append(call))
+    counts = [done for stage, done, _ in calls if stage == "indexing"]
+    total = len([c for c in calls if c[0] == "reading"])
+    assert counts == sorted(counts) and counts[-1] == total == 240
+    assert {t for stage, _, t in calls if stage == "indexing"} == {total}
+    assert report.articles == 239 and any("duplicate id 'gen-7'" in p.message for p in report.problems)
