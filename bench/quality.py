@@ -34,6 +34,7 @@ import argparse
 import csv
 import datetime as dt
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -204,7 +205,8 @@ def main() -> None:
                         help="report file (default: docs/quality.md for a run of every set, none otherwise)")
     parser.add_argument("--sets", default=",".join(SET_KEYS),
                         help=f"comma-separated sets to run, of {', '.join(SET_KEYS)}")
-    parser.add_argument("--verbose", action="store_true", help="print kb's misses and off-topic answers")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print kb's misses (by kind: page, section, card) and off-topic answers")
     args = parser.parse_args()
     keys = [k.strip() for k in args.sets.split(",") if k.strip()]
     unknown = [k for k in keys if k not in SET_KEYS]
@@ -240,8 +242,10 @@ def main() -> None:
                       + f"  index {index_seconds[system]:.1f} s", flush=True)
                 if evaluation is not None:
                     print_misses(evaluation)
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (1, 5, 15 min)")
     if out:
-        write_report(out, rows)
+        write_report(out, rows, load)
 
 
 def figures_line(s: dict) -> str:
@@ -254,14 +258,29 @@ def figures_line(s: dict) -> str:
             f"p50 {s['p50_ms']:.1f} ms  p95 {s['p95_ms']:.1f} ms")
 
 
+def miss_kind(outcome) -> str | None:
+    """Why a question missed, as the remedy differs: `page` (the first article is not a relevant
+    one: article ranking), `section` (right article, wrong unit: unit ranking), `card` (right
+    article first, card from another article: card choice); None when it did not miss."""
+    if outcome.rank != 1:
+        return "page"
+    if outcome.sections and not outcome.right_section:
+        return "card" if outcome.answer and outcome.answer[0] != outcome.ranked[0] else "section"
+    return None
+
+
 def print_misses(evaluation) -> None:
+    kinds = defaultdict(int)
     for o in evaluation.outcomes:
         card = f"{o.answer[0]} › {o.answer[1]}" if o.answer else "-"
-        if o.rank != 1 or (o.sections and not o.right_section):
-            print(f"    rank {o.rank or '-'}  {o.confidence:4}  {o.query}  → {card}   "
-                  f"[want {' '.join(sorted(o.relevant))} › {' | '.join(o.sections)}; first {o.ranked[:1]}]")
+        kind = miss_kind(o)
+        if kind:
+            kinds[kind] += 1
+            print(f"    {kind:7} rank {o.rank or '-'}  {o.confidence:4}  {o.query}  → {card}   "
+                  f"[want {' '.join(sorted(o.relevant))} › {' | '.join(o.sections)}; top 3 {o.ranked[:3]}]")
     for o in evaluation.off_topic_answered():
         print(f"    OFF-TOPIC high  {o.query}  → {o.answer}")
+    print(f"    misses: {dict(kinds)} (page: article ranking; section: unit ranking; card: card choice)")
 
 
 def target_lines(rows) -> list[str]:
@@ -307,7 +326,7 @@ def target_lines(rows) -> list[str]:
     return lines
 
 
-def write_report(path: Path, rows) -> None:
+def write_report(path: Path, rows, load: tuple[float, float, float] | None = None) -> None:
     lines = [
         "# Search quality",
         "",
@@ -349,7 +368,9 @@ def write_report(path: Path, rows) -> None:
         "",
         "Peers: *plain recipe* = jieba's `ChineseAnalyzer` in a Whoosh schema with `title` and `content` "
         "(questions + body), `MultifieldParser` with `OrGroup`; *bm25s* = `bm25s` over "
-        "`jieba.lcut_for_search` tokens. Latency is per query, in process.",
+        "`jieba.lcut_for_search` tokens. Latency is per query, in process"
+        + (f"; the machine's load average at the end of the run was {load[0]:.1f} / {load[1]:.1f} / "
+           f"{load[2]:.1f} (1 / 5 / 15 min), which every system's latency shares." if load else "."),
         "",
         "The same protocol on your own queries: `kb eval --queries FILE.tsv --articles DIR`.",
     ]

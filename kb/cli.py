@@ -154,7 +154,8 @@ def search_command(settings: Settings, query: str, as_json: bool, limit: int, la
 @click.option("--no-watch", is_flag=True, help="Do not apply article changes while serving.")
 @with_settings
 def serve_command(settings: Settings, host: str, port: int, workers: int, no_watch: bool):
-    """Index what changed, then serve the site and the API, applying article changes live."""
+    """Serve the site and the API from the index, bringing it up to date in the background and
+    applying article changes live (an index that is missing or of another version is built first)."""
     from web import database, ratelimit
     from web.server import serve
 
@@ -168,17 +169,26 @@ def serve_command(settings: Settings, host: str, port: int, workers: int, no_wat
     if settings.database_url and not settings.secret_key:
         log.warning("KB_DATABASE_URL is set but KB_SECRET_KEY is not: replicas sign sessions with keys "
                     "of their own, so an agent signed in on one is signed out on the next; set one key")
-    report = sync(settings)
-    log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs", report.mode,
-             report.articles, report.added, report.changed, report.removed, len(report.problems),
-             report.seconds)
+    from search.indexer import unservable
+
+    reason = unservable(settings.index_dir)
+    if reason is None:  # serve it at once; one worker brings it up to date in the background
+        log.info("serving the index in %s; the start-up index sync runs in the background",
+                 settings.index_dir)
+    else:  # no worker may serve a missing or outdated index: the first build comes first
+        log.info("%s: building it before serving", reason)
+        report = sync(settings)
+        log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs", report.mode,
+                 report.articles, report.added, report.changed, report.removed, len(report.problems),
+                 report.seconds)
     if workers > 1:
         from search.version import preload
 
         preload(settings.index_dir)  # the workers share one copy of the analyzer's dictionary
     log.info("serving on http://%s:%d with %d worker(s)", host, port, workers)
     serve({"KB_ARTICLES": str(settings.articles_dir), "KB_INDEX": str(settings.index_dir),
-           "KB_WATCH": settings.watch and not no_watch}, host, port, workers)
+           "KB_WATCH": settings.watch and not no_watch, "KB_STARTUP_SYNC": reason is None},
+          host, port, workers)
 
 
 @cli.command("new")

@@ -22,12 +22,14 @@ import threading
 import unicodedata
 from importlib import resources
 
-import jieba
 from opencc import OpenCC
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
 from whoosh.analysis.filters import Filter
 from whoosh.analysis.tokenizers import Tokenizer
+
+from search import dictionary
+from search.dictionary import jieba
 
 jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr otherwise
 
@@ -113,8 +115,11 @@ _segmenters_made = 0
 
 
 def _loaded_dictionary() -> jieba.Tokenizer:
+    """jieba's dictionary, loaded in full (`jieba.Tokenizer().initialize()`), and written as
+    the table the next segmenters read (`search.dictionary`)."""
     base = jieba.Tokenizer()
     base.initialize()
+    dictionary.save(base)
     return base
 
 
@@ -122,20 +127,35 @@ def new_segmenter(words: list[tuple[str, int | None, str | None]] = ()) -> jieba
     """A jieba tokenizer with jieba's dictionary plus the Chinese domain `words`.
 
     jieba's dictionary is the largest thing a search process holds (half a million entries).
-    Most processes make one segmenter: the first gets a freshly loaded dictionary of its own;
-    a process that makes more keeps a pristine copy from then on and copies it for each."""
+    It is read from a memory-mapped table, entry by entry as segmenting needs them
+    (`search.dictionary`: nothing to load, its pages shared between processes), written by
+    the first segmenter of the machine. Without a table, the dictionary is loaded whole:
+    the first segmenter of a process gets the freshly loaded dictionary; a process that
+    makes more keeps a pristine copy from then on and copies it for each."""
     global _base_segmenter, _segmenters_made
     with _base_lock:
-        _segmenters_made += 1
-        if _segmenters_made == 1:
-            segmenter = _loaded_dictionary()
+        table = dictionary.table()
+        if table is not None:
+            segmenter = dictionary.LazyTokenizer(table)
         else:
-            if _base_segmenter is None:
-                _base_segmenter = _loaded_dictionary()
-            segmenter = jieba.Tokenizer()
-            segmenter.FREQ = dict(_base_segmenter.FREQ)
-            segmenter.total = _base_segmenter.total
-            segmenter.initialized = True
+            _segmenters_made += 1
+            if _segmenters_made == 1:
+                segmenter = _loaded_dictionary()
+            else:
+                if _base_segmenter is None:
+                    _base_segmenter = _loaded_dictionary()
+                else:
+                    dictionary.save(_base_segmenter)  # the table has gone: write it again
+                segmenter = jieba.Tokenizer()
+                segmenter.FREQ = dict(_base_segmenter.FREQ)
+                segmenter.total = _base_segmenter.total
+                segmenter.initialized = True
+    return add_domain_words(segmenter, words)
+
+
+def add_domain_words(segmenter: jieba.Tokenizer, words: list[tuple[str, int | None, str | None]]
+                     ) -> jieba.Tokenizer:
+    """`segmenter` with the Chinese domain `words` added (folded, lower-cased)."""
     for word, freq, tag in words:
         word = fold_text(word.strip()).lower()
         if _IS_HAN.search(word) and " " not in word:
@@ -237,6 +257,11 @@ class Analyzer:
     def _spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
         return tuple((t.text, t.startchar, t.endchar) for t in self.pipeline(text, chars=True))
 
+    def is_word(self, text: str) -> bool:
+        """Whether `text` is a word of the segmenter's dictionary (jieba's, with the domain words)."""
+        segmenter = self.pipeline.items[0].segmenter
+        return bool(segmenter.FREQ.get(text)) and text not in STOP
+
     def words(self, text: str, min_length: int = 3) -> list[str]:
         """Unstemmed lower-case Latin words of `text`, for spelling and pinyin."""
         runs = (m.group("word") for m in _RUNS.finditer(fold_text(text)))
@@ -307,13 +332,8 @@ def pinyin_keys(terms: list[str]) -> list[str]:
 
     Lets users who type pinyin (`huabei`, `hb`) find Chinese articles.
     """
-    return [key for term in terms if len(term) >= 2 and _HAN_RUN.fullmatch(term) for key in _pinyin(term)]
+    from search import pinyin  # pypinyin: index time only, and only for terms not converted before
 
-
-@functools.lru_cache(maxsize=65536)
-def _pinyin(term: str) -> tuple[str, str]:
-    """Full pinyin and initials of one Chinese term (terms repeat from article to article)."""
-    from pypinyin import Style, lazy_pinyin  # index time only: a second of import for a search
-
-    return "".join(lazy_pinyin(term)), "".join(lazy_pinyin(term, style=Style.FIRST_LETTER))
+    chinese = [term for term in terms if len(term) >= 2 and _HAN_RUN.fullmatch(term)]
+    return [key for pair in pinyin.keys(chinese) for key in pair]
 

@@ -23,7 +23,7 @@ def _article_fields() -> dict[str, float]:
 
 
 def _unit_fields() -> dict[str, float]:
-    return {"u_heading": 2.5, "u_text": 1.0}
+    return {"u_heading": 2.5, "u_text": 1.0, "u_path": 1.0}
 
 
 def _field_b() -> dict[str, float]:
@@ -91,6 +91,20 @@ class RankingConfig:
     # `card_articles` articles covers at least `card_margin` more of the question.
     card_articles: int = 5
     card_margin: float = 0.25
+    # Among an article's units the card is the one holding most of the question (coverage by
+    # rarity-weighted words), a word in its heading or path (`unit_heading_fields`) counting
+    # fully and one only in its text at `unit_text_credit`; its own word score s breaks ties
+    # as `unit_tiebreak` × s / (s + `unit_tiebreak_k`).
+    unit_path_credit: float = 0.8
+    unit_overview_credit: float = 0.7
+    unit_text_credit: float = 0.4
+    unit_title_credit: float = 0.6
+    # A question asking for a kind of value (a duration, a time of day, a date, an amount:
+    # search.answer_types) counts a unit stating one as holding a word of this multiple of the
+    # question's average word weight.
+    value_weight: float = 2.0
+    unit_tiebreak: float = 0.3
+    unit_tiebreak_k: float = 10.0
 
     # -- confidence and the cut-off ------------------------------------------------------------
     # "high": the card's unit (with its article's title) covers at least `high_coverage` of the

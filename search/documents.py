@@ -9,6 +9,7 @@ it into HTML when a page is first viewed, which keeps indexing fast.
 from __future__ import annotations
 
 from kb.articles import Article
+from search import answer_types
 from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams, pinyin_keys
 from search.records import ArticleRecord
 from search.schema import ARTICLE, CONTENT, UNIT
@@ -28,17 +29,29 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
     title_terms = analyzer.terms(article.title)
     question_terms = [analyzer.terms(q) for q in article.questions]
     units, body, headings = [], [], []
+    ancestors: list[tuple[int, list[str]]] = []  # (level, heading terms) of the open headings
     for section in article.sections:
         heading_terms = analyzer.terms(section.heading) if section.level > 1 else []
         text_terms = analyzer.terms(section.text)
         headings += heading_terms
         body += text_terms
+        while ancestors and ancestors[-1][0] >= section.level:
+            ancestors.pop()
+        # A section's path: the headings it sits under (`## 绑定 HTML class` above
+        # `### 绑定对象`); the overview's is the title, the heading of the whole page.
+        path = title_terms if section.level == 1 else [t for _, terms in ancestors for t in terms]
+        if section.level > 1:
+            ancestors.append((section.level, heading_terms))
         if not section.text:
             continue
         units.append({
             **common, "uid": f"u:{article.id}#{section.anchor}", "kind": UNIT,
-            # The overview has no heading of its own; the title already ranks the article.
+            # The overview has no heading of its own; the title is its path.
             "u_heading": " ".join(heading_terms), "u_text": " ".join(text_terms),
+            "u_path": " ".join(path),
+            # The kinds of value it states (a duration, a time of day…), for questions asking one.
+            "u_values": " ".join(answer_types.term(kind)
+                                 for kind in answer_types.values(f"{section.heading}\n{section.text}")),
             "data": {"anchor": section.anchor, "heading": section.heading, "text": section.text,
                      # The section's own Markdown, for rendering the answer card (tables as tables).
                      "markdown": section.markdown or section.text},

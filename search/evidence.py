@@ -10,8 +10,11 @@ how sure the search is.
    words only while no article covers the question.
 3. **Phrasing models** (question classifier, embeddings) re-rank articles that list questions —
    the phrasings they learned from — within their weight of the best score.
-4. **The card** is the best unit of the top article (units rank by their own heading and text),
-   unless a unit of another listed article covers clearly more of the question.
+4. **The card** is the best unit of the top article, unless a unit of another listed article
+   covers clearly more of the question. Units rank by the share of the question they hold — a
+   word in their own heading counting fully, in the headings above them or the title less, in
+   their text least — plus the kind of value the question asks for (search.answer_types: 多久
+   asks a duration), their own word score breaking ties.
 5. **Confidence**: "high" when the card's unit, with its article's title and questions, covers
    most of the question by exact words; "none" when nothing has word evidence and nothing was
    found; "low" otherwise. A relative cut-off drops tail results that share only fragments.
@@ -103,6 +106,7 @@ class Ranking:
     context: np.ndarray  # per article document: concepts matched in title or questions (k × n bool)
     unit_scores: np.ndarray  # per unit document: its own word score scaled by its coverage
     unit_coverage: np.ndarray  # per unit document: coverage by the unit with its article's context
+    unit_choice: np.ndarray  # per unit document: how well it answers, to choose among an article's units
     weights: np.ndarray  # the concepts' weights
     groups: list[tuple[int, list[int]]]  # the question's words as groups of concepts
     context_coverage: np.ndarray  # per article document: coverage by its title and questions
@@ -151,12 +155,14 @@ def _factor(config: RankingConfig, coverage: np.ndarray) -> np.ndarray:
 
 def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndarray,
          config: RankingConfig, extras: list[Extra], models: list[ArticleModel],
-         lists_questions: np.ndarray, phrasing_extras: list[Extra] | None = None) -> Ranking:
+         lists_questions: np.ndarray, phrasing_extras: list[Extra] | None = None,
+         values: dict[str, np.ndarray] | None = None) -> Ranking:
     """Article scores and the evidence behind them, for `parsed` over the `allowed` documents.
 
     `lists_questions`: per document, whether it is an article that lists questions.
     `extras` are the fuzzy tokens of the question's content words; `phrasing_extras` those of
-    its whole text, for articles without a body (default: `extras`).
+    its whole text, for articles without a body (default: `extras`). `values`: per kind of
+    value (search.answer_types), which unit documents state one.
     """
     size = scorer.size
     words = scorer.concepts(parsed, config.article_fields)
@@ -170,7 +176,19 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 
     # A section's own evidence: its heading and text.
-    unit_words = scorer.concepts(parsed, config.unit_fields)
+    # One pass per field; a field set's scores are their weighted sum (BM25F sums fields).
+    rows: dict[str, np.ndarray] = {}
+
+    def field_rows(name: str) -> np.ndarray:
+        if name not in rows:
+            rows[name] = scorer.concepts(parsed, {name: 1.0})
+        return rows[name]
+
+    def fields_rows(fields: dict[str, float]) -> np.ndarray:
+        return sum((weight * field_rows(name) for name, weight in fields.items()),
+                   np.zeros((len(parsed.concepts), size), dtype=np.float32))
+
+    unit_words = fields_rows(config.unit_fields)
     unit_exact = unit_words.sum(axis=0) if len(unit_words) else np.zeros(size, dtype=np.float32)
     unit_own = coverage(unit_words > 0, weights, parsed.groups)
     unit_scores = unit_exact * _factor(config, unit_own)
@@ -179,13 +197,43 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     np.maximum.at(best_section, docs.parent[units], unit_scores[units])
 
     # The title and questions are every unit's context.
-    context_words = (scorer.concepts(parsed, {"title": 1.0, "questions": 1.0}) > 0) | pinyin
+    context_words = (fields_rows({"title": 1.0, "questions": 1.0}) > 0) | pinyin
     context_coverage = coverage(context_words, weights, parsed.groups)
     every_unit = np.flatnonzero(docs.units & allowed)
     unit_coverage = np.zeros(size, dtype=np.float32)
     if len(every_unit) and len(weights):
         unit_context = (unit_words[:, every_unit] > 0) | context_words[:, docs.parent[every_unit]]
         unit_coverage[every_unit] = coverage(unit_context, weights, parsed.groups)
+
+    # Which unit of an article answers: the one that holds most of the question, a word in its
+    # heading or path counting fully, one only in its text at `unit_text_credit`; its own word
+    # score breaks ties.
+    unit_choice = np.zeros(size, dtype=np.float32)
+    if len(every_unit) and len(weights):
+        # The overview's path is the title (it has no heading of its own); a section's path is
+        # the headings above it, under the title.
+        lengths = scorer.lengths
+        overview = (lengths["u_heading"][every_unit] == 0) & (lengths["u_path"][every_unit] > 0)
+        path_credit = np.where(overview, config.unit_overview_credit, config.unit_path_credit)
+        title_credit = np.where(overview, 0.0, config.unit_title_credit)
+        credit = np.zeros((len(parsed.concepts), len(every_unit)), dtype=np.float32)
+        for fields, share in ((config.unit_fields, config.unit_text_credit),
+                              ({"title": 1.0}, title_credit),
+                              ({"u_path": 1.0}, path_credit),
+                              ({"u_heading": 1.0}, 1.0)):
+            found = unit_words if fields is config.unit_fields else fields_rows(fields)
+            columns = docs.parent[every_unit] if "title" in fields else every_unit
+            credit = np.maximum(credit, share * (found[:, columns] > 0))
+        own = unit_scores[every_unit]
+        focus = coverage(credit, weights, parsed.groups)
+        # A question asking for a kind of value (多久: a duration) is answered by a unit stating
+        # one: each kind asked weighs `value_weight` × the question's average word.
+        asked = [values[kind][every_unit] for kind in parsed.asks if values and kind in values]
+        if asked and config.value_weight:
+            total = float(sum(weights[head] for head, _ in parsed.groups))
+            each = config.value_weight * total / max(1, len(parsed.groups))
+            focus = (focus * total + each * np.sum(asked, axis=0)) / (total + each * len(asked))
+        unit_choice[every_unit] = focus + config.unit_tiebreak * own / (own + config.unit_tiebreak_k)
 
     # Attribute before text: the question's words in the title or questions lift an article with a
     # body (an article without one is nothing but its title and questions).
@@ -227,7 +275,8 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     scores[~scorer.constraints(parsed, words, config.article_fields)] = 0
     return Ranking(scores=scores, coverage=covered, context=context_words, groups=parsed.groups,
                    context_coverage=context_coverage,
-                   unit_scores=unit_scores, unit_coverage=unit_coverage, weights=weights,
+                   unit_scores=unit_scores, unit_coverage=unit_coverage, unit_choice=unit_choice,
+                   weights=weights,
                    words=bool(has_words.any()), strong=strong)
 
 
@@ -293,10 +342,9 @@ def best_unit(ranking: Ranking, docs: DocMap, article: int, has_answer: bool, co
     Without units, its stored single answer."""
     children = docs.children(article)
     if len(children):
-        scored = ranking.unit_scores[children]
-        best = int(np.argmax(scored))
+        best = int(np.argmax(ranking.unit_choice[children]))
         unit = int(children[best])
-        return Card(article, unit, float(ranking.unit_coverage[unit]), float(scored[best]))
+        return Card(article, unit, float(ranking.unit_coverage[unit]), float(ranking.unit_scores[unit]))
     if has_answer:
         return Card(article, -1, float(ranking.coverage[article]), float(ranking.scores[article]))
     return None

@@ -665,3 +665,20 @@ def exists(index_dir: Path) -> bool:
     generation = store.current_generation(Path(index_dir))
     return generation is not None and whoosh_index.exists_in(str(generation))
 
+
+def unservable(index_dir: Path) -> str | None:
+    """Why the index in `index_dir` must be (re)built before anyone searches it — missing,
+    unreadable, or written by another version of kb — or None: it can be served as it is
+    while a sync brings it up to date (`kb serve`)."""
+    index_dir = Path(index_dir)
+    generation = store.current_generation(index_dir)
+    if generation is None:
+        return f"no index in {index_dir}"
+    try:
+        with whoosh_index.open_dir(str(generation)).searcher() as searcher:
+            meta = searcher.document(uid="meta")
+    except Exception:  # damaged files: the sync says what it finds, and rebuilds
+        return f"the index in {index_dir} cannot be opened"
+    if meta is None or meta["data"].get("version") != SCHEMA_VERSION:
+        return f"the index in {index_dir} was written by another version of kb"
+    return None

@@ -9,13 +9,25 @@ another process takes over. Readers in every process see a change through
 The writer watches the folder with watchdog's native observer (inotify on Linux),
 falling back to polling where that is unavailable. A burst of events is applied
 once: an update runs when the folder has been quiet for `debounce` seconds.
+
+Updates run in a child process that lives as long as the writer (`_WriterProcess`,
+`python -m search.live`): reading and analyzing articles holds Python's interpreter
+lock for seconds on a large knowledge base, which the request threads of the serving
+process would wait for, and the memory it takes would stay with that process. The
+child exits when its parent does (it reads its requests from a pipe the parent holds).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from watchdog.events import FileSystemEventHandler
@@ -24,6 +36,7 @@ from watchdog.observers.polling import PollingObserver
 
 from search import store
 from search.indexer import sync_index
+from search.version import preload
 
 log = logging.getLogger(__name__)
 ELECTION_FILE = "watch.lock"
@@ -57,12 +70,13 @@ class LiveIndexer:
     """A background thread that applies article changes to the index, in one elected process."""
 
     def __init__(self, articles_dir: Path, index_dir: Path, debounce: float = 0.3,
-                 poll_interval: float = 1.0, polling: bool = False):
+                 poll_interval: float = 1.0, polling: bool = False, watch: bool = True):
         self.articles_dir = Path(articles_dir)
         self.index_dir = Path(index_dir)
         self.debounce = debounce
         self.poll_interval = poll_interval
         self.polling = polling
+        self.watch = watch  # False: one start-up sync, then the thread ends
         self.is_writer = False
         self.updates = 0
         self._stop = threading.Event()
@@ -71,6 +85,7 @@ class LiveIndexer:
         self._thread = threading.Thread(target=self._run, name="kb-live-indexer", daemon=True)
         self._lock_fd: int | None = None
         self._observer = None
+        self._writer = _WriterProcess(self.articles_dir, self.index_dir)
 
     def start(self) -> LiveIndexer:
         self._thread.start()
@@ -83,6 +98,11 @@ class LiveIndexer:
 
     def _run(self) -> None:
         try:
+            if not self.watch:  # the start-up sync only, by one process (the others leave it)
+                if self._elect():
+                    while not self._update() and not self._stop.wait(1.0):
+                        pass
+                return
             while not self._stop.is_set() and not self._elect():
                 self._stop.wait(1.0)
             if self._stop.is_set():
@@ -128,19 +148,24 @@ class LiveIndexer:
 
     def _update(self) -> bool:
         try:
-            report = sync_index(self.articles_dir, self.index_dir)
-        except Exception:  # e.g. a long `kb index --rebuild` holds the lock: live reload goes on
-            log.exception("updating the index from %s failed; retrying", self.articles_dir)
+            report = self._writer.sync()
+        except Exception as exc:  # e.g. a long `kb index --rebuild` holds the lock: live reload goes on
+            log.error("updating the index from %s failed; retrying\n%s", self.articles_dir, exc)
             return False
         self.updates += 1
-        if report.recovered:
-            log.warning("%s", report.recovered)
-        if report.mode != "unchanged":
-            log.info("index %s: +%d ~%d -%d, %d problems, %.2fs", report.mode, report.added, report.changed,
-                     report.removed, len(report.problems), report.seconds)
+        if report["recovered"]:
+            log.warning("%s", report["recovered"])
+        if self.updates == 1:  # what changed while no one was watching (`kb serve` serves meanwhile)
+            log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs",
+                     report["mode"], report["articles"], report["added"], report["changed"],
+                     report["removed"], report["problems"], report["seconds"])
+        elif report["mode"] != "unchanged":
+            log.info("index %s: +%d ~%d -%d, %d problems, %.2fs", report["mode"], report["added"],
+                     report["changed"], report["removed"], report["problems"], report["seconds"])
         return True
 
     def _release(self) -> None:
+        self._writer.close()
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
@@ -148,3 +173,71 @@ class LiveIndexer:
             store.release(self._lock_fd)
             self._lock_fd = None
             self.is_writer = False
+
+
+class _WriterProcess:
+    """`sync_index` in a child process started on first use and kept while the writer lives."""
+
+    def __init__(self, articles_dir: Path, index_dir: Path):
+        self.articles_dir, self.index_dir = articles_dir, index_dir
+        self._process: subprocess.Popen | None = None
+
+    def sync(self) -> dict:
+        """Run one incremental sync in the child; its report as a dict. Raises RuntimeError with
+        the child's error (or its exit) when the sync failed."""
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "search.live", str(self.articles_dir), str(self.index_dir)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        try:
+            self._process.stdin.write("sync\n")
+            self._process.stdin.flush()
+            line = self._process.stdout.readline()
+        except OSError as exc:
+            raise RuntimeError(f"the index writer process stopped ({exc})") from None
+        if not line:
+            raise RuntimeError(f"the index writer process exited with {self._process.wait()}")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+        return answer
+
+    def close(self) -> None:
+        if self._process is None:
+            return
+        self._process.stdin.close()  # the child's loop ends at the end of its input
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process.stdout.close()
+        self._process = None
+
+
+def _serve_syncs(articles_dir: Path, index_dir: Path) -> None:
+    """The child: one incremental sync per line read, one JSON line of its report written each;
+    logging goes to standard error, like its parent's."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing else may write to the answers
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Load the analyzer (jieba's dictionary) updates use before answering the first request, so
+    # that the first save is as quick as the others. (Training, when phrasings change, follows the
+    # publication of the save: it does not delay it.)
+    with contextlib.suppress(Exception):
+        preload(index_dir)
+    for _ in sys.stdin:
+        try:
+            report = sync_index(articles_dir, index_dir)
+            answer = {"mode": report.mode, "articles": report.articles, "added": report.added,
+                      "changed": report.changed, "removed": report.removed,
+                      "problems": len(report.problems), "seconds": report.seconds,
+                      "recovered": report.recovered}
+        except Exception:
+            answer = {"error": traceback.format_exc().rstrip()}
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
+
+
+if __name__ == "__main__":
+    _serve_syncs(Path(sys.argv[1]), Path(sys.argv[2]))

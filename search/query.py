@@ -16,11 +16,13 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams
+from search.answer_types import asked
 
 MAX_QUERY_CHARS = 200
 SYNONYM_WEIGHT = 0.8
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 @dataclass
@@ -53,6 +55,8 @@ class ParsedQuery:
     # 银行): one *group* per word of the question, as (head concept, concepts inside it), by
     # index into `concepts`. Coverage counts groups, so a word is not counted twice.
     groups: list[tuple[int, list[int]]] = field(default_factory=list)
+    # The kinds of value the question asks for (search.answer_types): 多久 asks a duration.
+    asks: list[str] = field(default_factory=list)
 
     @property
     def terms(self) -> set[str]:
@@ -82,7 +86,7 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
             parsed.concepts += [Concept([((t,), 1.0)], required=True) for t in analyzer.terms(word)]
         else:
             plain.append(match.group(0))
-    spans = analyzer.spans(" ".join(plain))
+    spans = _with_joined_words(analyzer.spans(" ".join(plain)), analyzer)
     terms = list(dict.fromkeys(term for term, _, _ in spans))
     # Fuzzy evidence comes from the words that carry meaning: stop words (怎么样, how, does) are
     # blanked out first, so their characters and pieces match nothing.
@@ -97,7 +101,28 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
     parsed.concepts += [Concept([((t,), 1.0)]) for t in terms if t not in parsed.terms]
     _expand_synonyms(parsed, terms, synonyms, synonym_weight)
     parsed.groups = _groups(parsed, spans)
+    parsed.asks = asked(" ".join(plain))
     return parsed
+
+
+def _with_joined_words(spans, analyzer: Analyzer) -> list[tuple[str, int, int]]:
+    """`spans`, plus the word two neighbouring Chinese pieces make together where the dictionary
+    has it: a short question may be cut 最/多 where a page says 最多 (每天最多提现多少), and the
+    joined word then heads the pieces' group, as 银行卡 heads 银行."""
+    spans = list(spans)
+    known = {term for term, _, _ in spans}
+    ends = {}
+    for term, start, end in spans:
+        ends.setdefault(start, []).append((term, end))
+    joined = []
+    for term, start, end in spans:
+        for other, other_end in ends.get(end, ()):
+            word = term + other
+            if (word not in known and len(word) <= 4 and _HAN.fullmatch(word)
+                    and analyzer.is_word(word)):
+                known.add(word)
+                joined.append((word, start, other_end))
+    return spans + joined
 
 
 def _content_only(text: str, spans) -> str:

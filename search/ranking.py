@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search import evidence
+from search import answer_types, evidence
 from search.analysis import fold_text
 from search.catalog import related
 from search.config import RankingConfig
@@ -23,7 +23,7 @@ from search.derived import SCORED_FIELDS
 from search.highlight import snippet
 from search.query import parse_query
 from search.results import Answer, ArticleHit, SearchResults, article_url
-from search.schema import CHARS_FIELD, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD
+from search.schema import CHARS_FIELD, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, VALUES_FIELD
 from search.scoring import Bm25Scorer, Extra, top
 from search.spelling import _corrections, _replace_word
 
@@ -42,6 +42,7 @@ class _Derived:
     lists_questions: np.ndarray
     scorers: dict[bool, Bm25Scorer]
     phrasings: dict[str, list[int]]  # a title or listed question, normalised → its article documents
+    values: dict[str, np.ndarray]  # kind of value → which unit documents state one
 
 
 _derived: dict[int, dict] = {}  # id of an index version → BM25 key → _Derived; dropped with the version
@@ -73,7 +74,9 @@ def _derive(state, config: RankingConfig) -> _Derived:
             scorers = {internal: Bm25Scorer(scorer.reader, SCORED_FIELDS, b, config.k1,
                                             population=scorer.population, lengths=scorer.lengths)
                        for internal, scorer in state.scorers.items()}
-        by_config[key] = _Derived(docs, ids, lists_questions, scorers, phrasings)
+        values = {kind: state.scorers[True].mask(VALUES_FIELD, answer_types.term(kind))
+                  for kind in answer_types.KINDS}
+        by_config[key] = _Derived(docs, ids, lists_questions, scorers, phrasings, values)
     return by_config[key]
 
 
@@ -107,7 +110,7 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
                                     (config.meaning_weight, state.meaning))
               if weight and model.model is not None]
     ranked = evidence.rank(derived.scorers[internal], derived.docs, parsed, allowed, config, extras, models,
-                           derived.lists_questions, phrasing_extras)
+                           derived.lists_questions, phrasing_extras, derived.values)
     # Exactness: a question worded exactly as an article's title or one of its questions.
     exact = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d] and config.exact_boost]
     if exact:

@@ -17,6 +17,7 @@ dicts they replace, for code not yet moved to attributes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field, fields
 
 PUBLIC, INTERNAL, DRAFT = "public", "internal", "draft"
@@ -107,7 +108,7 @@ class ArticleRecord(_Stored):
     @classmethod
     def from_stored(cls, data: dict) -> ArticleRecord:
         """The record as the index stores it (a dict written by `to_dict`); unknown keys are ignored."""
-        known = {f.name for f in fields(cls)}
+        known = _field_names(cls)
         values = {k: v for k, v in data.items() if k in known}
         if values.get("answer") is not None:
             values["answer"] = Unit.from_stored(values["answer"])
@@ -135,3 +136,8 @@ def is_public(record) -> bool:
     """Whether everyone may see the article: public and not a draft."""
     return record["visibility"] == PUBLIC and not record.get("draft", False)
 
+
+@functools.cache
+def _field_names(cls) -> frozenset[str]:
+    """The fields of a record class (read once: a reader builds thousands of records at open)."""
+    return frozenset(f.name for f in fields(cls))

@@ -5,7 +5,8 @@
 - `content`: one per article; its Markdown source, stored only,
   so listings can read every article document without loading every page.
 - `unit`: one per answer unit (section or FAQ entry) of articles that have more
-  than one; its heading and text.
+  than one; its heading, text and path (the headings it sits under; the title for
+  the overview), and the kinds of value it states (a duration, a time of day…).
 - `meta`: exactly one; the lexicon (domain words, synonyms) the index was built
   with and the problems of the last run, committed together with the documents.
 
@@ -18,7 +19,7 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 # Bump when fields or analysis change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 ARTICLE, CONTENT, UNIT, META = "article", "content", "unit", "meta"
 
 # Fields scored for articles and for units, with their query-time weights:
@@ -32,7 +33,9 @@ CHARS_FIELD, CHARS_WEIGHT = "chars", 6.0
 LATIN_GRAMS_FIELD, LATIN_GRAMS_WEIGHT = "latin_grams", 0.6
 # Pinyin (full and initials) of the title's and tags' Chinese words, for Latin query words.
 PINYIN_FIELD, PINYIN_WEIGHT = "pinyin", 2.0
-UNIT_FIELDS = {"u_heading": 2.5, "u_text": 1.0}
+# Kinds of value a unit states (search.answer_types), as `kind_duration`… terms.
+VALUES_FIELD = "u_values"
+UNIT_FIELDS = {"u_heading": 2.5, "u_text": 1.0, "u_path": 1.0}
 
 
 def _terms(phrase: bool = False) -> TEXT:
@@ -59,6 +62,8 @@ def build_schema() -> Schema:
         body=_terms(),
         u_heading=_terms(phrase=True),
         u_text=_terms(),
+        u_path=_terms(),
+        u_values=KEYWORD(),  # kinds of value the unit states (search.answer_types)
         spell=KEYWORD(lowercase=True),
         data=STORED(),
     )

@@ -76,6 +76,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["kb_index"] = SearchIndex(index_dir)
     if app.config["KB_WATCH"]:
         app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()
+    elif app.config.get("KB_STARTUP_SYNC"):  # `kb serve --no-watch` on a built index: catch up once
+        app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir,
+                                                watch=False).start()
 
     from web import (
         agent,

@@ -1,7 +1,8 @@
 """Serving the site with gunicorn, for `kb serve`.
 
 `kb serve --workers 4` runs N worker processes. Every worker answers from the shared
-index; one of them (elected by a lock, see `search.live`) applies article changes.
+index; one of them (elected by a lock, see `search.live`) applies article changes through
+an indexing process of its own.
 
 Workers are `KbGeventWorker`s: gevent reads and writes the connections, each one a
 greenlet, so a client that sends its request (headers or body) one byte a second holds

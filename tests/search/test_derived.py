@@ -165,11 +165,14 @@ def test_workers_use_the_analyzer_their_parent_preloaded(intents, monkeypatch):
         gc.unfreeze()
 
 
-def test_the_live_writer_of_a_serving_process_analyzes_with_the_searchers_dictionary(tmp_path):
-    """An index update in a process that searches (the live writer of a `kb serve` worker) loads
-    no second jieba dictionary: it analyzes with the analyzer the open version uses."""
+def test_an_index_update_in_a_searching_process_loads_no_second_dictionary(tmp_path, monkeypatch):
+    """Where jieba's dictionary table cannot be kept (an unwritable cache folder), every segmenter
+    loads the whole dictionary: an index update in a process that searches analyzes with the
+    analyzer the open version uses instead of loading a second one."""
     from search import analysis
 
+    (tmp_path / "not-a-folder").write_text("", "utf-8")
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "not-a-folder"))
     articles = tmp_path / "articles"
     articles.mkdir()
     (articles / "_dict.txt").write_text("余额宝 5000\n", "utf-8")

@@ -16,3 +16,14 @@ def test_clean_query_drops_controls_and_keeps_separators(raw, clean):
 
 def test_clean_query_caps_the_length():
     assert len(clean_query("退" * (MAX_QUERY_CHARS + 50))) == MAX_QUERY_CHARS
+
+
+def test_neighbouring_pieces_that_make_a_dictionary_word_are_joined():
+    from search.analysis import Analyzer
+    from search.query import parse_query
+
+    parsed = parse_query("每天最多提现多少", Analyzer(), {})
+    words = [c.alternatives[0][0][0] for c in parsed.concepts]
+    assert "最多" in words
+    head = words.index("最多")
+    assert (head, sorted([words.index("最"), words.index("多")])) in parsed.groups

@@ -232,3 +232,111 @@ def test_snippets_start_at_a_word_and_mark_no_stop_words_or_single_characters(bu
     assert end == len(body) or not body[end].isalnum()
     zh = index.search("不 付款").articles[0].snippet
     assert "<mark>付款</mark>" in zh and "<mark>不</mark>" not in zh
+
+
+# -- which unit answers: its own words, its headings, the kind of value asked ---------------------
+def test_a_section_counts_the_headings_it_sits_under(build):
+    index = build({"account.md": """
+        # Your account
+
+        Manage your account.
+
+        ## Close your account
+
+        ### Steps
+
+        Open Settings, then Security, and confirm with your payment password.
+
+        ## Freeze your account
+
+        ### Steps
+
+        Open Settings, then Freeze. A frozen account cannot pay; to close the account later, unfreeze
+        the account first, then close it.
+        """})
+    best = index.search("close account steps").answers[0]
+    assert best.heading == "Steps" and "payment password" in best.text
+
+
+REFUND_ZH = """
+    # 退款多久到账
+
+    商户发起退款后，钱会原路退回到付款时使用的账户。
+
+    ## 到账时间
+
+    | 付款方式 | 到账时间 |
+    | --- | --- |
+    | 钱包余额 | 即时 |
+    | 储蓄卡 | 1–7 个工作日 |
+    | 信用卡 | 1–15 个工作日 |
+
+    ## 退款一直没到账
+
+    在账单里找到原交易查看退款状态；状态为退款成功但没到账的，拿退款单号咨询银行。
+    """
+REFUND_EN = """
+    # Where is my refund?
+
+    A refund always goes back to the account you paid with.
+
+    ## Refund timeline
+
+    | Paid with | Refund arrives |
+    | --- | --- |
+    | Wallet balance | Instantly |
+    | Debit card | 1–7 business days |
+
+    ## Refund still pending
+
+    Open the original payment and note the refund number. If your bank shows nothing, give the refund
+    number to your bank.
+    """
+CONTACT_ZH = """
+    # 联系客服
+
+    有问题可以随时找我们。
+
+    ## 服务时间
+
+    在线客服 24 小时；客服热线每天 8:00–22:00。
+
+    ## 客服能帮你做什么
+
+    客服可以帮你查询订单、处理投诉和解冻账户，客服不会索要你的密码。
+    """
+
+
+@pytest.mark.parametrize("files, query, heading", [
+    ({"refund.md": REFUND_ZH}, "退款多久到账", "到账时间"),
+    ({"refund.md": REFUND_ZH}, "信用卡退款要几天", "到账时间"),
+    ({"refund.md": REFUND_EN}, "how long does a refund take", "Refund timeline"),
+    ({"contact.md": CONTACT_ZH}, "客服几点下班", "服务时间"),
+])
+def test_a_question_asking_for_a_duration_or_a_time_gets_the_section_stating_one(build, files, query,
+                                                                                  heading):
+    assert build(files).search(query).answers[0].heading == heading
+
+
+def test_a_word_cut_into_pieces_in_the_question_still_matches_it_whole(build):
+    index = build({
+        "withdraw.md": """
+            # 提现常见问题
+
+            **每天最多能提现多少？**
+            单日提现上限 5 万元。
+
+            **提现多久到账？**
+            一般 2 小时内到账。
+            """,
+        "sms.md": """
+            # 开启二次验证
+
+            开启后付款需要短信验证码。
+
+            ## 收不到短信验证码
+
+            每天最多发送 10 次验证码，超过后请明天再试。
+            """})
+    results = index.search("每天最多提现多少")
+    assert (results.answers[0].article_id, results.answers[0].heading) == ("withdraw", "每天最多能提现多少？")

@@ -1,0 +1,37 @@
+"""The kinds of value a question asks for and a section states (search.answer_types)."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.answer_types import asked, values
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("退款多久到账", ["duration"]),
+    ("信用卡退款要几天", ["duration"]),
+    ("投诉多長時間有結果", ["duration"]),  # traditional characters are folded first
+    ("how long does a refund take", ["duration"]),
+    ("客服几点下班", ["clock"]),
+    ("还款日是几号", ["date"]),
+    ("每天最多提现多少", ["amount"]),
+    ("how much is the withdrawal fee", ["amount"]),
+    ("忘记支付密码", []),
+    ("how do I add a card", []),
+])
+def test_what_a_question_asks_for(question, kinds):
+    assert asked(question) == kinds
+
+
+@pytest.mark.parametrize("text, kinds", [
+    ("储蓄卡：1–7 个工作日", ["duration"]),
+    ("Debit card: 1–7 business days", ["duration"]),
+    ("审核通常在二十四小时内完成", ["duration"]),
+    ("客服热线每天 8:00–22:00", ["clock"]),
+    ("每月 10 日自动还款", ["date"]),
+    ("单笔上限 5 万元，手续费 0.1%", ["amount"]),
+    ("在线客服中输入人工即可转接", []),
+    ("Open the original payment and note the refund number.", []),
+])
+def test_what_a_section_states(text, kinds):
+    assert values(text) == kinds
