@@ -20,6 +20,59 @@ import numpy as np
 from search.query import ParsedQuery
 
 
+def posting_arrays(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, weights) of `term` in `field`, deleted documents left out, as Whoosh's
+    matcher gives them posting by posting — which, three Python calls per posting, was half of
+    a search on 10,000 articles. Whoosh 3's posting blocks are read whole instead (the block's
+    delta-coded ids summed by numpy); other matchers are walked as before."""
+    ids, weights = [], []
+    for segment, offset in reader.leaf_readers():
+        if (field, term) not in segment:
+            continue
+        block_ids, block_weights = _segment_postings(segment, field, term)
+        ids.append(block_ids + offset)
+        weights.append(block_weights)
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def _segment_postings(segment, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    terms = getattr(segment, "_terms", None)
+    matcher = (terms.matcher(field, segment._text_to_bytes(field, term), segment.schema[field].format)
+               if terms is not None else None)
+    if type(matcher) is W3LeafMatcher and not matcher._byteids:
+        ids, weights = [], []
+        while True:
+            matcher._read_data()
+            deltas, block_weights = matcher._data[0], matcher._data[1]
+            count = matcher._blocklength
+            ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+            if block_weights is None or isinstance(block_weights, float):
+                value = 1.0 if block_weights is None else block_weights
+                weights.append(np.full(count, value, dtype=np.float32))
+            else:
+                weights.append(np.asarray(block_weights, dtype=np.float32))
+            if matcher._lastblock:
+                break
+            matcher._goto(matcher._nextoffset)
+        found, found_weights = np.concatenate(ids), np.concatenate(weights)
+        if segment.has_deletions():
+            deleted = np.fromiter(segment._perdoc.deleted_docs(), dtype=np.int64)
+            keep = ~np.isin(found, deleted)
+            found, found_weights = found[keep], found_weights[keep]
+        return found, found_weights
+    matcher = segment.postings(field, term)  # inlined postings, another codec: one by one
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+
+
 class Extra(NamedTuple):
     """Query tokens scored in one more field: character pairs, single characters, pinyin."""
 
@@ -63,14 +116,10 @@ class Bm25Scorer:
         self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def _postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        ids, weights = [], []
-        if (field, term) in self.reader:
-            matcher = self.reader.postings(field, term)
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.weight())
-                matcher.next()
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+        locked = getattr(type(self.reader), "locked", None)  # a reader threads share (search.version)
+        if locked is not None:
+            return locked(self.reader, posting_arrays, field, term)
+        return posting_arrays(self.reader, field, term)
 
     def term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(docnums, BM25 scores) of the documents containing `term` in scored `field`."""

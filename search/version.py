@@ -117,6 +117,11 @@ class _Guarded:
         with self._lock:
             return item in self._target
 
+    def locked(self, function, *args):
+        """`function(target, *args)` holding the lock: a whole read by code that knows Whoosh."""
+        with self._lock:
+            return function(self._target, *args)
+
 
 class Versions:
     """The current version of the index in one folder, replaced when the disk changes."""
