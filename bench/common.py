@@ -108,16 +108,27 @@ def answers(index_dir: Path, queries: list[str]) -> list:
         index.close()
 
 
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid` (children, their children...), from /proc."""
+def _children() -> dict[int, list[int]]:
+    """Process id → its children's ids, from /proc."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
             children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(
                 int(stat.parent.name))
+    return children
+
+
+def children(pid: int) -> set[int]:
+    """The processes `pid` started itself (a server's workers)."""
+    return set(_children().get(pid, []))
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (children, their children...), from /proc."""
+    tree = _children()
     found, todo = set(), [pid]
     while todo:
-        for child in children.get(todo.pop(), []):
+        for child in tree.get(todo.pop(), []):
             found.add(child)
             todo.append(child)
     return found

@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import BENCH_TOKEN, kb_serve, kb_serve_process, percentile  # noqa: E402
+from bench.common import BENCH_TOKEN, children, kb_serve, kb_serve_process, percentile  # noqa: E402
 from kb.corpus import load_corpus  # noqa: E402
 from search.indexer import sync_index  # noqa: E402
 
@@ -237,7 +237,7 @@ def compare_recording(args, articles: Path, index_dir: Path, mix_args) -> bool:
 def worker_memory(server_pid: int) -> list[tuple[float, float]]:
     """(RSS, PSS) in MB of each worker process of the server (its children), from /proc."""
     found = []
-    for pid in sorted(children_of(server_pid)):
+    for pid in sorted(children(server_pid)):
         fields = {}
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
@@ -246,18 +246,6 @@ def worker_memory(server_pid: int) -> list[tuple[float, float]]:
         except (OSError, ValueError):
             continue
         found.append((fields.get("Rss", 0.0), fields.get("Pss", 0.0)))
-    return found
-
-
-def children_of(pid: int) -> set[int]:
-    """The direct children of process `pid`."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
     return found
 
 
