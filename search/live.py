@@ -205,7 +205,8 @@ class _WriterProcess:
     def close(self) -> None:
         if self._process is None:
             return
-        self._process.stdin.close()  # the child's loop ends at the end of its input
+        with contextlib.suppress(OSError):  # a child already gone
+            self._process.stdin.close()  # the child's loop ends at the end of its input
         try:
             self._process.wait(timeout=30)
         except subprocess.TimeoutExpired:
