@@ -147,12 +147,17 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def _lines(path: Path):
+    """(line number, line) of a queries file, blank lines and `#` comments skipped."""
+    for n, line in enumerate(Path(path).read_text("utf-8-sig").splitlines(), start=1):
+        if line.strip() and not line.startswith("#"):
+            yield n, line
+
+
 def read_queries(path: Path) -> list[Judgement]:
     """The judgements in a queries file; blank lines and `#` comments are skipped."""
     judgements = []
-    for n, line in enumerate(Path(path).read_text("utf-8-sig").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
+    for n, line in _lines(path):
         query, tab, rest = line.partition("\t")
         ids, _, headings = rest.partition("\t")
         if not tab or not query.strip() or not ids.split():
@@ -168,9 +173,7 @@ def read_queries(path: Path) -> list[Judgement]:
 def read_off_topic(path: Path) -> list[Judgement]:
     """Off-topic questions: a queries file of `query<TAB>-` lines, or plain text, one a line."""
     judgements = []
-    for n, line in enumerate(Path(path).read_text("utf-8-sig").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
+    for n, line in _lines(path):
         query, tab, ids = line.partition("\t")
         if tab and ids.strip() != OFF_TOPIC:
             raise QueriesFileError(f"{path}:{n}: an off-topic question is `query` or `query<TAB>-`")
