@@ -30,6 +30,7 @@ from whoosh.matching import ListMatcher
 
 from search import derived, store
 from search.analysis import Analyzer, shared_analyzer
+from search.config import RankingConfig
 from search.derived import SCORED_FIELDS
 from search.query import synonym_map
 from search.records import ArticleRecord
@@ -38,9 +39,9 @@ from search.scoring import Bm25Scorer
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 0.5
 FIRST_OPEN_WAIT = 10.0  # seconds a first open waits for a running writer to store the derived state
-# BM25 length normalization per field (default 0.75): a long title or question
-# that only partly matches is penalized fully; headings barely.
-FIELD_B = {"title": 1.0, "questions": 1.0, "latin_grams": 1.0, "u_heading": 0.3}
+# A version's scorers use the default ranking configuration's BM25 parameters; searches
+# with other ones build their own (`search.ranking`).
+DEFAULT_CONFIG = RankingConfig()
 
 
 class IndexMissing(Exception):
@@ -211,9 +212,7 @@ class Versions:
         key = sorted(tuple(w) for w in lexicon.get("words", []))
         if previous is not None and previous.lexicon_key == key:
             analyzer = previous.analyzer
-        elif _preloaded is not None and _preloaded[0] == key:
-            analyzer = _preloaded[1]  # made before the worker processes were forked: pages shared
-        else:
+        else:  # in a forked worker, the one `preload` made in the parent: pages shared
             analyzer = shared_analyzer([tuple(w) for w in lexicon.get("words", [])])
         if path is not None:
             stored = derived.load(path, analyzer)
@@ -248,25 +247,22 @@ class Versions:
                 self._state = None
 
 
-_preloaded: tuple[list, Analyzer] | None = None  # (lexicon key, analyzer) made by `preload`
-
-
-def preload(index_dir: Path) -> None:
+def preload(index_dir: Path) -> Analyzer | None:
     """In a process about to fork workers (`kb serve`): make the analyzer of the current index
-    (jieba's dictionary, the largest thing a search process holds) so that every worker uses
-    this one, its pages shared with the parent, and freeze the collector's view of it so
-    collections in the workers do not copy those pages."""
+    (`shared_analyzer`, which the workers' versions then take) so that every worker uses this
+    one, its pages shared with the parent, and freeze the collector's view of it so collections
+    in the workers do not copy those pages. Returns it (None without an index)."""
     import gc
 
-    global _preloaded
     generation = store.current_generation(Path(index_dir))
     if generation is None:
-        return
+        return None
     with whoosh_index.open_dir(str(generation)).searcher() as searcher:
         meta = searcher.document(uid="meta")
     words = (meta["data"] if meta else {}).get("lexicon", {}).get("words", [])
-    _preloaded = (sorted(tuple(w) for w in words), shared_analyzer([tuple(w) for w in words]))
+    analyzer = shared_analyzer([tuple(w) for w in words])
     gc.freeze()
+    return analyzer
 
 
 def _follow(versions_ref, closed: threading.Event) -> None:
@@ -308,9 +304,10 @@ def _malloc_trim():
 def _scorers(reader, lengths: dict[str, np.ndarray]) -> dict[bool, Bm25Scorer]:
     """The agents' scorer counts every document; the public's only what the public may see, so
     adding an internal article changes no public score."""
-    agents = Bm25Scorer(reader, SCORED_FIELDS, FIELD_B, lengths=lengths)
+    b = {name: DEFAULT_CONFIG.b(name) for name in SCORED_FIELDS}
+    agents = Bm25Scorer(reader, SCORED_FIELDS, b, DEFAULT_CONFIG.k1, lengths=lengths)
     hidden = derived.hidden(reader)
     if not hidden.any():
         return {True: agents, False: agents}
-    return {True: agents, False: Bm25Scorer(reader, SCORED_FIELDS, FIELD_B, population=~hidden,
+    return {True: agents, False: Bm25Scorer(reader, SCORED_FIELDS, b, DEFAULT_CONFIG.k1, population=~hidden,
                                             lengths=lengths)}

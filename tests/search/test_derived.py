@@ -148,13 +148,12 @@ def test_a_search_process_imports_no_training_library(intents):
 def test_workers_use_the_analyzer_their_parent_preloaded(intents, monkeypatch):
     import gc
 
-    from search import version
+    from search import analysis, version
 
     _, index_dir, _ = intents
-    monkeypatch.setattr(version, "_preloaded", None)
+    monkeypatch.setattr(analysis, "_shared", None)
     try:
-        version.preload(index_dir)
-        preloaded = version._preloaded[1]
+        preloaded = version.preload(index_dir)
         worker = SearchIndex(index_dir)  # as a forked worker opens it
         try:
             assert worker._current().analyzer is preloaded
