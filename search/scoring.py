@@ -106,6 +106,8 @@ class Extra(NamedTuple):
     # A document that nothing before this extra matched counts it only if it shares at
     # least this many of the tokens, and never under quoted or excluded words (0: any token).
     min_shared: float = 0.0
+    # Which documents it may score at all (a boolean array by document; None: every document).
+    among: np.ndarray | None = None
 
 
 K1 = 1.2
@@ -138,6 +140,7 @@ class Bm25Scorer:
             field_b = (b or {}).get(name, B_DEFAULT)
             self._norms[name] = k1 * (1 - field_b + field_b * lengths / average)
         self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._among: dict[int, tuple[np.ndarray, dict]] = {}  # id of an `Extra.among` → it, its postings
 
     def _postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         locked = getattr(type(self.reader), "locked", None)  # a reader threads share (search.version)
@@ -152,6 +155,7 @@ class Bm25Scorer:
         if cached is None:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
+                self._among.clear()
             docs, tf = self._postings(field, term)
             # Whoosh's idf, floored at 1: on short FAQ titles common words still count
             # (measured better than BM25's own idf on both evaluation sets).
@@ -176,6 +180,19 @@ class Bm25Scorer:
             docs, scores = both, scores[left] + other_scores[right]
         return docs, scores
 
+    def _extra_term(self, extra: Extra, token: str) -> tuple[np.ndarray, np.ndarray]:
+        """`term` of an extra's token, kept to the documents the extra may score (`Extra.among`)."""
+        docs, scores = self.term(extra.field, token)
+        if extra.among is None:
+            return docs, scores
+        # The array is kept beside its postings, so its id stays its own while they are cached.
+        postings = self._among.setdefault(id(extra.among), (extra.among, {}))[1]
+        kept = postings.get((extra.field, token))
+        if kept is None:
+            inside = np.asarray(extra.among[docs])
+            kept = postings[(extra.field, token)] = (docs[inside], scores[inside])
+        return kept
+
     def candidates(self, parsed: ParsedQuery, fields, extras: list[Extra], parent: np.ndarray,
                    include=()) -> Candidates:
         """The documents any of `parsed`'s concepts (in `fields`) or `extras`' tokens has a posting
@@ -183,7 +200,7 @@ class Bm25Scorer:
         can give a score to, as one compact id space."""
         found = [self._alternative(name, terms)[0] for concept in parsed.concepts
                  for terms, _ in concept.alternatives for name in fields]
-        found += [self.term(extra.field, token)[0] for extra in extras for token in extra.tokens]
+        found += [self._extra_term(extra, token)[0] for extra in extras for token in extra.tokens]
         found.append(np.asarray(include, dtype=np.int64))
         return Candidates.of(self.size, found, parent)
 
@@ -221,7 +238,7 @@ class Bm25Scorer:
             summed = np.zeros(len(space), dtype=np.float32)
             shared = np.zeros(len(space), dtype=np.int32)
             for token in extra.tokens:
-                docs, scores = self.term(extra.field, token)
+                docs, scores = self._extra_term(extra, token)
                 positions = space.positions(docs)
                 if adjust is not None:
                     scores = adjust(extra, token, positions, scores)
