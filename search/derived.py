@@ -428,8 +428,8 @@ class _Commit:
         for piece, fresh_deleted, _ in self.new_deletions:
             at = {a[0]: a[1] for a in piece.articles}
             touched.update(at[n] for n in fresh_deleted if n in at)
-        for piece, _ in self.gone:
-            touched.update(a[1] for a in piece.articles)
+        for piece, deleted in self.gone:  # its live articles were merged into a new segment, or deleted
+            touched.update(a[1] for a in piece.articles if a[0] not in deleted)
         earlier = json.loads((self.earlier / "suggestions.json").read_text("utf-8"))
         kept = [s for s in earlier if s[2] not in touched]
         return sorted(kept + fresh)
@@ -652,15 +652,9 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
     state = json.loads((path / STATE).read_text("utf-8"))
     catalog = {}
     docnums = {}
-    for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
-        piece = path / SEGMENTS / entry["id"]
-        deleted, offset = set(entry["deleted"]), entry["offset"]
-        articles = json.loads((piece / "articles.json").read_text("utf-8"))
-        records = json.loads((piece / "records.json").read_text("utf-8"))
-        for article, record in zip(articles, records, strict=True):
-            if article[0] not in deleted:
-                catalog[record["id"]] = ArticleRecord.from_stored(record)
-                docnums[record["id"]] = offset + article[0]
+    for record, number in _stored_records(path):
+        catalog[record["id"]] = ArticleRecord.from_stored(record)
+        docnums[record["id"]] = number
     model = classifier_module.load(path / "classifier", analyzer) if (path / "classifier").is_dir() else None
     spelling = json.loads((path / "spelling.json").read_text("utf-8"))
     meaning = embeddings.load(path / "meaning")[0] if (path / "meaning").is_dir() else None
@@ -672,9 +666,25 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         lengths={name: np.load(path / "lengths" / f"{name}.npy", mmap_mode="r")
                  for name in SCORED_FIELDS},
         documents={name: np.load(path / "documents" / f"{name}.npy", mmap_mode="r")
-                   for name in ("articles", "units", "parent")},
+                   for name in ("articles", "units", "parent")} if (path / "documents").is_dir() else None,
         classifier=model, classifier_key=state.get("classifier_key", ""),
         meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog))
+
+
+def _stored_records(path: Path):
+    """(stored record, document number) of each article of the commit, in document order."""
+    if not (path / SEGMENT_LIST).is_file():  # stored by an earlier kb: one catalog file
+        data = json.loads((path / "catalog.json").read_text("utf-8"))
+        yield from zip(data["records"], data["docnums"], strict=True)
+        return
+    for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
+        piece = path / SEGMENTS / entry["id"]
+        deleted, offset = set(entry["deleted"]), entry["offset"]
+        articles = json.loads((piece / "articles.json").read_text("utf-8"))
+        records = json.loads((piece / "records.json").read_text("utf-8"))
+        for article, record in zip(articles, records, strict=True):
+            if article[0] not in deleted:
+                yield record, offset + article[0]
 
 
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
