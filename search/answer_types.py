@@ -60,10 +60,26 @@ def asked(text: str) -> list[str]:
     return [kind for kind, pattern in ASKS.items() if pattern.search(folded)]
 
 
+# Where a match of a `VALUES` pattern can start: every alternative of every kind starts with a
+# number (`_NUMBER`: a digit or a Chinese numeral) or a currency sign — the optional 每月… and
+# spaces before a date's number only widen a match that also starts at the number — except the
+# date's "day of … month". Trying the patterns at those places only (a tenth of the characters of
+# a section, or none) finds a match exactly when `search` would, an order of magnitude faster:
+# indexing asks `values` of every section.
+_VALUE_STARTS = re.compile(r"[\d一二两三四五六七八九十百千半几¥$€£]")
+_DAY_OF_MONTH = re.compile(r"day of (?:the|each|every) month")
+
+
 def values(text: str) -> list[str]:
     """The kinds of value `text` states."""
     folded = _folded(text)
-    return [kind for kind, pattern in VALUES.items() if pattern.search(folded)]
+    starts = [m.start() for m in _VALUE_STARTS.finditer(folded)]
+    found = []
+    for kind, pattern in VALUES.items():
+        match = pattern.match
+        if any(match(folded, start) for start in starts) or (kind == "date" and _DAY_OF_MONTH.search(folded)):
+            found.append(kind)
+    return found
 
 
 def term(kind: str) -> str:

@@ -33,6 +33,7 @@ import os
 import queue
 import re
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -527,12 +528,70 @@ def _field_indexer(field):
     return None
 
 
+STORED_BLOCK = 100  # a block of postings pickled shorter than this is written as it is, not deflated
+
+
+def _postings_writer_class():
+    from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter
+    from whoosh.compat import dumps
+    from whoosh.util.numeric import length_to_byte
+
+    class FastPostingsWriter(W3PostingsWriter):
+        def _write_block(self, last=False):
+            # W3PostingsWriter._write_block (Whoosh 2.7.4), except that a short block is not compressed
+            # (as Whoosh means to, for under 20 bytes; its code compresses every block): nine blocks
+            # in ten are under `STORED_BLOCK` bytes, which deflating makes no shorter, at the cost of
+            # a zlib set-up each. Readers inflate only the blocks marked compressed.
+            if not self._blockcount:
+                self._postfile.write(WHOOSH3_HEADER_MAGIC)
+            self._terminfo.add_block(self)
+            data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+            databytes = dumps(data, 2)
+            comp = self._compression if len(databytes) >= STORED_BLOCK else 0
+            if comp:
+                databytes = zlib.compress(databytes, comp)
+            ids = self._ids
+            infobytes = dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
+                               length_to_byte(self._maxlength)), 2)
+            postfile = self._postfile
+            blocklength = len(infobytes) + len(databytes)
+            postfile.write_int(-blocklength if last else blocklength)
+            postfile.write(infobytes)
+            postfile.write(databytes)
+            self._blockcount += 1
+            self._new_block()
+
+    return FastPostingsWriter
+
+
+class _PostingsCodec:
+    """What a W3FieldWriter asks of its codec (`postings_writer`), answered with `FastPostingsWriter`:
+    set on a segment writer's field writer, so the codec recorded in the segment stays Whoosh's."""
+
+    def __init__(self, codec):
+        self._codec = codec
+        self._writer = _postings_writer_class()
+
+    def postings_writer(self, dbfile, byteids=False):
+        codec = self._codec
+        return self._writer(dbfile, blocklimit=codec._blocklimit, byteids=byteids,
+                            compression=codec._compression, inlinelimit=codec._inlinelimit)
+
+
 def _segment_writer_class():
     from whoosh.writing import SegmentWriter
 
     class FastSegmentWriter(SegmentWriter):
-        """Whoosh's segment writer, counting the terms of fields directly (`_field_indexer`) and
-        flushing with `_SegmentLengths`: the same segment, written faster."""
+        """Whoosh's segment writer, counting the terms of fields directly (`_field_indexer`),
+        flushing with `_SegmentLengths` and writing postings with `FastPostingsWriter`: the same
+        segment, written faster."""
+
+        def __init__(self, ix, **kwargs):
+            super().__init__(ix, **kwargs)
+            from whoosh.codec.whoosh3 import W3Codec
+
+            if type(self.codec) is W3Codec:
+                self.fieldwriter._codec = _PostingsCodec(self.codec)
 
         def add_document(self, **fields):
             # SegmentWriter.add_document (Whoosh 2.7.4) with `_field_indexer` for the schema's fields.

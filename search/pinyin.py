@@ -29,6 +29,7 @@ MAX_TERMS = 50_000  # terms kept in the file; beyond that it starts again
 
 _known: dict[str, list[str]] | None = None  # term → [full pinyin, initials], read once per process
 _written = False
+_converted: dict[str, list[str]] = {}  # term → keys, converted by this process (pypinyin imported)
 
 
 def _version() -> str | None:
@@ -94,8 +95,13 @@ def keys(terms: list[str]) -> list[list[str]]:
     if not terms:
         return []
     if "pypinyin" in sys.modules and _known is None:
-        converted = _convert(terms)  # a process that converts anyway (e.g. `kb new`)
-        return [converted[t] for t in terms]
+        # A process that converts anyway (`kb new`, a full build's workers): each term once.
+        missing = [t for t in dict.fromkeys(terms) if t not in _converted]
+        if missing:
+            if len(_converted) > MAX_TERMS:
+                _converted.clear()
+            _converted.update(_convert(missing))
+        return [_converted[t] for t in terms]
     known = _load()
     missing = [t for t in dict.fromkeys(terms) if t not in known]
     converted = _convert(missing) if missing else {}

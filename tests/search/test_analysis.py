@@ -59,3 +59,28 @@ def test_latin_words_and_numbers_end_where_chinese_begins():
     assert "6222020212345678" in analyzer.terms("我的卡6222020212345678被冻结了")
     assert "冻结" in analyzer.terms("我的卡6222020212345678被冻结了")
     assert analyzer.words("Apple Pay绑卡") == ["apple", "pay"]
+
+
+def _pipeline_terms(analyzer: Analyzer, text: str) -> list[str]:
+    return [t.text for t in analyzer.pipeline(text)]
+
+
+def test_terms_are_exactly_the_pipelines_tokens_on_real_text():
+    """`terms` (no token objects, remembered segmentations and stems) gives what the Whoosh
+    pipeline gives, on every starter article and tldr page (English and Chinese), twice over."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    tldr = root.parent / "shared" / "corpora" / "tldr"
+    paths = sorted((root / "articles").rglob("*.md"))
+    for pages in ("pages.zh", "pages"):
+        paths += sorted((tldr / pages).rglob("*.md"))[:400]  # absent without ../shared: starter KB only
+    texts = [p.read_text("utf-8") for p in paths]
+    texts += ["Apple Pay apple pay APPLE  PAY 花呗Apple Pay绑卡", "綁定銀行卡 ＡＰＰＬＥ　ｐａｙ", "",
+              "的 了 吗"]
+    assert sum(map(len, texts)) > 20_000
+    compounds = WORDS + [("Google Pay Later", None, None), ("pay later", None, None)]
+    for analyzer in (Analyzer(WORDS), Analyzer(compounds), Analyzer()):
+        for _ in range(2):  # the second time from what it remembers
+            for text in texts:
+                assert analyzer.terms(text) == _pipeline_terms(analyzer, text), text[:80]

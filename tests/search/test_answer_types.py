@@ -35,3 +35,31 @@ def test_what_a_question_asks_for(question, kinds):
 ])
 def test_what_a_section_states(text, kinds):
     assert values(text) == kinds
+
+
+def test_values_finds_what_searching_each_pattern_finds_on_real_text():
+    """`values` tries the patterns only where a value can start; on every section of the starter
+    articles and of tldr pages (English and Chinese) and on edge cases it finds what `search` does."""
+    from pathlib import Path
+
+    from kb.articles import parse_article
+    from search.answer_types import VALUES, _folded
+
+    root = Path(__file__).resolve().parents[2]
+    tldr = root.parent / "shared" / "corpora" / "tldr"
+    paths = sorted((root / "articles").rglob("[!_]*.md"))
+    for pages in ("pages.zh", "pages"):
+        paths += sorted((tldr / pages).rglob("*.md"))[:600]  # absent without ../shared: starter KB only
+    texts = [f"{s.heading}\n{s.text}" for p in paths
+             for s in parse_article(p.read_bytes(), "x-" + p.name).sections]
+    texts += ["每月 10 日", "每个月  ３ 号", "次月 十五 日常", "pay $ 5 now", "¥5", "€ 20",
+              "on the day of each month",
+              "the 2nd", "2023点", "12345:67", "at 12:30", "5pm", "5 am", "10 %", "三 至 五 个工作日",
+              "1.5 to 2 hours", "٣ days", "", "no numbers here"]
+    assert len(texts) > 200
+    found = 0
+    for text in texts:
+        expected = [kind for kind, pattern in VALUES.items() if pattern.search(_folded(text))]
+        assert values(text) == expected, text[:80]
+        found += bool(expected)
+    assert found > 20
