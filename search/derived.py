@@ -7,7 +7,12 @@ stores them beside the index, keyed by the commit (Whoosh's TOC generation):
 
     gen-*/derived/<generation>.<revision>/
         state.json           keys of what is inside; written last
-        catalog.json         article records with their document numbers
+        segments.json        the commit's Whoosh segments in order: id, first document number,
+                             deleted documents, spelling words of those
+        segments/<id>/       what each segment holds (`_Piece`): article records, kinds of
+                             documents, field length bytes, spelling words…; the same files
+                             (hard links) in every commit that still has the segment
+        articles.json        [id, path, hash, tags] of every article (the indexer's view)
         suggestions.json     (folded text, text, article id, is a question) of titles and questions
         spelling.json        the spelling vocabularies with document frequencies (agents', the public's)
         lengths/<field>.npy  field lengths by document number, for BM25
@@ -20,7 +25,13 @@ A folder is written under a temporary name and renamed into place, so a reader s
 all of it or nothing. Arrays are .npy files that readers memory-map: the worker
 processes of one machine share their pages. Nothing is pickled.
 
-Incremental by construction: the classifier is re-trained only when the phrasings it
+Incremental by construction, and equal to what a computation from the whole index
+gives (`compute`; a test compares them after edits, additions, deletions and merges):
+a Whoosh segment never changes once written, only which of its documents are deleted,
+so after an edit only the new segment is read, with the deleted documents of the
+others (an edited article's spelling words are taken again from the Markdown its
+content document stored) — the catalog, suggestions and spelling of the other
+articles are re-used. The classifier is re-trained only when the phrasings it
 learns from (or the dictionary) change, and only new phrasings are embedded. When
 the classifier must be re-trained, revision 0 goes out at once with the previous
 classifier (articles it does not know just get no help from it) and revision 1
@@ -219,6 +230,7 @@ SEGMENT_LIST = "segments.json"  # the commit's segments in order: id, first docn
 ARTICLES = "articles.json"  # [id, path, hash, tags] of every article of the commit (`indexed_articles`)
 KINDS = {ARTICLE: 1, UNIT: 2, CONTENT: 3}  # codes of `_Piece.kinds` (0: anything else)
 HIDDEN_VISIBILITY = ("internal", "draft")
+REPARSED_MAX = 200  # deleted articles of one segment whose spelling words `_forget` takes from their Markdown
 
 
 class _Piece:
@@ -510,9 +522,10 @@ def _forget(leaf, piece: _Piece, fresh: list[int], removed: dict[str, list[int]]
 
     removed = {w: list(n) for w, n in removed.items()}
     by_doc = {a[0]: a for a in piece.articles}
-    for n in fresh:
-        if piece.kinds[n] != KINDS[ARTICLE]:
-            continue
+    articles = [n for n in fresh if piece.kinds[n] == KINDS[ARTICLE]]
+    if len(articles) > REPARSED_MAX:  # parsing them would cost more than reading the postings
+        return _removed_by_postings(leaf, piece)
+    for n in articles:
         contents = np.flatnonzero((piece.parent == n) & (piece.kinds == KINDS[CONTENT]))
         try:
             if len(contents) != 1:

@@ -390,3 +390,21 @@ def test_a_merged_away_segment_forgets_only_what_it_still_held(intents):
         _same_arrays(stored.documents, computed.documents)
         assert stored.spelling == computed.spelling
 
+
+
+@pytest.mark.parametrize("reparsed_max", [0, derived.REPARSED_MAX])
+def test_deleted_articles_leave_the_spelling_counts_by_either_path(intents, monkeypatch, reparsed_max):
+    """The spelling words of edited and deleted articles are taken from their stored Markdown, or
+    (many at once) counted from the segment's postings: the same counts either way."""
+    articles, index_dir, _ = intents
+    monkeypatch.setattr(derived, "REPARSED_MAX", reparsed_max)
+    title, questions, _ = ARTICLES["refund-status"]
+    write_article(articles, "refund-status", title, questions, "Refunds arrive within fortnight.")
+    (articles / "lost-card.md").unlink()
+    sync_index(articles, index_dir)
+    stored, computed, searcher = _derived_now(index_dir)
+    with searcher:
+        assert stored.spelling == computed.spelling
+        assert "fortnight" in stored.spelling[True] and "stolen" not in stored.spelling[True]
+        holding = list(searcher.reader().postings("spell", "card").all_ids())
+        assert stored.spelling[True]["card"] == len(holding)
