@@ -239,12 +239,12 @@ class _Piece:
     a piece is computed once, from all of the segment's documents deleted or not, and re-used
     (hard-linked) by every later commit that still has the segment:
 
-        kinds.npy, parent.npy, hidden.npy   by document: kind code, its article document, hidden
-        lengths.npy                         the length byte of each scored field (`length_bytes`)
-        articles.json                       [document, id, path, hash, tags] of each article document
-        records.json                        the stored record of each, in that order (readers' catalog)
-        phrasings.json                      [title, questions, lang, public] of each, in that order
-        spelling.json                       the `spell` words: {word: documents} (and the public's)
+        arrays.npz      by document: kind code, its article document, hidden; the length byte
+                        of each scored field (`length_bytes`)
+        piece.json      [document, id, path, hash, tags] of each article document; the `spell`
+                        words: {word: documents} (and the public's, where some are hidden)
+        records.json    the document and stored record of each article (readers' catalog)
+        phrasings.json  [title, questions, lang, public] of each article, in that order
     """
 
     def __init__(self, folder: Path | None = None):
@@ -252,13 +252,11 @@ class _Piece:
         self.records: list | None = None
         self.phrasing: list | None = None
         if folder is not None:
-            self.kinds = np.load(folder / "kinds.npy")
-            self.parent = np.load(folder / "parent.npy")
-            self.hidden = np.load(folder / "hidden.npy")
-            self.lengths = np.load(folder / "lengths.npy")
-            self.articles = json.loads((folder / "articles.json").read_text("utf-8"))
-            spelling = json.loads((folder / "spelling.json").read_text("utf-8"))
-            self.spelling, self.public = spelling["agents"], spelling.get("public")
+            with np.load(folder / "arrays.npz") as arrays:
+                self.kinds, self.parent = arrays["kinds"], arrays["parent"]
+                self.hidden, self.lengths = arrays["hidden"], arrays["lengths"]
+            data = json.loads((folder / "piece.json").read_text("utf-8"))
+            self.articles, self.spelling, self.public = data["articles"], data["agents"], data.get("public")
 
     @classmethod
     def read(cls, leaf) -> _Piece:
@@ -290,12 +288,13 @@ class _Piece:
             _link_tree(self.folder, target)
             return
         target.mkdir(parents=True)
-        for name in ("kinds", "parent", "hidden", "lengths"):
-            np.save(target / f"{name}.npy", getattr(self, name))
-        for name, data in (("articles", self.articles), ("records", self.records),
-                           ("phrasings", self.phrasing),
-                           ("spelling", {"agents": self.spelling, **({"public": self.public}
-                                                                    if self.public is not None else {})})):
+        np.savez(target / "arrays.npz", kinds=self.kinds, parent=self.parent, hidden=self.hidden,
+                 lengths=self.lengths)
+        piece = {"articles": self.articles, "agents": self.spelling}
+        if self.public is not None:
+            piece["public"] = self.public
+        records = {"docnums": [a[0] for a in self.articles], "records": self.records}
+        for name, data in (("piece", piece), ("records", records), ("phrasings", self.phrasing)):
             (target / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
 
     def phrasings(self) -> list:
@@ -571,7 +570,7 @@ def phrasing_records(path: Path) -> dict[str, dict]:
     for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
         piece = path / SEGMENTS / entry["id"]
         deleted = set(entry["deleted"])
-        articles = json.loads((piece / "articles.json").read_text("utf-8"))
+        articles = json.loads((piece / "piece.json").read_text("utf-8"))["articles"]
         phrasings = json.loads((piece / "phrasings.json").read_text("utf-8"))
         for a, p in zip(articles, phrasings, strict=True):
             if a[0] not in deleted:
@@ -693,11 +692,10 @@ def _stored_records(path: Path):
     for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
         piece = path / SEGMENTS / entry["id"]
         deleted, offset = set(entry["deleted"]), entry["offset"]
-        articles = json.loads((piece / "articles.json").read_text("utf-8"))
-        records = json.loads((piece / "records.json").read_text("utf-8"))
-        for article, record in zip(articles, records, strict=True):
-            if article[0] not in deleted:
-                yield record, offset + article[0]
+        data = json.loads((piece / "records.json").read_text("utf-8"))
+        for number, record in zip(data["docnums"], data["records"], strict=True):
+            if number not in deleted:
+                yield record, offset + number
 
 
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
