@@ -315,8 +315,13 @@ class Analyzer:
 
     def words(self, text: str, min_length: int = 3) -> list[str]:
         """Unstemmed lower-case Latin words of `text`, for spelling and pinyin."""
-        runs = (m.group("word") for m in _RUNS.finditer(fold_text(text)))
-        return [w.lower() for w in runs if w and len(w) >= min_length and w.isascii() and w.isalpha()]
+        return latin_words(text, min_length)
+
+
+def latin_words(text: str, min_length: int = 3) -> list[str]:
+    """`Analyzer.words`, which needs no dictionary (no segmenter is made for it)."""
+    runs = (m.group("word") for m in _RUNS.finditer(fold_text(text)))
+    return [w.lower() for w in runs if w and len(w) >= min_length and w.isascii() and w.isalpha()]
 
 
 _shared_lock = threading.Lock()

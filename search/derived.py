@@ -29,6 +29,7 @@ follows when training is done, so a saved file is searchable without waiting.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -48,6 +49,7 @@ from search.schema import (
     ARTICLE,
     ARTICLE_FIELDS,
     CHARS_FIELD,
+    CONTENT,
     GRAMS_FIELD,
     LATIN_GRAMS_FIELD,
     PINYIN_FIELD,
@@ -103,42 +105,50 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
     """Compute and store the derived state of the index's latest commit: (its folder, whether its
     classifier is provisional and `finish` should follow).
 
-    `previous` is a derived folder to re-use models from (of this or the previous generation).
+    `previous` is a derived folder to re-use models from (of this or the previous generation);
+    of an earlier commit of this generation, what it stored for each Whoosh segment that is still
+    there is re-used as it is (`_Piece`), and only new segments and new deletions are read.
     With `train=False` and a `previous` folder, a changed classifier is left to `finish`.
     `analyzer` is the index's (made from its lexicon when training needs one and none is given).
     """
     generation_dir = Path(generation_dir)
+    earlier = previous if previous is not None and _same_generation(previous, generation_dir) else None
+    old_state = _read_state(previous)
     with ix.searcher() as searcher:
         generation = searcher.reader().generation()
         lexicon_words = _lexicon_words(searcher)
-        numbers = sorted(searcher.document_numbers(kind=ARTICLE))
-        records = [searcher.stored_fields(n)["data"] for n in numbers]
-        spelling = _spelling(searcher.reader())
-        lengths = _lengths(searcher.reader())
-        documents = document_map(searcher.reader())
-    catalog = {record["id"]: record for record in records}
-    pairs = classifier_module.training_phrasings(_public(catalog))
-    key = classifier_key(pairs, lexicon_words)
-    old_state = _read_state(previous)
+        commit = _Commit(searcher.reader(), earlier)
+        lexicon_key = fingerprint([("", json.dumps(sorted(map(list, lexicon_words)), ensure_ascii=False))])
+        same = (earlier is not None and old_state.get("lexicon_key") == lexicon_key
+                and "wanted_key" in old_state and not commit.phrasings_changed())
+    state = {"generation": generation, "lexicon_key": lexicon_key}
+    pairs = None
+    if same:
+        key, state["meaning_key"] = old_state["wanted_key"], old_state.get("meaning_key", "")
+    else:
+        catalog = commit.phrasing_records()
+        pairs = classifier_module.training_phrasings(_public(catalog))
+        key = classifier_key(pairs, lexicon_words)
+        meaning_pairs = embeddings.embedding_phrasings(catalog)
+        state["meaning_key"] = fingerprint(meaning_pairs)
+    state.update(classifier_key=key, wanted_key=key)
+    spelling = commit.spelling()
     files: dict[str, object] = {
-        "catalog.json": {"records": records, "docnums": numbers},
-        "suggestions.json": sorted(
-            {(fold_text(text).lower(), text, record["id"], n > 0) for record in records
-             for n, text in enumerate((record["title"], *record["questions"]))}),
+        "suggestions.json": commit.suggestions(),
         "spelling.json": {"agents": spelling[True], "public": spelling[False]},
+        ARTICLES: {"articles": commit.articles()},
+        SEGMENT_LIST: {"segments": commit.listing()},
     }
-    state = {"generation": generation, "classifier_key": key, "wanted_key": key, "meaning_key": ""}
     reuse_classifier = previous is not None and (old_state.get("classifier_key") == key or not train)
-    meaning_pairs = embeddings.embedding_phrasings(catalog)
-    state["meaning_key"] = fingerprint(meaning_pairs)
 
     def write(target: Path) -> None:
         (target / "lengths").mkdir()
-        for name, array in lengths.items():
+        for name, array in commit.lengths().items():
             np.save(target / "lengths" / f"{name}.npy", array)
         (target / "documents").mkdir()
-        for name, array in documents.items():
+        for name, array in commit.documents().items():
             np.save(target / "documents" / f"{name}.npy", array)
+        commit.store_pieces(target / SEGMENTS)
         if reuse_classifier and (previous / "classifier").is_dir():
             _link_tree(previous / "classifier", target / "classifier")
             state["classifier_key"] = old_state.get("classifier_key", "")
@@ -166,38 +176,394 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
     return path, state["classifier_key"] != key
 
 
+def _same_generation(path: Path, generation_dir: Path) -> bool:
+    """Whether derived folder `path` is of `generation_dir` and stored its segments (by this kb)."""
+    return path.parent == folder(generation_dir) and (path / SEGMENT_LIST).is_file()
+
+
 def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | None = None) -> Path:
     """After `build(train=False)`: the next revision with the classifier trained on this commit's
     phrasings, if the provisional one carried an older classifier; else `provisional`."""
     state = _read_state(provisional)
     if state.get("classifier_key") == state.get("wanted_key"):
         return provisional
-    records = json.loads((provisional / "catalog.json").read_text("utf-8"))["records"]
-    pairs = classifier_module.training_phrasings(_public({record["id"]: record for record in records}))
+    pairs = classifier_module.training_phrasings(_public(phrasing_records(provisional)))
     with ix.searcher() as searcher:
         lexicon_words = _lexicon_words(searcher)
     key = classifier_key(pairs, lexicon_words)
     started = time.perf_counter()
     model = classifier_module.train_question_classifier(pairs, analyzer or Analyzer(lexicon_words))
     state["classifier_key"] = key
-    files = {name: None for name in ("catalog.json", "suggestions.json", "spelling.json")}
 
     def write(target: Path) -> None:
-        for name in files:
-            os.link(provisional / name, target / name)
-        _link_tree(provisional / "lengths", target / "lengths")
-        if (provisional / "documents").is_dir():
-            _link_tree(provisional / "documents", target / "documents")
+        for entry in os.scandir(provisional):  # all but the classifier, as hard links
+            if entry.name in (STATE, "classifier"):
+                continue
+            if entry.is_dir():
+                _link_tree(Path(entry.path), target / entry.name)
+            else:
+                _link_or_copy(entry.path, str(target / entry.name))
         if model is not None:
             classifier_module.save(model, target / "classifier")
-        if (provisional / "meaning").is_dir():
-            _link_tree(provisional / "meaning", target / "meaning")
 
     generation, revision = (int(p) for p in provisional.name.split("."))
     path = _publish(generation_dir, generation, revision + 1, {}, state, write)
     log.info("question classifier trained for %d phrasings in %.2fs", len(pairs),
              time.perf_counter() - started)
     return path
+
+
+# -- what each Whoosh segment contributes -------------------------------------------------------
+SEGMENTS = "segments"  # segments/<Whoosh segment id>/: a `_Piece`, hard-linked from commit to commit
+SEGMENT_LIST = "segments.json"  # the commit's segments in order: id, first docnum, deleted documents
+ARTICLES = "articles.json"  # [id, path, hash, tags] of every article of the commit (`indexed_articles`)
+KINDS = {ARTICLE: 1, UNIT: 2, CONTENT: 3}  # codes of `_Piece.kinds` (0: anything else)
+HIDDEN_VISIBILITY = ("internal", "draft")
+
+
+class _Piece:
+    """What one Whoosh segment contributes to the derived state. A segment's documents never
+    change once it is written — only which of them are deleted, which the commit lists — so
+    a piece is computed once, from all of the segment's documents deleted or not, and re-used
+    (hard-linked) by every later commit that still has the segment:
+
+        kinds.npy, parent.npy, hidden.npy   by document: kind code, its article document, hidden
+        lengths.npy                         the length byte of each scored field (`length_bytes`)
+        articles.json                       [document, id, path, hash, tags] of each article document
+        records.json                        the stored record of each, in that order (readers' catalog)
+        phrasings.json                      [title, questions, lang, public] of each, in that order
+        spelling.json                       the `spell` words: {word: documents} (and the public's)
+    """
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder  # where it is stored; None while it is new
+        self.records: list | None = None
+        self.phrasing: list | None = None
+        if folder is not None:
+            self.kinds = np.load(folder / "kinds.npy")
+            self.parent = np.load(folder / "parent.npy")
+            self.hidden = np.load(folder / "hidden.npy")
+            self.lengths = np.load(folder / "lengths.npy")
+            self.articles = json.loads((folder / "articles.json").read_text("utf-8"))
+            spelling = json.loads((folder / "spelling.json").read_text("utf-8"))
+            self.spelling, self.public = spelling["agents"], spelling.get("public")
+
+    @classmethod
+    def read(cls, leaf) -> _Piece:
+        """The piece of the segment `leaf` reads (a Whoosh segment reader)."""
+        piece = cls()
+        count = leaf.doc_count_all()
+        piece.kinds = np.zeros(count, dtype=np.int8)
+        for kind, code in KINDS.items():
+            piece.kinds[_all_ids(leaf, "kind", kind)] = code
+        piece.hidden = np.zeros(count, dtype=bool)
+        for value in HIDDEN_VISIBILITY:
+            piece.hidden[_all_ids(leaf, "visibility", value)] = True
+        # An article's documents are written one after the other (article, content, units), into
+        # one segment, and merges keep their order: each belongs to the article document before it.
+        starts = np.where(piece.kinds == KINDS[ARTICLE], np.arange(count), -1)
+        last = np.maximum.accumulate(starts) if count else starts
+        piece.parent = np.where(piece.kinds > 0, last, -1).astype(np.int32)
+        piece.lengths = _length_matrix(leaf)
+        locals_ = np.flatnonzero(piece.kinds == KINDS[ARTICLE]).tolist()
+        piece.records = [leaf.stored_fields(n)["data"] for n in locals_]
+        piece.articles = [[n, r["id"], r["path"], r["hash"], r["tags"]]
+                          for n, r in zip(locals_, piece.records, strict=True)]
+        piece.phrasing = [_phrasing(r) for r in piece.records]
+        piece.spelling, piece.public = _segment_spelling(leaf, piece.hidden)
+        return piece
+
+    def store(self, target: Path) -> None:
+        if self.folder is not None:
+            _link_tree(self.folder, target)
+            return
+        target.mkdir(parents=True)
+        for name in ("kinds", "parent", "hidden", "lengths"):
+            np.save(target / f"{name}.npy", getattr(self, name))
+        for name, data in (("articles", self.articles), ("records", self.records),
+                           ("phrasings", self.phrasing),
+                           ("spelling", {"agents": self.spelling, **({"public": self.public}
+                                                                    if self.public is not None else {})})):
+            (target / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+
+    def phrasings(self) -> list:
+        if self.phrasing is None:
+            self.phrasing = json.loads((self.folder / "phrasings.json").read_text("utf-8"))
+        return self.phrasing
+
+
+def _all_ids(leaf, field: str, value: str) -> np.ndarray:
+    """Documents of the segment holding the term, deleted ones included."""
+    term = value.encode("utf-8")
+    if (field, term) not in leaf._terms:
+        return np.zeros(0, dtype=np.int64)
+    matcher = leaf._terms.matcher(field, term, leaf.schema[field].format)
+    return np.fromiter(matcher.all_ids(), dtype=np.int64)
+
+
+def _length_matrix(leaf) -> np.ndarray:
+    """The length byte of each scored field (rows) by document of the segment (columns)."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    count = leaf.doc_count_all()
+    matrix = np.zeros((len(SCORED_FIELDS), count), dtype=np.uint8)
+    for row, name in enumerate(SCORED_FIELDS):
+        column = leaf._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+        if column is not None:
+            matrix[row] = np.frombuffer(length_bytes(column, count), dtype=np.uint8)
+    return matrix
+
+
+def _segment_spelling(leaf, hidden: np.ndarray) -> tuple[dict[str, int], dict[str, int] | None]:
+    """The segment's spelling words with the number of its documents (deleted ones included) that
+    hold each, and among them those the public sees (None: the same, no document is hidden)."""
+    agents: dict[str, int] = {}
+    public: dict[str, int] | None = None if not hidden.any() else {}
+    for word, info in leaf.iter_field("spell"):
+        word = word.decode("utf-8") if isinstance(word, bytes) else word
+        if public is None:  # from the term index, no postings read
+            agents[word] = info.doc_frequency()
+            continue
+        ids = _all_ids(leaf, "spell", word)
+        agents[word] = len(ids)
+        shown = int((~hidden[ids]).sum())
+        if shown:
+            public[word] = shown
+    return agents, public
+
+
+def _phrasing(record: dict) -> list:
+    return [record["title"], record["questions"], record["lang"], is_public(record)]
+
+
+class _Commit:
+    """The segments of one commit with their pieces and deletions, and what follows from them."""
+
+    def __init__(self, reader, earlier: Path | None):
+        self.reader = reader
+        self.earlier = earlier
+        listed = {}
+        if earlier is not None:
+            listed = {s["id"]: s for s in json.loads((earlier / SEGMENT_LIST).read_text("utf-8"))["segments"]}
+        self.segments = []  # (segment id, offset, piece, deleted, removed words, leaf)
+        self.gone: list[tuple[_Piece, set[int]]] = []  # earlier segments no longer there (merged, emptied)
+        self.new_deletions: list[tuple[_Piece, list[int], object]] = []
+        present = set()
+        for leaf, offset in _leaves(reader):
+            segment = leaf.segment()
+            segid = segment.segment_id()
+            present.add(segid)
+            deleted = set(segment.deleted_docs()) if leaf.has_deletions() else set()
+            before = listed.get(segid)
+            if before is not None and (earlier / SEGMENTS / segid).is_dir():
+                piece = _Piece(earlier / SEGMENTS / segid)
+                known, removed = set(before["deleted"]), {w: list(n) for w, n in before["removed"].items()}
+            else:
+                piece, known, removed = _Piece.read(leaf), set(), {}
+            fresh = sorted(deleted - known)
+            if fresh:
+                removed = _forget(leaf, piece, fresh, removed)
+                if piece.folder is not None:
+                    self.new_deletions.append((piece, fresh, leaf))
+            self.segments.append((segid, offset, piece, deleted, removed, leaf))
+        for segid, before in listed.items():
+            if segid not in present and (earlier / SEGMENTS / segid).is_dir():
+                self.gone.append((_Piece(earlier / SEGMENTS / segid), set(before["deleted"])))
+
+    def listing(self) -> list[dict]:
+        return [{"id": segid, "offset": offset, "deleted": sorted(deleted), "removed": removed}
+                for segid, offset, _, deleted, removed, _ in self.segments]
+
+    def store_pieces(self, target: Path) -> None:
+        target.mkdir()
+        for segid, _, piece, _, _, _ in self.segments:
+            piece.store(target / segid)
+
+    def articles(self) -> list:
+        """[id, path, hash, tags] of each article of the commit."""
+        return [a[1:] for _, _, piece, deleted, _, _ in self.segments for a in piece.articles
+                if a[0] not in deleted]
+
+    def _touched(self) -> tuple[list[dict], list[dict]]:
+        """(records before, after) of the articles whose documents this commit deleted or wrote: the
+        phrasing data of articles deleted since the earlier commit, and of new segments' articles."""
+        before, after = [], []
+        for piece, fresh, leaf in self.new_deletions:
+            at = {a[0]: a for a in piece.articles}
+            for n in fresh:
+                if n in at:
+                    before.append((at[n][1], _phrasing(leaf.stored_fields(n)["data"])))
+        for piece, deleted in self.gone:
+            before += [(a[1], p) for a, p in zip(piece.articles, piece.phrasings(), strict=True)
+                       if a[0] not in deleted]
+        for _, _, piece, deleted, _, _ in self.segments:
+            if piece.folder is None:
+                after += [(a[1], p) for a, p in zip(piece.articles, piece.phrasing, strict=True)
+                          if a[0] not in deleted]
+        return before, after
+
+    def phrasings_changed(self) -> bool:
+        before, after = self._touched()
+        return sorted(map(json.dumps, before)) != sorted(map(json.dumps, after))
+
+    def phrasing_records(self) -> dict[str, dict]:
+        """id → what `search.phrasings` reads of each article (title, questions, lang, visibility)."""
+        catalog = {}
+        for _, _, piece, deleted, _, _ in self.segments:
+            for a, p in zip(piece.articles, piece.phrasings(), strict=True):
+                if a[0] not in deleted:
+                    catalog[a[1]] = _phrasing_record(p)
+        return catalog
+
+    def suggestions(self) -> list:
+        fresh, touched = [], set()
+        for _, _, piece, deleted, _, _ in self.segments:
+            if piece.folder is None:
+                for a, record in zip(piece.articles, piece.records, strict=True):
+                    touched.add(a[1])
+                    if a[0] not in deleted:
+                        fresh += _suggestions(record)
+        if self.earlier is None:
+            return sorted(fresh)
+        for piece, fresh_deleted, _ in self.new_deletions:
+            at = {a[0]: a[1] for a in piece.articles}
+            touched.update(at[n] for n in fresh_deleted if n in at)
+        for piece, _ in self.gone:
+            touched.update(a[1] for a in piece.articles)
+        earlier = json.loads((self.earlier / "suggestions.json").read_text("utf-8"))
+        kept = [s for s in earlier if s[2] not in touched]
+        return sorted(kept + fresh)
+
+    def spelling(self) -> dict[bool, dict[str, int]]:
+        agents: dict[str, int] = {}
+        public: dict[str, int] = {}
+        any_hidden = False
+        for _, _, piece, _, removed, _ in self.segments:
+            any_hidden = any_hidden or piece.public is not None
+            for counts, of_public in ((agents, False), (public, True)):
+                own = piece.public if of_public and piece.public is not None else piece.spelling
+                for word, n in own.items():
+                    counts[word] = counts.get(word, 0) + n
+                for word, gone in removed.items():
+                    counts[word] = counts.get(word, 0) - gone[of_public]
+        agents = {w: agents[w] for w in sorted(agents) if agents[w] > 0}
+        if not any_hidden:
+            return {True: agents, False: agents}
+        return {True: agents, False: {w: public[w] for w in sorted(public) if public[w] > 0}}
+
+    def lengths(self) -> dict[str, np.ndarray]:
+        table = _length_table()
+        return {name: np.concatenate([table[piece.lengths[row]] for _, _, piece, _, _, _ in self.segments])
+                if self.segments else np.zeros(0, dtype=np.float32) for row, name in enumerate(SCORED_FIELDS)}
+
+    def documents(self) -> dict[str, np.ndarray]:
+        articles, units, parents = [], [], []
+        for _, offset, piece, deleted, _, _ in self.segments:
+            live = np.ones(len(piece.kinds), dtype=bool)
+            live[np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = False
+            articles.append((piece.kinds == KINDS[ARTICLE]) & live)
+            units.append((piece.kinds == KINDS[UNIT]) & live)
+            parent = piece.parent.astype(np.int64)
+            has = live & (parent >= 0)
+            has[has] &= live[parent[has]]
+            parents.append(np.where(has, parent + offset, -1))
+        return {"articles": _joined(articles, bool), "units": _joined(units, bool),
+                "parent": _joined(parents, np.int64)}
+
+
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _leaves(reader) -> list:
+    return list(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else [(reader, 0)]
+
+
+@functools.cache
+def _length_table() -> np.ndarray:
+    from whoosh.util.numeric import byte_to_length
+
+    return np.array([0, *(byte_to_length(b) for b in range(1, 256))], dtype=np.float32)
+
+
+def _suggestions(record: dict) -> list[list]:
+    """(folded text, text, article id, is a question) of the article's title and questions."""
+    return [list(entry) for entry in sorted(
+        {(fold_text(text).lower(), text, record["id"], n > 0)
+         for n, text in enumerate((record["title"], *record["questions"]))})]
+
+
+def _phrasing_record(phrasing: list) -> dict:
+    title, questions, lang, public = phrasing
+    return {"title": title, "questions": questions, "lang": lang,
+            "visibility": "public" if public else "internal", "draft": False}
+
+
+def _forget(leaf, piece: _Piece, fresh: list[int], removed: dict[str, list[int]]) -> dict[str, list[int]]:
+    """`removed` (spelling words of the segment's deleted documents: word → [documents, public
+    documents]) with the words of the documents in `fresh`, newly deleted, added: taken again from
+    the Markdown each article's content document stored, as indexing took them. If that cannot be
+    done (or gives a word the segment does not hold), the segment's live words are counted from
+    its postings instead."""
+    from kb.articles import ArticleError, parse_article
+    from search.documents import spelling_words
+
+    removed = {w: list(n) for w, n in removed.items()}
+    by_doc = {a[0]: a for a in piece.articles}
+    for n in fresh:
+        if piece.kinds[n] != KINDS[ARTICLE]:
+            continue
+        contents = np.flatnonzero((piece.parent == n) & (piece.kinds == KINDS[CONTENT]))
+        try:
+            if len(contents) != 1:
+                raise LookupError(n)
+            source = leaf.stored_fields(int(contents[0]))["data"]["source"]
+            words = spelling_words(parse_article(source.encode("utf-8"), by_doc[n][2]))
+        except (ArticleError, LookupError, KeyError, TypeError):
+            return _removed_by_postings(leaf, piece)
+        if any(("spell", w.encode("utf-8")) not in leaf._terms for w in words):
+            return _removed_by_postings(leaf, piece)
+        for word in words:
+            gone = removed.setdefault(word, [0, 0])
+            gone[0] += 1
+            gone[1] += 0 if piece.hidden[n] else 1
+    return removed
+
+
+def _removed_by_postings(leaf, piece: _Piece) -> dict[str, list[int]]:
+    """The words of the segment's deleted documents, counted as what its postings still hold."""
+    log.info("counting the spelling words of segment %s from its postings", leaf.segment().segment_id())
+    removed = {}
+    for word, n in piece.spelling.items():
+        live = list(leaf.postings("spell", word).all_ids())
+        shown = int((~piece.hidden[live]).sum()) if live else 0
+        public = piece.public.get(word, 0) if piece.public is not None else n
+        if n - len(live) or public - shown:
+            removed[word] = [n - len(live), public - shown]
+    return removed
+
+
+def indexed_articles(path: Path) -> dict[str, dict] | None:
+    """relpath → {id, path, hash, tags} of every article of derived folder `path` (None: not stored)."""
+    try:
+        rows = json.loads((path / ARTICLES).read_text("utf-8"))["articles"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return {row[1]: {"id": row[0], "path": row[1], "hash": row[2], "tags": row[3]} for row in rows}
+
+
+def phrasing_records(path: Path) -> dict[str, dict]:
+    """What `_Commit.phrasing_records` gave for the commit of derived folder `path`."""
+    catalog = {}
+    for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
+        piece = path / SEGMENTS / entry["id"]
+        deleted = set(entry["deleted"])
+        articles = json.loads((piece / "articles.json").read_text("utf-8"))
+        phrasings = json.loads((piece / "phrasings.json").read_text("utf-8"))
+        for a, p in zip(articles, phrasings, strict=True):
+            if a[0] not in deleted:
+                catalog[a[1]] = _phrasing_record(p)
+    return catalog
 
 
 def _publish(generation_dir: Path, generation: int, revision: int, files: dict, state: dict, write) -> Path:
@@ -259,89 +625,11 @@ def hidden(reader) -> np.ndarray:
     return hidden
 
 
-def _spelling(reader) -> dict[bool, dict[str, int]]:
-    """Spelling vocabularies with document frequencies: every word for agents, the words of
-    public articles for the public (internal words never leak through did-you-mean)."""
-    hidden_docs = hidden(reader)
-    if not hidden_docs.any():  # one vocabulary; frequencies from the term index, no postings read
-        agents: dict[str, int] = {}
-        # Segment by segment, summed as a multi-segment reader's term info sums them (its own
-        # iter_field looks each term up in every segment: seconds for an index of many segments).
-        for leaf, _ in reader.leaf_readers():
-            for word, info in leaf.iter_field("spell"):
-                word = word.decode("utf-8") if isinstance(word, bytes) else word
-                agents[word] = agents.get(word, 0) + info.doc_frequency()
-        return {True: agents, False: agents}
-    agents, public = {}, {}
-    for raw in reader.lexicon("spell"):
-        word = raw.decode("utf-8")
-        ids = list(reader.postings("spell", word).all_ids())
-        agents[word] = len(ids)
-        shown = sum(1 for docnum in ids if not hidden_docs[docnum])
-        if shown:
-            public[word] = shown
-    return {True: agents, False: public}
-
-
-def _lengths(reader) -> dict[str, np.ndarray]:
-    """Length of each scored field by docnum, as `reader.doc_field_length` gives it."""
-    try:
-        return _segment_lengths(reader)
-    except Exception:  # another Whoosh codec: ask document by document (about 15 µs each)
-        size = reader.doc_count_all()
-        return {name: np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(size)),
-                                  dtype=np.float32, count=size) for name in SCORED_FIELDS}
-
-
-def _segment_lengths(reader) -> dict[str, np.ndarray]:
-    """The same, read a segment's length column at once: Whoosh 2.7's codec stores one
-    byte per document (a logarithmic approximation), so each column is a byte array."""
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-    from whoosh.util.numeric import byte_to_length
-
-    table = np.array([0, *(byte_to_length(b) for b in range(1, 256))], dtype=np.float32)
-    segments = reader.readers if hasattr(reader, "doc_offsets") else [reader]
-    out = {}
-    for name in SCORED_FIELDS:
-        parts = []
-        for segment in segments:
-            count = segment.doc_count_all()
-            column = segment._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
-            raw = np.zeros(count, dtype=np.uint8)
-            if column is not None:
-                raw[:] = np.frombuffer(length_bytes(column, count), dtype=np.uint8)
-            parts.append(table[raw])
-        out[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-    return out
-
-
 def length_bytes(column, count: int) -> bytes:
     """The `count` bytes of a segment's length column (Whoosh 2.7's codec: one byte per document,
     0 past the documents it stored)."""
     stored = min(column._count, count)
     return bytes(column._dbfile.get(column._basepos, stored)) + bytes(count - stored)
-
-
-def document_map(reader) -> dict[str, np.ndarray]:
-    """By docnum: whether it is an article or a unit, and its article's document (-1: none; a
-    deleted document, which lingers until a merge, has none)."""
-    size = reader.doc_count_all()
-    kinds = {}
-    for kind in (ARTICLE, UNIT):
-        kinds[kind] = np.zeros(size, dtype=bool)
-        if ("kind", kind) in reader:
-            kinds[kind][np.fromiter(reader.postings("kind", kind).all_ids(), dtype=np.int64)] = True
-    parent = np.full(size, -1, dtype=np.int64)
-    # Segment by segment: an article's documents are written together, into one segment, and a
-    # multi-segment reader would look every id up in every segment (seconds at 30,000 articles).
-    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-    for leaf, offset in leaves:
-        for term in leaf.lexicon("article_id"):
-            docs = np.fromiter(leaf.postings("article_id", term).all_ids(), dtype=np.int64) + offset
-            article = docs[kinds[ARTICLE][docs]]
-            if len(article):
-                parent[docs] = article[0]
-    return {"articles": kinds[ARTICLE], "units": kinds[UNIT], "parent": parent}
 
 
 def _lexicon_words(searcher) -> list[tuple]:
@@ -362,12 +650,17 @@ def _read_state(path: Path | None) -> dict:
 def load(path: Path, analyzer: Analyzer) -> Derived:
     """What `build` stored in `path`; arrays memory-mapped."""
     state = json.loads((path / STATE).read_text("utf-8"))
-    catalog_data = json.loads((path / "catalog.json").read_text("utf-8"))
     catalog = {}
     docnums = {}
-    for record, number in zip(catalog_data["records"], catalog_data["docnums"], strict=True):
-        catalog[record["id"]] = ArticleRecord.from_stored(record)
-        docnums[record["id"]] = number
+    for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
+        piece = path / SEGMENTS / entry["id"]
+        deleted, offset = set(entry["deleted"]), entry["offset"]
+        articles = json.loads((piece / "articles.json").read_text("utf-8"))
+        records = json.loads((piece / "records.json").read_text("utf-8"))
+        for article, record in zip(articles, records, strict=True):
+            if article[0] not in deleted:
+                catalog[record["id"]] = ArticleRecord.from_stored(record)
+                docnums[record["id"]] = offset + article[0]
     model = classifier_module.load(path / "classifier", analyzer) if (path / "classifier").is_dir() else None
     spelling = json.loads((path / "spelling.json").read_text("utf-8"))
     meaning = embeddings.load(path / "meaning")[0] if (path / "meaning").is_dir() else None
@@ -379,7 +672,7 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         lengths={name: np.load(path / "lengths" / f"{name}.npy", mmap_mode="r")
                  for name in SCORED_FIELDS},
         documents={name: np.load(path / "documents" / f"{name}.npy", mmap_mode="r")
-                   for name in ("articles", "units", "parent")} if (path / "documents").is_dir() else None,
+                   for name in ("articles", "units", "parent")},
         classifier=model, classifier_key=state.get("classifier_key", ""),
         meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog))
 
@@ -387,19 +680,20 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
     """The derived state computed in this process: only for an index that has none stored
     (written by an older kb); `kb index` stores it."""
-    numbers = sorted(searcher.document_numbers(kind=ARTICLE))
-    records = [searcher.stored_fields(n)["data"] for n in numbers]
-    catalog = {record["id"]: ArticleRecord.from_stored(record) for record in records}
-    raw = {record["id"]: record for record in records}
+    commit = _Commit(searcher.reader(), None)
+    catalog, docnums, raw = {}, {}, {}
+    for _, offset, piece, deleted, _, _ in commit.segments:
+        for article, record in zip(piece.articles, piece.records, strict=True):
+            if article[0] not in deleted:
+                catalog[record["id"]] = ArticleRecord.from_stored(record)
+                docnums[record["id"]] = offset + article[0]
+                raw[record["id"]] = record
     pairs = classifier_module.training_phrasings(_public(raw))
     meaning_pairs = embeddings.embedding_phrasings(raw)
     return Derived(
-        generation=searcher.reader().generation(), revision=-1, catalog=catalog,
-        docnums={record["id"]: n for record, n in zip(records, numbers, strict=True)},
-        suggestions=sorted({(fold_text(text).lower(), text, r.id, n > 0) for r in catalog.values()
-                            for n, text in enumerate((r.title, *r.questions))}),
-        spelling=_spelling(searcher.reader()), lengths=_lengths(searcher.reader()),
-        documents=document_map(searcher.reader()),
+        generation=searcher.reader().generation(), revision=-1, catalog=catalog, docnums=docnums,
+        suggestions=[tuple(s) for s in commit.suggestions()], spelling=commit.spelling(),
+        lengths=commit.lengths(), documents=commit.documents(),
         classifier=classifier_module.train_question_classifier(pairs, analyzer),
         classifier_key=classifier_key(pairs, lexicon_words),
         meaning=embeddings.embed_phrasings(meaning_pairs), meaning_key=fingerprint(meaning_pairs),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kb.articles import Article
 from search import answer_types
-from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams, pinyin_keys
+from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams, latin_words, pinyin_keys
 from search.records import ArticleRecord
 from search.schema import ARTICLE, CONTENT, UNIT
 
@@ -56,11 +56,7 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
                      # The section's own Markdown, for rendering the answer card (tables as tables).
                      "markdown": section.markdown or section.text},
         })
-    # Did-you-mean knows every Latin word the article holds, bodies included.
-    # (Each text as the analyzer already folded it above: `fold_text` remembers recent texts.)
-    spelling = {w for text in (article.title, *article.questions, article.summary,
-                               *(part for s in article.sections for part in (s.heading, s.text)))
-                for w in analyzer.words(text)}
+    spelling = spelling_words(article)  # for did-you-mean
     content = {**common, "uid": f"c:{article.id}", "kind": CONTENT, "data": {"source": source}}
     record = stored.to_dict()
     if len(units) == 1:
@@ -86,3 +82,12 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
         "spell": " ".join(sorted(spelling)), "data": record,
     }
     return [doc, content, *units]
+
+
+def spelling_words(article: Article) -> set[str]:
+    """The terms of the article document's `spell` field: every Latin word the article holds,
+    bodies included (each text as the analyzer already folded it: `fold_text` remembers recent
+    texts). `search.derived` takes them again to forget an edited article's words."""
+    return {w for text in (article.title, *article.questions, article.summary,
+                           *(part for s in article.sections for part in (s.heading, s.text)))
+            for w in latin_words(text)}

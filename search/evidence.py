@@ -31,7 +31,7 @@ import numpy as np
 from search.analysis import char_bigrams, han_characters
 from search.config import RankingConfig
 from search.query import ParsedQuery
-from search.scoring import Bm25Scorer, Extra
+from search.scoring import Bm25Scorer, Candidates, Extra, top
 
 ARTICLE_KIND, UNIT_KIND = "article", "unit"
 HAN_FIELDS = frozenset({"grams", "chars"})  # fuzzy evidence made of Chinese characters
@@ -56,6 +56,14 @@ class DocMap:
             self._children = True
         start, end = np.searchsorted(self._keys, [article, article + 1])
         return self._sorted[start:end]
+
+    def count_articles(self, population: np.ndarray | None = None) -> int:
+        """How many articles the index holds (of `population`, a boolean array by document)."""
+        counts = self.__dict__.setdefault("_counts", {})
+        if id(population) not in counts:  # the array is kept with its count, so its id stays its own
+            among = self.articles if population is None else self.articles & population
+            counts[id(population)] = (population, int(among.sum()))
+        return counts[id(population)][1]
 
     @classmethod
     def stored(cls, documents: dict[str, np.ndarray], docnums: dict[str, int], body_lengths: np.ndarray
@@ -95,29 +103,101 @@ class ArticleModel:
     """A phrasing model's view for ranking: its scores for a text, per article document."""
 
     weight: float
-    docnums: np.ndarray  # article document of each of the model's articles (-1: not indexed)
+    rows: np.ndarray  # per document of the index: the row of its article in the model (-1: none)
     scores: object  # text → np.ndarray of scores (0–1), one per model article
+    # (text, rows) → the scores of those rows only, where the model can score a few articles alone
+    scores_of: object = None
 
 
 @dataclass
 class Ranking:
+    """A search's evidence, one value per candidate document (`space`: the documents the query's
+    postings touched, with their articles) — the rest of the index has none."""
+
+    space: Candidates
     scores: np.ndarray  # final article scores (0: not a candidate)
     coverage: np.ndarray  # per document: share of the question's words it holds (articles, units)
-    context: np.ndarray  # per article document: concepts matched in title or questions (k × n bool)
-    unit_scores: np.ndarray  # per unit document: its own word score scaled by its coverage
-    unit_coverage: np.ndarray  # per unit document: coverage by the unit with its article's context
-    unit_choice: np.ndarray  # per unit document: how well it answers, to choose among an article's units
-    weights: np.ndarray  # the concepts' weights
-    groups: list[tuple[int, list[int]]]  # the question's words as groups of concepts
-    context_coverage: np.ndarray  # per article document: coverage by its title and questions
+    allowed: np.ndarray  # per candidate: whether the search may return it
+    units: _UnitEvidence  # how well each unit answers, computed for the units asked about
     words: bool  # whether any allowed article has word evidence
     strong: bool  # whether some allowed article covers the question by words
 
+    def top(self, limit: int) -> tuple[np.ndarray, int]:
+        """(the best `limit` allowed article documents, best first; how many allowed ones score)."""
+        positions, total = top(self.scores, self.allowed, limit)
+        return self.space.docnums[positions], total
 
-def concept_weights(matched: np.ndarray, among: np.ndarray) -> np.ndarray:
+    def score(self, docnum: int) -> float:
+        return float(self.space.at(self.scores, [docnum])[0])
+
+
+@dataclass
+class _UnitEvidence:
+    """What choosing an article's answer unit needs, per candidate; `choice` computes it for some units
+    (those of the articles shown) instead of for every unit of the index."""
+
+    space: Candidates
+    docs: DocMap
+    allowed: np.ndarray  # per document of the index
+    unit_words: np.ndarray  # concepts × candidates: the units' own weighted word scores
+    unit_scores: np.ndarray  # per candidate: a unit's own word score scaled by its coverage
+    context_words: np.ndarray  # concepts × candidates: matched in an article's title or questions
+    field_rows: object  # field name → concepts × candidates word scores in that field
+    weights: np.ndarray
+    groups: list[tuple[int, list[int]]]
+    asks: list[str]
+    values: dict[str, np.ndarray] | None
+    lengths: dict[str, np.ndarray]
+    config: RankingConfig
+
+    def choice(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For unit documents `units`: (how well each answers, to choose among an article's units;
+        its coverage with its article's context; its own word score)."""
+        config, space = self.config, self.space
+        choice = np.zeros(len(units), dtype=np.float32)
+        covered = np.zeros(len(units), dtype=np.float32)
+        own_scores = space.at(self.unit_scores, units)
+        searched = np.flatnonzero(self.docs.units[units] & self.allowed[units])
+        if not len(searched) or not len(self.weights):
+            return choice, covered, own_scores
+        every_unit = units[searched]
+        parents = np.asarray(self.docs.parent[every_unit])
+        unit_words = space.at(self.unit_words, every_unit)
+        unit_context = (unit_words > 0) | space.at(self.context_words, parents)
+        covered[searched] = coverage(unit_context, self.weights, self.groups)
+
+        # Which unit of an article answers: the one that holds most of the question, a word in its
+        # heading or path counting fully, one only in its text at `unit_text_credit`; its own word
+        # score breaks ties. The overview's path is the title (it has no heading of its own); a
+        # section's path is the headings above it, under the title.
+        overview = (self.lengths["u_heading"][every_unit] == 0) & (self.lengths["u_path"][every_unit] > 0)
+        path_credit = np.where(overview, config.unit_overview_credit, config.unit_path_credit)
+        title_credit = np.where(overview, 0.0, config.unit_title_credit)
+        credit = np.zeros((len(self.weights), len(every_unit)), dtype=np.float32)
+        for found, share in ((unit_words, config.unit_text_credit),
+                             (space.at(self.field_rows("title"), parents), title_credit),
+                             (space.at(self.field_rows("u_path"), every_unit), path_credit),
+                             (space.at(self.field_rows("u_heading"), every_unit), 1.0)):
+            credit = np.maximum(credit, share * (found > 0))
+        own = own_scores[searched]
+        focus = coverage(credit, self.weights, self.groups)
+        # A question asking for a kind of value (多久: a duration) is answered by a unit stating
+        # one: each kind asked weighs `value_weight` × the question's average word.
+        values = self.values
+        asked = [values[kind][every_unit] for kind in self.asks if values and kind in values]
+        if asked and config.value_weight:
+            total = float(sum(self.weights[head] for head, _ in self.groups))
+            each = config.value_weight * total / max(1, len(self.groups))
+            focus = (focus * total + each * np.sum(asked, axis=0)) / (total + each * len(asked))
+        choice[searched] = focus + config.unit_tiebreak * own / (own + config.unit_tiebreak_k)
+        return choice, covered, own_scores
+
+
+def concept_weights(matched: np.ndarray, among: np.ndarray, count: int | None = None) -> np.ndarray:
     """A weight per concept from its rarity among the documents `among` (BM25's idf, at least a
-    little above 0): a word found nowhere weighs the most."""
-    n = max(1, int(among.sum()))
+    little above 0): a word found nowhere weighs the most. `count`: how many documents `among`
+    stands for, when it holds only the candidates of a search (default: its own count)."""
+    n = max(1, int(among.sum()) if count is None else count)
     df = (matched & among).sum(axis=1).astype(np.float64)
     return np.log(1 + (n - df + 0.5) / (df + 0.5)) + 0.1
 
@@ -153,24 +233,42 @@ def _factor(config: RankingConfig, coverage: np.ndarray) -> np.ndarray:
     return config.coverage_floor + (1 - config.coverage_floor) * coverage ** config.coverage_power
 
 
+def _searched_fields(config: RankingConfig) -> list[str]:
+    """Every field whose postings give a document evidence: article fields, pinyin, unit fields, and
+    the fields the card choice reads."""
+    fields = [*config.article_fields, *config.unit_fields, "title", "questions", "u_path", "u_heading"]
+    if config.pinyin_weight:
+        fields.append(config.pinyin_field)
+    return list(dict.fromkeys(fields))
+
+
 def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndarray,
          config: RankingConfig, extras: list[Extra], models: list[ArticleModel],
          lists_questions: np.ndarray, phrasing_extras: list[Extra] | None = None,
-         values: dict[str, np.ndarray] | None = None) -> Ranking:
+         values: dict[str, np.ndarray] | None = None, include=()) -> Ranking:
     """Article scores and the evidence behind them, for `parsed` over the `allowed` documents.
 
+    Only the documents some posting of the query touches (and their articles, and `include`) can
+    score: every array is over those candidates, so a search costs what its postings cost.
     `lists_questions`: per document, whether it is an article that lists questions.
     `extras` are the fuzzy tokens of the question's content words; `phrasing_extras` those of
     its whole text, for articles without a body (default: `extras`). `values`: per kind of
     value (search.answer_types), which unit documents state one.
     """
-    size = scorer.size
-    words = scorer.concepts(parsed, config.article_fields)
+    space = scorer.candidates(parsed, _searched_fields(config), [*extras, *(phrasing_extras or [])],
+                              docs.parent, include)
+    cand = space.docnums
+    size = len(space)
+    articles, bodyless = np.asarray(docs.articles[cand]), np.asarray(docs.bodyless[cand])
+    searchable = np.asarray(allowed[cand])
+    words = scorer.concepts(parsed, config.article_fields, space)
     # A Latin word that is the pinyin of a title or tag word (huabei → 花呗) counts as found.
-    pinyin = scorer.concepts(parsed, {config.pinyin_field: 1.0}) > 0 if config.pinyin_weight else words > 0
+    pinyin = (scorer.concepts(parsed, {config.pinyin_field: 1.0}, space) > 0 if config.pinyin_weight
+              else words > 0)
     matched = (words > 0) | pinyin
     population = getattr(scorer, "population", None)  # a public search counts public articles only
-    weights = concept_weights(matched, docs.articles if population is None else docs.articles & population)
+    among = articles if population is None else articles & population[cand]
+    weights = concept_weights(matched, among, docs.count_articles(population))
     weights[_unfound_numbers(parsed, matched)] = 0.0
     covered = coverage(matched, weights, parsed.groups)
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
@@ -181,7 +279,7 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
 
     def field_rows(name: str) -> np.ndarray:
         if name not in rows:
-            rows[name] = scorer.concepts(parsed, {name: 1.0})
+            rows[name] = scorer.concepts(parsed, {name: 1.0}, space)
         return rows[name]
 
     def fields_rows(fields: dict[str, float]) -> np.ndarray:
@@ -192,91 +290,58 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     unit_exact = unit_words.sum(axis=0) if len(unit_words) else np.zeros(size, dtype=np.float32)
     unit_own = coverage(unit_words > 0, weights, parsed.groups)
     unit_scores = unit_exact * _factor(config, unit_own)
-    units = np.flatnonzero(docs.units & (unit_scores > 0) & allowed)
+    parents = np.asarray(docs.parent[cand])
+    units = np.flatnonzero(np.asarray(docs.units[cand]) & (unit_scores > 0) & searchable & (parents >= 0))
     best_section = np.zeros(size, dtype=np.float32)
-    np.maximum.at(best_section, docs.parent[units], unit_scores[units])
+    np.maximum.at(best_section, space.positions(parents[units]), unit_scores[units])
 
     # The title and questions are every unit's context.
     context_words = (fields_rows({"title": 1.0, "questions": 1.0}) > 0) | pinyin
     context_coverage = coverage(context_words, weights, parsed.groups)
-    every_unit = np.flatnonzero(docs.units & allowed)
-    unit_coverage = np.zeros(size, dtype=np.float32)
-    if len(every_unit) and len(weights):
-        unit_context = (unit_words[:, every_unit] > 0) | context_words[:, docs.parent[every_unit]]
-        unit_coverage[every_unit] = coverage(unit_context, weights, parsed.groups)
-
-    # Which unit of an article answers: the one that holds most of the question, a word in its
-    # heading or path counting fully, one only in its text at `unit_text_credit`; its own word
-    # score breaks ties.
-    unit_choice = np.zeros(size, dtype=np.float32)
-    if len(every_unit) and len(weights):
-        # The overview's path is the title (it has no heading of its own); a section's path is
-        # the headings above it, under the title.
-        lengths = scorer.lengths
-        overview = (lengths["u_heading"][every_unit] == 0) & (lengths["u_path"][every_unit] > 0)
-        path_credit = np.where(overview, config.unit_overview_credit, config.unit_path_credit)
-        title_credit = np.where(overview, 0.0, config.unit_title_credit)
-        credit = np.zeros((len(parsed.concepts), len(every_unit)), dtype=np.float32)
-        for fields, share in ((config.unit_fields, config.unit_text_credit),
-                              ({"title": 1.0}, title_credit),
-                              ({"u_path": 1.0}, path_credit),
-                              ({"u_heading": 1.0}, 1.0)):
-            found = unit_words if fields is config.unit_fields else fields_rows(fields)
-            columns = docs.parent[every_unit] if "title" in fields else every_unit
-            credit = np.maximum(credit, share * (found[:, columns] > 0))
-        own = unit_scores[every_unit]
-        focus = coverage(credit, weights, parsed.groups)
-        # A question asking for a kind of value (多久: a duration) is answered by a unit stating
-        # one: each kind asked weighs `value_weight` × the question's average word.
-        asked = [values[kind][every_unit] for kind in parsed.asks if values and kind in values]
-        if asked and config.value_weight:
-            total = float(sum(weights[head] for head, _ in parsed.groups))
-            each = config.value_weight * total / max(1, len(parsed.groups))
-            focus = (focus * total + each * np.sum(asked, axis=0)) / (total + each * len(asked))
-        unit_choice[every_unit] = focus + config.unit_tiebreak * own / (own + config.unit_tiebreak_k)
 
     # Attribute before text: the question's words in the title or questions lift an article with a
     # body (an article without one is nothing but its title and questions).
     scores = ((exact + config.section_weight * best_section) * _factor(config, covered)
-              * (1 + config.title_boost * np.where(docs.bodyless, 0, context_coverage)))
-    scores[~docs.articles] = 0
-    has_words = ((exact > 0) | (covered > 0)) & docs.articles & allowed
+              * (1 + config.title_boost * np.where(bodyless, 0, context_coverage)))
+    scores[~articles] = 0
+    has_words = ((exact > 0) | (covered > 0)) & articles & searchable
     constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
     best = float(scores[has_words].max()) if has_words.any() else 0.0
     strong = bool(has_words.any()) and float(covered[has_words].max()) >= config.strong_coverage
 
     if config.fuzzy_unmatched_only and len(weights):
-        fuzzy = _fuzzy(scorer, extras, parsed, matched, has_words, ~docs.bodyless, constrained)
+        fuzzy = _fuzzy(scorer, extras, parsed, matched, has_words, ~bodyless, constrained, space)
     else:
-        fuzzy = scorer.extras(extras, has_words, constrained)
-    if phrasing_extras is not None and docs.bodyless.any():
-        whole = scorer.extras(phrasing_extras, has_words, constrained)
-        fuzzy[docs.bodyless] = whole[docs.bodyless]
-    fuzzy[~docs.articles] = 0
+        fuzzy = scorer.extras(extras, has_words, constrained, space)
+    if phrasing_extras is not None and bodyless.any():
+        whole = scorer.extras(phrasing_extras, has_words, constrained, space)
+        fuzzy[bodyless] = whole[bodyless]
+    fuzzy[~articles] = 0
     bound = np.full(size, config.fuzzy_bound * best if best > 0 else np.inf, dtype=np.float32)
     # An article without a body is its phrasings: their characters are all the evidence it has.
-    bound[docs.bodyless] = np.inf
+    bound[bodyless] = np.inf
     scores[has_words] += np.minimum(fuzzy, bound)[has_words]
     if not strong:
         scores[~has_words] += config.fuzzy_only_weight * fuzzy[~has_words]
 
-    top_score = float(scores[allowed].max()) if allowed.any() else 0.0
+    top_score = float(scores[searchable].max()) if searchable.any() else 0.0
     if top_score > 0:
-        candidates = scores > 0
+        # The models re-rank scoring articles that list questions; only their rows are scored.
+        gated = np.flatnonzero((scores > 0) & np.asarray(lists_questions[cand]))
         for model in models:
-            indexed = model.docnums >= 0
-            docnums = model.docnums[indexed]
-            gated = candidates[docnums] & lists_questions[docnums]
-            if not gated.any():
+            model_rows = np.asarray(model.rows[cand[gated]])
+            known = model_rows >= 0
+            if not known.any():
                 continue  # no candidate lists questions: the model has nothing to say (and costs most)
-            boost = model.weight * top_score * np.asarray(model.scores(parsed.text))[indexed]
-            scores[docnums] += np.where(gated, boost, 0)
+            model_rows = model_rows[known]
+            found = (np.asarray(model.scores_of(parsed.text, model_rows)) if model.scores_of is not None
+                     else np.asarray(model.scores(parsed.text))[model_rows])
+            scores[gated[known]] += model.weight * top_score * found
 
-    scores[~scorer.constraints(parsed, words, config.article_fields)] = 0
-    return Ranking(scores=scores, coverage=covered, context=context_words, groups=parsed.groups,
-                   context_coverage=context_coverage,
-                   unit_scores=unit_scores, unit_coverage=unit_coverage, unit_choice=unit_choice,
-                   weights=weights,
+    scores[~scorer.constraints(parsed, words, config.article_fields, space)] = 0
+    evidence = _UnitEvidence(space, docs, allowed, unit_words, unit_scores, context_words, field_rows,
+                             weights, parsed.groups, parsed.asks, values, scorer.lengths, config)
+    return Ranking(space=space, scores=scores, coverage=covered, allowed=searchable, units=evidence,
                    words=bool(has_words.any()), strong=strong)
 
 
@@ -289,7 +354,7 @@ def _group_hits(matched: np.ndarray, groups: list[tuple[int, list[int]]]) -> np.
 
 
 def _fuzzy(scorer: Bm25Scorer, extras: list[Extra], parsed: ParsedQuery, matched: np.ndarray,
-           has_words: np.ndarray, bodied: np.ndarray, constrained: bool) -> np.ndarray:
+           has_words: np.ndarray, bodied: np.ndarray, constrained: bool, space: Candidates) -> np.ndarray:
     """The extras' scores, where an article with words and a body counts a Chinese character or
     character pair only for the question's words it does not have (银行卡删不掉: an article with
     银行卡 is judged by 删, 不, 掉) — fuzzy evidence fills in where exact evidence is absent, it
@@ -308,13 +373,13 @@ def _fuzzy(scorer: Bm25Scorer, extras: list[Extra], parsed: ParsedQuery, matched
         missing = (~hits[groups][:, docs]).any(axis=0) if groups else np.zeros(len(docs), dtype=bool)
         return np.where(has_words[docs] & bodied[docs] & ~missing, 0, scores)
 
-    return scorer.extras(extras, has_words, constrained, adjust=only_for_missing_words)
+    return scorer.extras(extras, has_words, constrained, space, adjust=only_for_missing_words)
 
 
-def cut_off(ranking: Ranking, allowed: np.ndarray, config: RankingConfig) -> None:
+def cut_off(ranking: Ranking, config: RankingConfig) -> None:
     """Drop, in place, the tail that shares only fragments with the question: results far below
     the top score (`cutoff`) that also cover less than half of what the top result covers."""
-    candidates = allowed & (ranking.scores > 0)
+    candidates = ranking.allowed & (ranking.scores > 0)
     if not candidates.any():
         return
     best = int(np.flatnonzero(candidates)[np.argmax(ranking.scores[candidates])])
@@ -342,11 +407,12 @@ def best_unit(ranking: Ranking, docs: DocMap, article: int, has_answer: bool, co
     Without units, its stored single answer."""
     children = docs.children(article)
     if len(children):
-        best = int(np.argmax(ranking.unit_choice[children]))
-        unit = int(children[best])
-        return Card(article, unit, float(ranking.unit_coverage[unit]), float(ranking.unit_scores[unit]))
+        choice, covered, own = ranking.units.choice(children)
+        best = int(np.argmax(choice))
+        return Card(article, int(children[best]), float(covered[best]), float(own[best]))
     if has_answer:
-        return Card(article, -1, float(ranking.coverage[article]), float(ranking.scores[article]))
+        coverage_of, score = ranking.space.at(ranking.coverage, [article])[0], ranking.score(article)
+        return Card(article, -1, float(coverage_of), score)
     return None
 
 

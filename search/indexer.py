@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import multiprocessing
 import os
@@ -184,15 +183,12 @@ def id_holders(index_dir: Path) -> dict[str, str]:
 
 
 def _indexed_records(ix) -> dict[str, dict]:
-    """path → stored record of every article in the index: from the derived catalog of its commit
-    (the same records, one JSON file) when it has one, else from Whoosh's stored fields."""
-    catalog = derived.latest(Path(ix.storage.folder), ix.latest_generation())
-    if catalog is not None:
-        try:
-            records = json.loads((catalog / "catalog.json").read_text("utf-8"))["records"]
-            return {record["path"]: record for record in records}
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+    """path → id, path, hash and tags (or the whole stored record) of every article in the index:
+    from the derived state of its commit when it has one, else from Whoosh's stored fields."""
+    stored = derived.latest(Path(ix.storage.folder), ix.latest_generation())
+    articles = derived.indexed_articles(stored) if stored is not None else None
+    if articles is not None:
+        return articles
     with ix.searcher() as searcher:
         return {fields["path"]: fields["data"] for fields in searcher.documents(kind=ARTICLE)}
 

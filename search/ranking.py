@@ -24,7 +24,7 @@ from search.highlight import snippet
 from search.query import parse_query
 from search.results import Answer, ArticleHit, SearchResults, article_url
 from search.schema import CHARS_FIELD, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, VALUES_FIELD
-from search.scoring import Bm25Scorer, Extra, top
+from search.scoring import Bm25Scorer, Extra
 from search.spelling import _corrections, _replace_word
 
 MAX_LIMIT = 50
@@ -43,6 +43,7 @@ class _Derived:
     scorers: dict[bool, Bm25Scorer]
     phrasings: dict[str, list[int]]  # a title or listed question, normalised → its article documents
     values: dict[str, np.ndarray]  # kind of value → which unit documents state one
+    model_rows: dict[str, np.ndarray]  # phrasing model → per document, the row of its article (-1: none)
 
 
 _derived: dict[int, dict] = {}  # id of an index version → BM25 key → _Derived; dropped with the version
@@ -76,8 +77,19 @@ def _derive(state, config: RankingConfig) -> _Derived:
                        for internal, scorer in state.scorers.items()}
         values = {kind: state.scorers[True].mask(VALUES_FIELD, answer_types.term(kind))
                   for kind in answer_types.KINDS}
-        by_config[key] = _Derived(docs, ids, lists_questions, scorers, phrasings, values)
+        model_rows = {name: _rows(getattr(state, name).docnums, len(docs.articles))
+                      for name in ("classifier", "meaning")}
+        by_config[key] = _Derived(docs, ids, lists_questions, scorers, phrasings, values, model_rows)
     return by_config[key]
+
+
+def _rows(docnums: np.ndarray, size: int) -> np.ndarray:
+    """Per document: the row of the model article placed there (`docnums`: each row's document, -1:
+    none), or -1."""
+    rows = np.full(size, -1, dtype=np.int64)
+    placed = np.flatnonzero(docnums >= 0)
+    rows[docnums[placed]] = placed
+    return rows
 
 
 def _normal(text: str) -> str:
@@ -105,26 +117,28 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     extras = _extras(config, parsed.grams, parsed.latin_grams, parsed.words, parsed.chars)
     phrasing_extras = _extras(config, parsed.all_grams, parsed.all_latin_grams, parsed.words,
                               parsed.all_chars)
-    models = [evidence.ArticleModel(weight, model.docnums, model.model.scores)
-              for weight, model in ((config.classifier_weight, state.classifier),
-                                    (config.meaning_weight, state.meaning))
+    models = [evidence.ArticleModel(weight, derived.model_rows[name], model.model.scores,
+                                    getattr(model.model, "scores_of", None))
+              for name, weight, model in (("classifier", config.classifier_weight, state.classifier),
+                                          ("meaning", config.meaning_weight, state.meaning))
               if weight and model.model is not None]
-    ranked = evidence.rank(derived.scorers[internal], derived.docs, parsed, allowed, config, extras, models,
-                           derived.lists_questions, phrasing_extras, derived.values)
     # Exactness: a question worded exactly as an article's title or one of its questions.
     exact = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d] and config.exact_boost]
+    ranked = evidence.rank(derived.scorers[internal], derived.docs, parsed, allowed, config, extras, models,
+                           derived.lists_questions, phrasing_extras, derived.values, include=exact)
     if exact:
-        ranked.scores[exact] += config.exact_boost * float(ranked.scores[allowed].max(initial=0.0) or 1.0)
-    evidence.cut_off(ranked, allowed, config)
-    docnums, results.total = top(ranked.scores, allowed, offset + limit)
-    first = docnums if offset == 0 else top(ranked.scores, allowed, config.card_articles)[0]
+        ranked.scores[ranked.space.positions(np.array(exact))] += config.exact_boost * float(
+            ranked.scores[ranked.allowed].max(initial=0.0) or 1.0)
+    evidence.cut_off(ranked, config)
+    docnums, results.total = ranked.top(offset + limit)
+    first = docnums if offset == 0 else ranked.top(config.card_articles)[0]
     cards = evidence.choose_cards(ranked, derived.docs, first,
                                   lambda d: "answer" in state.catalog[derived.ids[d]], config)
     results.confidence = evidence.confidence(ranked, cards[0] if cards else None, len(docnums) > 0, config)
     results.answers = [_answer(state, derived, parsed, card) for card in cards]
     by_article = {card.article: card for card in cards}
     results.articles = [
-        _article_hit(state, derived, parsed, int(d), float(ranked.scores[d]),
+        _article_hit(state, derived, parsed, int(d), ranked.score(int(d)),
                      by_article.get(int(d)) or _best(ranked, derived, state, int(d), config))
         for d in docnums[offset:]]
     if len(docnums):

@@ -152,48 +152,108 @@ class Bm25Scorer:
             docs, scores = both, scores[left] + other_scores[right]
         return docs, scores
 
-    def concepts(self, parsed: ParsedQuery, fields: dict[str, float]) -> np.ndarray:
-        """Per concept of `parsed`, one BM25F score per document over `fields` (name → weight):
-        an array of shape (concepts, documents); 0 where the document lacks the concept."""
-        rows = np.zeros((len(parsed.concepts), self.size), dtype=np.float32)
+    def candidates(self, parsed: ParsedQuery, fields, extras: list[Extra], parent: np.ndarray,
+                   include=()) -> Candidates:
+        """The documents any of `parsed`'s concepts (in `fields`) or `extras`' tokens has a posting
+        in, the article documents of those that are units, and `include`: every document a search
+        can give a score to, as one compact id space."""
+        found = [self._alternative(name, terms)[0] for concept in parsed.concepts
+                 for terms, _ in concept.alternatives for name in fields]
+        found += [self.term(extra.field, token)[0] for extra in extras for token in extra.tokens]
+        found.append(np.asarray(include, dtype=np.int64))
+        return Candidates.of(self.size, found, parent)
+
+    def concepts(self, parsed: ParsedQuery, fields: dict[str, float], space: Candidates) -> np.ndarray:
+        """Per concept of `parsed`, one BM25F score per candidate of `space` over `fields` (name →
+        weight): an array of shape (concepts, candidates); 0 where the document lacks the concept."""
+        rows = np.zeros((len(parsed.concepts), len(space)), dtype=np.float32)
         for row, concept in zip(rows, parsed.concepts, strict=True):
             for terms, weight in concept.alternatives:
                 for name, field_weight in fields.items():
                     docs, scores = self._alternative(name, terms)
-                    row[docs] += scores * (field_weight * weight)
+                    row[space.positions(docs)] += scores * (field_weight * weight)
         return rows
 
-    def constraints(self, parsed: ParsedQuery, concepts: np.ndarray, fields) -> np.ndarray:
-        """Which documents the query's syntax allows: every quoted concept present, no excluded term."""
-        allowed = np.ones(self.size, dtype=bool)
+    def constraints(self, parsed: ParsedQuery, concepts: np.ndarray, fields, space: Candidates) -> np.ndarray:
+        """Which candidates the query's syntax allows: every quoted concept present, no excluded term."""
+        allowed = np.ones(len(space), dtype=bool)
         for row, concept in zip(concepts, parsed.concepts, strict=True):
             if concept.required:
                 allowed &= row > 0
         for term in parsed.excluded:
             for name in fields:
-                allowed[self.term(name, term)[0]] = False
+                allowed[space.find(self.term(name, term)[0])] = False
         return allowed
 
-    def extras(self, extras: list[Extra], matched: np.ndarray, constrained: bool,
+    def extras(self, extras: list[Extra], matched: np.ndarray, constrained: bool, space: Candidates,
                adjust: Callable[[Extra, str, np.ndarray, np.ndarray], np.ndarray] | None = None
                ) -> np.ndarray:
-        """The weighted scores of `extras`' tokens; a document not `matched` by words counts an extra
-        only if it shares `min_shared` of its tokens, and never when the query is `constrained`.
-        `adjust(extra, token, docs, scores)` may change a token's scores before they count."""
-        total = np.zeros(self.size, dtype=np.float32)
+        """The weighted scores of `extras`' tokens per candidate of `space`; a document not `matched`
+        by words counts an extra only if it shares `min_shared` of its tokens, and never when the
+        query is `constrained`. `adjust(extra, token, positions, scores)` may change a token's scores
+        (at those candidate positions) before they count."""
+        total = np.zeros(len(space), dtype=np.float32)
         for extra in extras:
-            summed = np.zeros(self.size, dtype=np.float32)
-            shared = np.zeros(self.size, dtype=np.int32)
+            summed = np.zeros(len(space), dtype=np.float32)
+            shared = np.zeros(len(space), dtype=np.int32)
             for token in extra.tokens:
                 docs, scores = self.term(extra.field, token)
+                positions = space.positions(docs)
                 if adjust is not None:
-                    scores = adjust(extra, token, docs, scores)
-                summed[docs] += scores
-                shared[docs] += 1
+                    scores = adjust(extra, token, positions, scores)
+                summed[positions] += scores
+                shared[positions] += 1
             if extra.min_shared:
                 summed[~matched & ((shared < extra.min_shared) | constrained)] = 0
             total += extra.weight * summed
         return total
+
+
+class Candidates:
+    """A search's compact id space: the documents its evidence touches, in document order. Position
+    `i` stands for document `docnums[i]`, so a search's arrays follow the postings it reads, not
+    the size of the index (300,000 documents at 100,000 articles, a few thousand candidates)."""
+
+    def __init__(self, size: int, docnums: np.ndarray, member: np.ndarray):
+        self.docnums = docnums  # ascending
+        self._member = member  # bool per document of the index: a candidate?
+        self._position = np.empty(size, dtype=np.intp)  # per document: its position (candidates only)
+        self._position[docnums] = np.arange(len(docnums), dtype=np.intp)
+
+    @classmethod
+    def of(cls, size: int, found: list[np.ndarray], parent: np.ndarray) -> Candidates:
+        """The documents in the arrays `found` and the article document of each (`parent`, -1: none)."""
+        member = np.zeros(size, dtype=bool)
+        for docs in found:
+            member[docs] = True
+        docnums = np.flatnonzero(member)
+        parents = np.asarray(parent[docnums])
+        parents = parents[(parents >= 0) & ~member[np.maximum(parents, 0)]]
+        if len(parents):
+            member[parents] = True
+            docnums = np.flatnonzero(member)
+        return cls(size, docnums, member)
+
+    def __len__(self) -> int:
+        return len(self.docnums)
+
+    def positions(self, docs: np.ndarray) -> np.ndarray:
+        """The positions of `docs`, every one of which is a candidate."""
+        return self._position[docs]
+
+    def find(self, docs: np.ndarray) -> np.ndarray:
+        """The positions of those of `docs` that are candidates."""
+        docs = np.asarray(docs, dtype=np.intp)
+        return self._position[docs[self._member[docs]]]
+
+    def at(self, values: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """`values` (one per candidate, along the last axis) of `docs`; 0 for documents that are
+        not candidates, which no evidence touched."""
+        docs = np.asarray(docs, dtype=np.intp)
+        out = np.zeros((*values.shape[:-1], len(docs)), dtype=values.dtype)
+        member = self._member[docs]
+        out[..., member] = values[..., self._position[docs[member]]]
+        return out
 
 
 def top(scores: np.ndarray, allowed: np.ndarray | None, limit: int) -> tuple[np.ndarray, int]:

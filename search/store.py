@@ -79,11 +79,11 @@ def id_holders(index_dir: Path) -> dict[str, str] | None:
     derived = latest_derived(generation)
     if derived is None:
         return None
-    try:
-        records = json.loads((derived / "catalog.json").read_text("utf-8"))["records"]
+    try:  # [id, path, hash, tags] of each article (`search.derived.indexed_articles`)
+        articles = json.loads((derived / "articles.json").read_text("utf-8"))["articles"]
     except (OSError, ValueError, KeyError):
         return None
-    return {record["id"]: record["path"] for record in records}
+    return {article[0]: article[1] for article in articles}
 
 
 FILE_TABLE = "files.json"  # gen-*/files.json: what each file was when the index last read it

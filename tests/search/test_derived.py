@@ -95,7 +95,7 @@ def test_field_lengths_read_in_bulk_are_whooshs_own(intents):
     with ix.searcher() as searcher:
         reader = searcher.reader()
         assert len(list(reader.leaf_readers())) > 1 and reader.has_deletions()
-        bulk = derived._segment_lengths(reader)
+        bulk = derived._Commit(reader, None).lengths()
         for name in derived.SCORED_FIELDS:
             one_by_one = [reader.doc_field_length(d, name, 0) or 0 for d in range(reader.doc_count_all())]
             assert bulk[name].tolist() == one_by_one, name
@@ -242,3 +242,114 @@ def test_the_stored_document_map_and_filters_equal_what_the_index_says(tmp_path)
                     assert mine[relevant].tolist() == theirs[relevant].tolist(), (lang, category, internal)
     finally:
         index.close()
+
+
+def _derived_now(index_dir: Path) -> tuple[derived.Derived, derived.Derived, object]:
+    """(what the last `kb index` stored, the same computed from scratch from the index, its reader)."""
+    generation = store.current_generation(index_dir)
+    ix = whoosh_index.open_dir(str(generation))
+    searcher = ix.searcher()
+    analyzer = Analyzer()
+    stored = derived.load(derived.latest(generation, searcher.reader().generation()), analyzer)
+    return stored, derived.compute(searcher, analyzer, derived._lexicon_words(searcher)), searcher
+
+
+def _segment_ids(index_dir: Path) -> set[str]:
+    ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
+    return {segment.segment_id() for segment in ix._segments()}
+
+
+def _same_arrays(mine: dict, theirs: dict) -> None:
+    assert sorted(mine) == sorted(theirs)
+    for name in mine:
+        assert np.asarray(mine[name]).tolist() == np.asarray(theirs[name]).tolist(), name
+
+
+def _by_uid(state: derived.Derived, reader) -> dict:
+    """The derived state with documents named by uid instead of number (as two builds of the same
+    articles number them differently)."""
+    uids = {d: fields["uid"] for d, fields in reader.iter_docs()}  # live documents only
+    docs = state.documents
+    return {
+        "catalog": state.catalog, "docnums": {i: uids[d] for i, d in state.docnums.items()},
+        "suggestions": state.suggestions, "spelling": {k: list(v.items()) for k, v in state.spelling.items()},
+        "lengths": {name: {uids[d]: float(array[d]) for d in uids} for name, array in state.lengths.items()},
+        "articles": sorted(uids[d] for d in uids if docs["articles"][d]),
+        "units": sorted(uids[d] for d in uids if docs["units"][d]),
+        "parent": {uids[d]: uids.get(int(docs["parent"][d])) for d in uids},
+        "meaning": state.meaning_key,
+    }
+
+
+def test_incremental_derived_state_is_what_a_full_build_gives(tmp_path):
+    """Each `kb index` after edits re-uses what it stored for the Whoosh segments that did not change
+    and reads only new segments and new deletions; what readers load equals the derived state
+    computed from the whole index at once, and (documents named by uid) a full build of the same
+    articles: catalog, suggestions, spelling with its counts, field lengths, document map."""
+    import shutil
+
+    articles, index_dir = tmp_path / "articles", tmp_path / "index"
+    shutil.copytree(ROOT / "articles", articles)
+    sync_index(articles, index_dir)
+    paths = sorted(p for p in articles.rglob("*.md"))
+    en = [p for p in paths if "lang: en" in p.read_text("utf-8")]
+
+    def append(path: Path, text: str) -> None:
+        path.write_text(path.read_text("utf-8") + text, "utf-8")
+
+    edits = [
+        lambda: append(paths[0], "\n\nA new paragraph about refunds and transfers.\n"),  # body only
+        lambda: paths[1].write_text(paths[1].read_text("utf-8").replace("title: ", "title: Renamed ", 1),
+                                    "utf-8"),  # a new title: new suggestions and phrasings
+        lambda: write_article(articles, "brand-new", "Brand new article", ["Is this brand new?"],
+                              "Zebra quagga words nobody else uses."),
+        lambda: paths[2].unlink(),  # its words, records and suggestions go
+        lambda: append(en[0], "\n\n## Extra section\n\nOkapi and narwhal facts.\n"),  # a new unit
+        lambda: paths[3].write_text(paths[3].read_text("utf-8").replace("---\n", "---\ndraft: true\n", 1),
+                                    "utf-8"),  # hidden from the public: its words leave their list
+        lambda: (articles / "brand-new.md").unlink(),  # zebra leaves the vocabulary
+        lambda: append(paths[4], "\n\nMore words.\n"),
+        lambda: append(paths[5], "\n\nEven more words.\n"),
+        lambda: append(paths[0], "\n\nAnd again.\n"),  # an article edited twice
+    ]
+    merged = False
+    for edit in edits:
+        before = _segment_ids(index_dir)
+        edit()
+        report = sync_index(articles, index_dir)
+        assert report.mode == "incremental"
+        stored, computed, searcher = _derived_now(index_dir)
+        with searcher:
+            merged = merged or len(before - _segment_ids(index_dir)) > 1
+            assert stored.catalog == computed.catalog and stored.docnums == computed.docnums
+            assert stored.suggestions == computed.suggestions
+            assert stored.spelling == computed.spelling
+            assert list(stored.spelling[True]) == list(computed.spelling[True])
+            _same_arrays(stored.lengths, computed.lengths)
+            _same_arrays(stored.documents, computed.documents)
+            assert (stored.classifier_key, stored.meaning_key) == (computed.classifier_key,
+                                                                   computed.meaning_key)
+            # The spelling counts are those of the documents still in the index, deleted ones left out.
+            reader = searcher.reader()
+            for word, count in stored.spelling[True].items():
+                assert len(list(reader.postings("spell", word).all_ids())) == count, word
+            assert set(stored.spelling[True]) == {w.decode() if isinstance(w, bytes) else w
+                                                  for w in reader.lexicon("spell")
+                                                  if any(True for _ in reader.postings("spell", w).all_ids())}
+    assert merged  # Whoosh merged small segments on the way
+    assert "zebra" not in stored.spelling[True] and "okapi" in stored.spelling[True]
+
+    full_articles, full_index = tmp_path / "full-articles", tmp_path / "full-index"
+    shutil.copytree(articles, full_articles)
+    sync_index(full_articles, full_index)
+    incremental, _, incremental_searcher = _derived_now(index_dir)
+    full, _, full_searcher = _derived_now(full_index)
+    with incremental_searcher, full_searcher:
+        mine, theirs = _by_uid(incremental, incremental_searcher.reader()), _by_uid(full,
+                                                                                    full_searcher.reader())
+        lexicons = [derived._lexicon_words(s) for s in (incremental_searcher, full_searcher)]
+    for name in theirs:
+        assert mine[name] == theirs[name], name
+    # The classifier learns with the index's dictionary, which keeps a deleted article's tags until
+    # the next full build (`search.indexer`): the same phrasings, another dictionary.
+    assert (incremental.classifier_key == full.classifier_key) == (lexicons[0] == lexicons[1])

@@ -164,12 +164,25 @@ def test_while_postgresql_is_down_search_pages_go_on(kb_dir, built_index, postgr
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    client = make_app(kb_dir, built_index, KB_DATABASE_URL=postgres_url).test_client()
+    app = make_app(kb_dir, built_index, KB_DATABASE_URL=postgres_url)
+    client, recorder = app.test_client(), app.extensions["kb_analytics"]
     assert client.get("/search", query_string={"q": "zzqxj"}).status_code == 200
+    recorder.flush()
+    name = make_url(postgres_url).database
     admin = create_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:  # the database goes away under the running site
-        connection.execute(text(f'DROP DATABASE "{make_url(postgres_url).database}" WITH (FORCE)'))
-    admin.dispose()
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     page = client.get("/search", query_string={"q": "zzqxj"})
     assert page.status_code == 200 and "/articles/" in page.get_data(as_text=True)  # recent ones instead
     assert client.get("/api/search", query_string={"q": "退款"}).status_code == 200
+    assert recorder.flush() == 0  # the searches' events wait for the database …
+
+    with admin.connect() as connection:  # … which comes back, empty
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = database.connect(postgres_url)  # as a restarted replica would, it creates the tables
+    assert recorder.flush() == 2  # … and gets them, none lost
+    with engine.connect() as connection:
+        queries = connection.execute(select(database.EVENTS.c.query)).scalars().all()
+    engine.dispose()
+    assert sorted(queries) == ["zzqxj", "退款"]
