@@ -389,8 +389,9 @@ def _write_in_workers(generation: Path, sources: list[Source], workers: int, pro
 
     Batches of files go to whichever worker is free; the processes are forked while the write
     lock is held, so they let go of it and die with this process (`search.store`)."""
-    import pypinyin  # noqa: F401 (imported once, before the workers fork, for `pinyin_keys`)
+    from search import pinyin
 
+    pinyin.read_file()  # the pinyin converted before, read once for the workers (`pinyin_keys`)
     context = multiprocessing.get_context("fork")
     tasks, results = context.Queue(), context.Queue()
     batch = max(1, min(64, len(sources) // (workers * 20)))
@@ -402,6 +403,7 @@ def _write_in_workers(generation: Path, sources: list[Source], workers: int, pro
     processes = [context.Process(target=_segment_worker, args=arguments, daemon=True) for _ in range(workers)]
     outcomes: dict = {}
     segments = []
+    converted: dict = {}
     try:
         for process in processes:
             process.start()
@@ -418,14 +420,17 @@ def _write_in_workers(generation: Path, sources: list[Source], workers: int, pro
                 progress("indexing", len(outcomes), total)
             elif kind == "segment":
                 finished += 1
-                if value is not None:
-                    segments.append(value)
+                segment, new_pinyin = value
+                if segment is not None:
+                    segments.append(segment)
+                converted.update(new_pinyin)
             elif kind == "oserror":
                 raise OSError(*value)
             else:
                 raise RuntimeError(f"an indexing worker failed: {value}")
         for process in processes:
             process.join()
+        pinyin.remember(converted)
     finally:
         for process in processes:
             if process.is_alive():
@@ -437,6 +442,9 @@ def _write_in_workers(generation: Path, sources: list[Source], workers: int, pro
 def _segment_worker(generation: str, sources: list[Source], tasks, results, limitmb: int) -> None:
     """One worker process of `_write_in_workers`: its batches into one segment; errors reported
     to the parent in one message (a full disk is an `OSError` it names), never as a traceback."""
+    from search import pinyin
+
+    pinyin.defer_writing()  # the parent writes what the workers converted, once
     try:
         writer = segment_writer(whoosh_index.open_dir(generation), _lk=False, limitmb=limitmb)
         while (task := tasks.get()) is not None:
@@ -450,10 +458,11 @@ def _segment_worker(generation: str, sources: list[Source], tasks, results, limi
                 outcomes.append((relpath, result))
             results.put(("done", outcomes))
         if writer._added:
-            results.put(("segment", writer._finalize_segment()))
+            segment = writer._finalize_segment()
         else:
             writer._close_segment()
-            results.put(("segment", None))
+            segment = None
+        results.put(("segment", (segment, pinyin.converted())))
     except OSError as exc:
         results.put(("oserror", (exc.errno, exc.strerror or str(exc))))
     except BaseException as exc:  # noqa: BLE001 (reported to the parent, which raises it)
