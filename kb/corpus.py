@@ -18,7 +18,15 @@ from pathlib import Path
 
 import yaml
 
-from kb.articles import ARTICLE_SUFFIXES, Article, decode_source, file_date, parse_article, read_article_bytes
+from kb.articles import (
+    ARTICLE_SUFFIXES,
+    Article,
+    decode_source,
+    parse_article,
+    read_article_bytes,
+    read_article_file,
+    status_date,
+)
 from kb.errors import ArticleError, Problem
 
 DICTIONARY_FILE = "_dict.txt"
@@ -83,19 +91,24 @@ def is_article_path(relpath: str) -> bool:
 
 
 def _markdown_files(root: Path):
-    """(relpath, path as a string) of every Markdown file or symlink under `root` (os.walk: no stat
-    per file; no Path object per file either, which costs a tenth of a second per 10,000 files)."""
+    """(relpath, path) of every Markdown file or symlink under `root` (os.walk: no stat per file)."""
+    for path, relpath in _markdown_file_names(root):
+        yield relpath, Path(path)
+
+
+def _markdown_file_names(root: Path):
+    """(path, relpath) strings of every Markdown file or symlink under `root`."""
     for folder, dirs, files in os.walk(root, followlinks=True):
         dirs[:] = [d for d in dirs if d != "node_modules"]
-        prefix = Path(folder).relative_to(root).as_posix()
+        prefix = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in files:
             if is_markdown_path(name):
-                yield (name if prefix == "." else f"{prefix}/{name}"), os.path.join(folder, name)
+                yield os.path.join(folder, name), (name if prefix == "." else f"{prefix}/{name}")
 
 
 def _article_files(root: Path) -> list[tuple[str, str]]:
-    """(relpath, path) of every article file under `root`, sorted by relative path."""
-    return sorted((relpath, path) for relpath, path in _markdown_files(root) if is_article_path(relpath))
+    """(relpath, path) strings of all article files under `root`, sorted by relative path."""
+    return sorted((relpath, path) for path, relpath in _markdown_file_names(root) if is_article_path(relpath))
 
 
 def scan_article_paths(root: Path) -> list[Path]:
@@ -121,10 +134,13 @@ def ignored_files(root: Path) -> list[Problem]:
 def file_key(path: Path | str) -> tuple[int, int, int] | None:
     """(size, modification time in ns, inode) of the file `path` names (a symlink's target), or None."""
     try:
-        stat = os.stat(path)
+        return _key(os.stat(path))
     except OSError:
         return None
-    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _key(status: os.stat_result) -> tuple[int, int, int]:
+    return status.st_size, status.st_mtime_ns, status.st_ino
 
 
 def read_sources(root: Path, progress: Progress = _no_progress,
@@ -136,18 +152,23 @@ def read_sources(root: Path, progress: Progress = _no_progress,
     all unchanged is not read again; its Source is `unread`, with no data. Folder index
     pages are always read (their titles label the folders)."""
     sources = {}
-    paths = _article_files(root)
-    for done, (relpath, name) in enumerate(paths, start=1):
-        progress("reading", done, len(paths))
-        key = file_key(name) if known is not None else None
-        if key is not None and known.get(relpath) == key and os.path.basename(name) not in _INDEX_NAMES:
-            sources[relpath] = Source(relpath, None, "", key=key, unread=True)
-            continue
-        path = Path(name)
+    files = _article_files(root)
+    for done, (relpath, path) in enumerate(files, start=1):
+        progress("reading", done, len(files))
+        if known:  # (an empty `known`: every file is read, no need to look first)
+            key = file_key(path)
+            name = relpath.rsplit("/", 1)[-1]
+            if key is not None and known.get(relpath) == key and name not in _INDEX_NAMES:
+                sources[relpath] = Source(relpath, None, "", key=key, unread=True)
+                continue
         try:
-            sources[relpath] = Source(relpath, read_article_bytes(path, root), file_date(path), key=key)
+            data, status = read_article_file(path, root, relpath)
         except ArticleError as exc:
             sources[relpath] = Source(relpath, None, "", exc.problem)
+            continue
+        # The key of the very version read (its status taken from the open file).
+        key = _key(status) if known is not None else None
+        sources[relpath] = Source(relpath, data, status_date(status), key=key)
     labels = folder_labels(root, sources)
     for relpath, source in sources.items():
         if "/" in relpath:
