@@ -701,6 +701,15 @@ def _stored_records(path: Path):
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
     """The derived state computed in this process: only for an index that has none stored
     (written by an older kb); `kb index` stores it."""
+    state, raw = _computed(searcher, lexicon_words)
+    state.classifier = classifier_module.train_question_classifier(
+        classifier_module.training_phrasings(_public(raw)), analyzer)
+    state.meaning = embeddings.embed_phrasings(embeddings.embedding_phrasings(raw))
+    return state
+
+
+def _computed(searcher, lexicon_words: list) -> tuple[Derived, dict[str, dict]]:
+    """`compute` but for the models (their keys are there): the state, and the stored records."""
     commit = _Commit(searcher.reader(), None)
     catalog, docnums, raw = {}, {}, {}
     for _, offset, piece, deleted, _, _ in commit.segments:
@@ -710,15 +719,13 @@ def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
                 docnums[record["id"]] = offset + article[0]
                 raw[record["id"]] = record
     pairs = classifier_module.training_phrasings(_public(raw))
-    meaning_pairs = embeddings.embedding_phrasings(raw)
     return Derived(
         generation=searcher.reader().generation(), revision=-1, catalog=catalog, docnums=docnums,
         suggestions=[tuple(s) for s in commit.suggestions()], spelling=commit.spelling(),
         lengths=commit.lengths(), documents=commit.documents(),
-        classifier=classifier_module.train_question_classifier(pairs, analyzer),
-        classifier_key=classifier_key(pairs, lexicon_words),
-        meaning=embeddings.embed_phrasings(meaning_pairs), meaning_key=fingerprint(meaning_pairs),
-        by_tag=_by_tag(catalog))
+        classifier=None, classifier_key=classifier_key(pairs, lexicon_words),
+        meaning=None, meaning_key=fingerprint(embeddings.embedding_phrasings(raw)),
+        by_tag=_by_tag(catalog)), raw
 
 
 def _by_tag(catalog: dict[str, ArticleRecord]) -> dict[str, list[str]]:

@@ -245,13 +245,13 @@ def test_the_stored_document_map_and_filters_equal_what_the_index_says(tmp_path)
 
 
 def _derived_now(index_dir: Path) -> tuple[derived.Derived, derived.Derived, object]:
-    """(what the last `kb index` stored, the same computed from scratch from the index, its reader)."""
+    """(what the last `kb index` stored, the same computed from scratch from the index — models
+    left out, their keys compared — and its reader)."""
     generation = store.current_generation(index_dir)
     ix = whoosh_index.open_dir(str(generation))
     searcher = ix.searcher()
-    analyzer = Analyzer()
-    stored = derived.load(derived.latest(generation, searcher.reader().generation()), analyzer)
-    return stored, derived.compute(searcher, analyzer, derived._lexicon_words(searcher)), searcher
+    stored = derived.load(derived.latest(generation, searcher.reader().generation()), Analyzer())
+    return stored, derived._computed(searcher, derived._lexicon_words(searcher))[0], searcher
 
 
 def _segment_ids(index_dir: Path) -> set[str]:
