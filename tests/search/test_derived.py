@@ -408,3 +408,22 @@ def test_deleted_articles_leave_the_spelling_counts_by_either_path(intents, monk
         assert "fortnight" in stored.spelling[True] and "stolen" not in stored.spelling[True]
         holding = list(searcher.reader().postings("spell", "card").all_ids())
         assert stored.spelling[True]["card"] == len(holding)
+
+
+def test_an_index_without_stored_derived_state_is_served_from_one_computed_at_open(intents):
+    """An index whose writer stored no derived state (an older kb) is still searched: the reader
+    computes the same state itself."""
+    import shutil
+
+    _, index_dir, index = intents
+    stored = index.versions.refresh()
+    shutil.rmtree(derived.folder(store.current_generation(index_dir)))
+    reader = SearchIndex(index_dir)
+    try:
+        computed = reader.versions.refresh()
+        assert computed.revision == -1 and computed.catalog == stored.catalog
+        assert computed.suggestions == stored.suggestions and computed.spelling == stored.spelling
+        assert computed.classifier.key == stored.classifier.key
+        assert first(reader, "is my card on its way") == "card-delivery"
+    finally:
+        reader.close()
