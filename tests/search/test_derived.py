@@ -427,3 +427,22 @@ def test_an_index_without_stored_derived_state_is_served_from_one_computed_at_op
         assert first(reader, "is my card on its way") == "card-delivery"
     finally:
         reader.close()
+
+
+def test_segments_stored_in_another_layout_are_read_again(intents):
+    """The derived state of a commit stored by a kb that laid out the segments' files otherwise is
+    not re-used: the next commit reads every segment anew, and gets the same state."""
+    articles, index_dir, _ = intents
+    listing = derived.latest(store.current_generation(index_dir)) / derived.SEGMENT_LIST
+    data = json.loads(listing.read_text("utf-8"))
+    listing.write_text(json.dumps({**data, "layout": derived.LAYOUT - 1}), "utf-8")
+    for piece in (listing.parent / derived.SEGMENTS).iterdir():
+        (piece / "arrays.npz").unlink()
+    title, questions, _ = ARTICLES["lost-card"]
+    write_article(articles, "lost-card", title, questions, "Freeze it in the app.")
+    sync_index(articles, index_dir)
+    stored, computed, searcher = _derived_now(index_dir)
+    with searcher:
+        assert stored.catalog == computed.catalog and stored.suggestions == computed.suggestions
+        assert stored.spelling == computed.spelling
+        _same_arrays(stored.documents, computed.documents)
