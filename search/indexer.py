@@ -193,12 +193,6 @@ def _indexed_records(ix) -> dict[str, dict]:
         return {fields["path"]: fields["data"] for fields in searcher.documents(kind=ARTICLE)}
 
 
-def _meta(ix) -> dict:
-    with ix.searcher() as searcher:
-        fields = searcher.document(uid="meta")
-    return fields["data"] if fields else {}
-
-
 def _lexicon_for(base: Lexicon, tags: list[str]) -> Lexicon:
     known = {word for word, _, _ in base.words}
     return Lexicon(base.words + [(t, None, None) for t in sorted(set(tags) - known)], base.synonyms)
@@ -211,7 +205,16 @@ def _parse(source: Source) -> Article:
 def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base: Lexicon,
                  lexicon_problems: list[Problem], progress: Progress) -> SyncReport | None:
     """Apply changed files in one commit; None when a full build is needed instead."""
-    meta = _meta(ix)
+    # One reader of the commit for the whole run: Whoosh copies each file of every segment into
+    # memory when it opens a reader, which its writer would do again for each deletion.
+    with ix.searcher() as searcher:
+        return _apply_changes(ix, searcher, indexed, sources, base, lexicon_problems, progress)
+
+
+def _apply_changes(ix, searcher, indexed: dict[str, dict], sources: dict[str, Source], base: Lexicon,
+                   lexicon_problems: list[Problem], progress: Progress) -> SyncReport | None:
+    fields = searcher.document(uid="meta")
+    meta = fields["data"] if fields else {}
     if meta.get("version") != SCHEMA_VERSION:
         return None  # written by another version of kb: rebuild with this one
     changed = [s for p, s in sources.items() if not s.unread and (p not in indexed or s.problem
@@ -252,13 +255,15 @@ def _incremental(ix, indexed: dict[str, dict], sources: dict[str, Source], base:
     analyzer = shared_analyzer(lexicon.words)
     writer = segment_writer(ix, timeout=30.0)
     try:
+        # (`searcher` reads the commit this writer started from: the same document numbers.)
         for relpath in removed + list(parsed):
-            writer.delete_by_term("path", relpath)
+            writer.delete_by_term("path", relpath, searcher=searcher)
+        writer.delete_by_term("uid", "meta", searcher=searcher)
         for done, (relpath, article) in enumerate(parsed.items(), start=1):
             progress("indexing", done, len(parsed))
             for doc in article_documents(article, _text(sources[relpath]), analyzer):
                 writer.add_document(**doc)
-        writer.update_document(**_meta_document(lexicon, problems, len(by_id)))
+        writer.add_document(**_meta_document(lexicon, problems, len(by_id)))
         writer.commit()
     except BaseException:
         writer.cancel()
