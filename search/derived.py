@@ -45,6 +45,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -671,8 +672,8 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
     catalog = {}
     docnums = {}
     for record, number in _stored_records(path):
-        catalog[record["id"]] = ArticleRecord.from_stored(record)
-        docnums[record["id"]] = number
+        catalog[record.id] = record
+        docnums[record.id] = number
     model = classifier_module.load(path / "classifier", analyzer) if (path / "classifier").is_dir() else None
     spelling = json.loads((path / "spelling.json").read_text("utf-8"))
     meaning = embeddings.load(path / "meaning")[0] if (path / "meaning").is_dir() else None
@@ -689,22 +690,41 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog))
 
 
-def _stored_records(path: Path):
-    """(stored record, document number) of each article of the commit, in document order."""
+def _stored_records(path: Path) -> list[tuple[ArticleRecord, int]]:
+    """(record, document number) of each article of the commit, in document order. The records of
+    a segment are made once per process: a newer commit of the same generation (after an edit)
+    re-uses those of every segment it still has, so a reader's reload reads only new segments."""
     if not (path / SEGMENT_LIST).is_file():  # stored by an earlier kb: one catalog file
         data = json.loads((path / "catalog.json").read_text("utf-8"))
-        yield from zip(data["records"], data["docnums"], strict=True)
-        return
+        pairs = zip(data["records"], data["docnums"], strict=True)
+        return [(ArticleRecord.from_stored(record), number) for record, number in pairs]
+    found, used = [], {}
     for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
-        piece = path / SEGMENTS / entry["id"]
+        key = (str(path.parent.parent), entry["id"])  # segment ids are unique within a generation
+        with _records_lock:
+            records = _records_made.get(key)
+        if records is None:
+            records = _piece_records(path / SEGMENTS / entry["id"])
+        used[key] = records
         deleted, offset = set(entry["deleted"]), entry["offset"]
-        data = json.loads((piece / "records.json").read_text("utf-8"))
-        if isinstance(data, list):  # the first layout: documents in articles.json
-            numbers = [a[0] for a in json.loads((piece / "articles.json").read_text("utf-8"))]
-            data = {"docnums": numbers, "records": data}
-        for number, record in zip(data["docnums"], data["records"], strict=True):
-            if number not in deleted:
-                yield record, offset + number
+        found += [(record, offset + number) for number, record in records if number not in deleted]
+    with _records_lock:  # those of the last commit loaded: the next one shares most of them
+        _records_made.clear()
+        _records_made.update(used)
+    return found
+
+
+_records_made: dict[tuple[str, str], list[tuple[int, ArticleRecord]]] = {}
+_records_lock = threading.Lock()
+
+
+def _piece_records(piece: Path) -> list[tuple[int, ArticleRecord]]:
+    data = json.loads((piece / "records.json").read_text("utf-8"))
+    if isinstance(data, list):  # the first layout: documents in articles.json
+        numbers = [a[0] for a in json.loads((piece / "articles.json").read_text("utf-8"))]
+        data = {"docnums": numbers, "records": data}
+    return [(number, ArticleRecord.from_stored(record))
+            for number, record in zip(data["docnums"], data["records"], strict=True)]
 
 
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:

@@ -446,3 +446,20 @@ def test_segments_stored_in_another_layout_are_read_again(intents):
         assert stored.catalog == computed.catalog and stored.suggestions == computed.suggestions
         assert stored.spelling == computed.spelling
         _same_arrays(stored.documents, computed.documents)
+
+
+def test_a_reload_after_an_edit_reads_only_the_new_segment_records(intents):
+    """A reader loading the next commit re-uses the records it made for the segments that commit
+    still has; what it loads equals a load in a fresh process (the cache emptied)."""
+    articles, index_dir, index = intents
+    before = index.versions.refresh()
+    title, questions, _ = ARTICLES["lost-card"]
+    write_article(articles, "lost-card", title, questions, "Freeze it in the app, then call us.")
+    sync_index(articles, index_dir)
+    after = index.versions.refresh()
+    assert after.catalog["refund-status"] is before.catalog["refund-status"]  # made once
+    assert after.catalog["lost-card"] is not before.catalog["lost-card"]
+    derived._records_made.clear()
+    fresh = derived.load(derived.latest(store.current_generation(index_dir)), Analyzer())
+    assert fresh.catalog == after.catalog and fresh.docnums == after.docnums
+    assert fresh.catalog["refund-status"] is not after.catalog["refund-status"]
