@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,15 +234,24 @@ def read_article_bytes(path: Path, root: Path) -> bytes:
 
     A symlink that resolves outside `root` is refused without reading its target.
     """
-    relpath = path.relative_to(root).as_posix()
-    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+    return read_article_file(path, root)[0]
+
+
+def read_article_file(path: Path | str, root: Path,
+                      relpath: str | None = None) -> tuple[bytes, os.stat_result]:
+    """`read_article_bytes` and the status of the file read (the file a symlink names); the caller
+    that scanned the folder gives the file's `relpath` under `root` (no path arithmetic per file)."""
+    if relpath is None:
+        relpath = Path(path).relative_to(root).as_posix()
+    if os.path.islink(path) and not Path(path).resolve().is_relative_to(root.resolve()):
         raise ArticleError(Problem(relpath, 0, "symlink points outside the articles folder; not read"))
     try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise ArticleError(Problem(relpath, 0, f"file is {size:,} bytes; articles are limited to 1 MB "
-                                       f"({MAX_ARTICLE_BYTES:,} bytes)"))
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if status.st_size > MAX_ARTICLE_BYTES:
+                raise ArticleError(Problem(relpath, 0, f"file is {status.st_size:,} bytes; articles are "
+                                           f"limited to 1 MB ({MAX_ARTICLE_BYTES:,} bytes)"))
+            return handle.read(), status
     except OSError as exc:
         raise ArticleError(Problem(relpath, 0, f"cannot read: {exc.strerror or exc}")) from None
 
@@ -255,9 +265,14 @@ def load_article(path: Path, root: Path) -> Article:
 def file_date(path: Path) -> str:
     """The file's modification date, the default for `updated:`."""
     try:
-        return dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+        return status_date(path.stat())
     except OSError:
         return ""
+
+
+def status_date(status: os.stat_result) -> str:
+    """`file_date` of a file whose status is `status`."""
+    return dt.date.fromtimestamp(status.st_mtime).isoformat()
 
 
 def parse_article(data: bytes, relpath: str, default_updated: str = "",

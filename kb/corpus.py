@@ -18,7 +18,15 @@ from pathlib import Path
 
 import yaml
 
-from kb.articles import ARTICLE_SUFFIXES, Article, decode_source, file_date, parse_article, read_article_bytes
+from kb.articles import (
+    ARTICLE_SUFFIXES,
+    Article,
+    decode_source,
+    parse_article,
+    read_article_bytes,
+    read_article_file,
+    status_date,
+)
 from kb.errors import ArticleError, Problem
 
 DICTIONARY_FILE = "_dict.txt"
@@ -84,19 +92,28 @@ def is_article_path(relpath: str) -> bool:
 
 def _markdown_files(root: Path):
     """(relpath, path) of every Markdown file or symlink under `root` (os.walk: no stat per file)."""
+    for path, relpath in _markdown_file_names(root):
+        yield relpath, Path(path)
+
+
+def _markdown_file_names(root: Path):
+    """(path, relpath) strings of every Markdown file or symlink under `root`."""
     for folder, dirs, files in os.walk(root, followlinks=True):
         dirs[:] = [d for d in dirs if d != "node_modules"]
-        base = Path(folder)
-        prefix = base.relative_to(root).as_posix()
+        prefix = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in files:
             if is_markdown_path(name):
-                yield (name if prefix == "." else f"{prefix}/{name}"), base / name
+                yield os.path.join(folder, name), (name if prefix == "." else f"{prefix}/{name}")
+
+
+def _article_files(root: Path) -> list[tuple[str, str]]:
+    """(relpath, path) strings of all article files under `root`, sorted by relative path."""
+    return sorted((relpath, path) for path, relpath in _markdown_file_names(root) if is_article_path(relpath))
 
 
 def scan_article_paths(root: Path) -> list[Path]:
     """All article files under `root`, sorted by relative path."""
-    found = [(relpath, path) for relpath, path in _markdown_files(root) if is_article_path(relpath)]
-    return [path for _, path in sorted(found)]
+    return [Path(path) for _, path in _article_files(root)]
 
 
 def ignored_files(root: Path) -> list[Problem]:
@@ -114,13 +131,16 @@ def ignored_files(root: Path) -> list[Problem]:
     return found
 
 
-def file_key(path: Path) -> tuple[int, int, int] | None:
+def file_key(path: Path | str) -> tuple[int, int, int] | None:
     """(size, modification time in ns, inode) of the file `path` names (a symlink's target), or None."""
     try:
-        stat = path.stat()
+        return _key(os.stat(path))
     except OSError:
         return None
-    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _key(status: os.stat_result) -> tuple[int, int, int]:
+    return status.st_size, status.st_mtime_ns, status.st_ino
 
 
 def read_sources(root: Path, progress: Progress = _no_progress,
@@ -132,19 +152,23 @@ def read_sources(root: Path, progress: Progress = _no_progress,
     all unchanged is not read again; its Source is `unread`, with no data. Folder index
     pages are always read (their titles label the folders)."""
     sources = {}
-    paths = scan_article_paths(root)
-    root_length = len(root.parts)
-    for done, path in enumerate(paths, start=1):
-        progress("reading", done, len(paths))
-        relpath = "/".join(path.parts[root_length:])
-        key = file_key(path) if known is not None else None
-        if key is not None and known.get(relpath) == key and path.name not in _INDEX_NAMES:
-            sources[relpath] = Source(relpath, None, "", key=key, unread=True)
-            continue
+    files = _article_files(root)
+    for done, (relpath, path) in enumerate(files, start=1):
+        progress("reading", done, len(files))
+        if known:  # (an empty `known`: every file is read, no need to look first)
+            key = file_key(path)
+            name = relpath.rsplit("/", 1)[-1]
+            if key is not None and known.get(relpath) == key and name not in _INDEX_NAMES:
+                sources[relpath] = Source(relpath, None, "", key=key, unread=True)
+                continue
         try:
-            sources[relpath] = Source(relpath, read_article_bytes(path, root), file_date(path), key=key)
+            data, status = read_article_file(path, root, relpath)
         except ArticleError as exc:
             sources[relpath] = Source(relpath, None, "", exc.problem)
+            continue
+        # The key of the very version read (its status taken from the open file).
+        key = _key(status) if known is not None else None
+        sources[relpath] = Source(relpath, data, status_date(status), key=key)
     labels = folder_labels(root, sources)
     for relpath, source in sources.items():
         if "/" in relpath:

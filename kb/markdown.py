@@ -64,14 +64,14 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n|]+?)(?:\|([^\[\]\n]*))?\]\]")
 
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
 
 
 def detect_lang(text: str) -> str:
     """'zh' when Chinese characters make up a fair share of the letters, else 'en'."""
-    han = len(_HAN.findall(text))
-    latin = len(_LATIN.findall(text))
+    han = sum(map(len, _HAN_RUN.findall(text)))  # characters counted by runs: fewer, faster matches
+    latin = sum(map(len, _LATIN_RUN.findall(text)))
     return "zh" if han and han >= latin * 0.1 else "en"
 
 

@@ -27,6 +27,7 @@ from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
 from whoosh.analysis.filters import Filter
 from whoosh.analysis.tokenizers import Tokenizer
+from whoosh.lang import stemmer_for_language
 
 from search import dictionary
 from search.dictionary import jieba
@@ -259,7 +260,8 @@ class Analyzer:
         self._segmenter, self._mode = tokenizer.segmenter, tokenizer.mode
         self._compounds, self._longest = compound.compounds, compound.longest
         self._stops, self._min_length = stop.stops, stop.min  # (no maximum, no stemming exceptions)
-        self._stem_word = stem._stem
+        # The stemmer itself: `_stems` remembers its answers (StemFilter's own cache costs more).
+        self._stem_word = stemmer_for_language(stem.lang) if stem.lang else stem.stemfn
         self._stems: dict[str, str] = {}
         self._runs: dict[str, tuple[str, ...]] = {}
 

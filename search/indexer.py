@@ -34,6 +34,7 @@ import queue
 import re
 import time
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -388,8 +389,9 @@ def _write_in_workers(generation: Path, sources: list[Source], workers: int, pro
 
     Batches of files go to whichever worker is free; the processes are forked while the write
     lock is held, so they let go of it and die with this process (`search.store`)."""
-    import pypinyin  # noqa: F401 (imported once, before the workers fork, for `pinyin_keys`)
+    from search import pinyin
 
+    pinyin.read_file()  # the pinyin converted before, read once for the workers (`pinyin_keys`)
     context = multiprocessing.get_context("fork")
     tasks, results = context.Queue(), context.Queue()
     batch = max(1, min(64, len(sources) // (workers * 20)))
@@ -401,6 +403,7 @@ def _write_in_workers(generation: Path, sources: list[Source], workers: int, pro
     processes = [context.Process(target=_segment_worker, args=arguments, daemon=True) for _ in range(workers)]
     outcomes: dict = {}
     segments = []
+    converted: dict = {}
     try:
         for process in processes:
             process.start()
@@ -417,14 +420,17 @@ def _write_in_workers(generation: Path, sources: list[Source], workers: int, pro
                 progress("indexing", len(outcomes), total)
             elif kind == "segment":
                 finished += 1
-                if value is not None:
-                    segments.append(value)
+                segment, new_pinyin = value
+                if segment is not None:
+                    segments.append(segment)
+                converted.update(new_pinyin)
             elif kind == "oserror":
                 raise OSError(*value)
             else:
                 raise RuntimeError(f"an indexing worker failed: {value}")
         for process in processes:
             process.join()
+        pinyin.remember(converted)
     finally:
         for process in processes:
             if process.is_alive():
@@ -436,6 +442,9 @@ def _write_in_workers(generation: Path, sources: list[Source], workers: int, pro
 def _segment_worker(generation: str, sources: list[Source], tasks, results, limitmb: int) -> None:
     """One worker process of `_write_in_workers`: its batches into one segment; errors reported
     to the parent in one message (a full disk is an `OSError` it names), never as a traceback."""
+    from search import pinyin
+
+    pinyin.defer_writing()  # the parent writes what the workers converted, once
     try:
         writer = segment_writer(whoosh_index.open_dir(generation), _lk=False, limitmb=limitmb)
         while (task := tasks.get()) is not None:
@@ -449,10 +458,11 @@ def _segment_worker(generation: str, sources: list[Source], tasks, results, limi
                 outcomes.append((relpath, result))
             results.put(("done", outcomes))
         if writer._added:
-            results.put(("segment", writer._finalize_segment()))
+            segment = writer._finalize_segment()
         else:
             writer._close_segment()
-            results.put(("segment", None))
+            segment = None
+        results.put(("segment", (segment, pinyin.converted())))
     except OSError as exc:
         results.put(("oserror", (exc.errno, exc.strerror or str(exc))))
     except BaseException as exc:  # noqa: BLE001 (reported to the parent, which raises it)
@@ -471,13 +481,18 @@ class _SegmentLengths:
         self._columns: dict[str, list | None] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default=0):
-        try:
-            column = self._columns[fieldname]
-        except KeyError:
-            column = self._columns[fieldname] = _length_column(self._reader, fieldname)
+        column = self.column(fieldname)
         if column is None:
             return default
         return column[docnum] if docnum < len(column) else None
+
+    def column(self, fieldname: str) -> list | None:
+        """The field's lengths by docnum (None: the field stores none)."""
+        try:
+            return self._columns[fieldname]
+        except KeyError:
+            column = self._columns[fieldname] = _length_column(self._reader, fieldname)
+            return column
 
 
 def _length_column(reader, fieldname: str) -> list | None:
@@ -498,8 +513,11 @@ _spaced_terms = re.compile(_SPACED_TERMS)
 
 def _field_indexer(field):
     """A function giving what `field.index(value)` gives for a string — (term bytes, frequency, weight,
-    encoded value) of each term — without Whoosh's token objects, for the schema's ID fields and its
-    text fields of terms separated by spaces (the analyzer's output, `search.documents`); else None."""
+    encoded value) of each term — without Whoosh's token objects, for the schema's ID fields, its
+    text fields of terms separated by spaces (the analyzer's output, `search.documents`) and its
+    keyword fields (lower-cased or not); else None."""
+    from whoosh.analysis.analyzers import CompositeAnalyzer
+    from whoosh.analysis.filters import LowercaseFilter
     from whoosh.analysis.tokenizers import IDTokenizer, RegexTokenizer
     from whoosh.formats import Existence, Frequency, Positions
     from whoosh.system import pack_uint
@@ -508,13 +526,20 @@ def _field_indexer(field):
     boost = getattr(field.format, "field_boost", 1.0)
     if type(analyzer) is IDTokenizer and kind is Existence:
         return lambda value: [(value.encode("utf-8"), 1, boost, b"")]
+    lowercase = False
+    if (type(analyzer) is CompositeAnalyzer and len(analyzer.items) == 2
+            and type(analyzer.items[1]) is LowercaseFilter):  # KEYWORD(lowercase=True)
+        analyzer, lowercase = analyzer.items[0], True
     if type(analyzer) is not RegexTokenizer or analyzer.expression.pattern != _SPACED_TERMS or analyzer.gaps:
         return None
     if kind is Frequency:
         def frequencies(value):
-            counts = Counter(_spaced_terms.findall(value))
+            terms = _spaced_terms.findall(value)
+            counts = Counter([term.lower() for term in terms] if lowercase else terms)
             return [(term.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for term, n in counts.items()]
         return frequencies
+    if lowercase:
+        return None
     if kind is Positions:
         encode = field.format.encode
 
@@ -564,6 +589,165 @@ def _postings_writer_class():
     return FastPostingsWriter
 
 
+def _add_postings(fieldwriter, schema, lengths, items) -> None:
+    """`FieldWriter.add_postings` (Whoosh 2.7.4) for a W3FieldWriter: the same postings, term
+    information and files, with the postings of each term gathered in lists and written at once
+    (`_TermWriter`), instead of five method calls for each posting and four for each term."""
+    from whoosh.codec.base import OutOfOrderError
+
+    last_field = last_text = None
+    column: list | None = None
+    size = 0
+    docs: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    sizes: list = []
+    terms = _TermWriter(fieldwriter)
+    for fieldname, btext, docnum, weight, value in items:
+        if fieldname != last_field:
+            if last_field is not None and fieldname < last_field:
+                raise OutOfOrderError(f"Field {last_field!r} .. {fieldname!r}")
+            if last_text is not None:
+                terms.write(last_text, docs, weights, values, sizes)
+                docs, weights, values, sizes = [], [], [], []
+            if last_field is not None:
+                terms.finish_field()
+            terms.start_field(fieldname, schema[fieldname])
+            column = lengths.column(fieldname) if lengths is not None else None
+            size = len(column) if column is not None else 0
+            last_field, last_text = fieldname, None
+        if docnum == -1:  # Whoosh's marker of a spelling word: not a posting
+            continue
+        if btext != last_text:
+            if last_text is not None:
+                if btext < last_text:
+                    raise OutOfOrderError(f"Term {fieldname}:{last_text!r} .. {fieldname}:{btext!r}")
+                terms.write(last_text, docs, weights, values, sizes)
+                docs, weights, values, sizes = [], [], [], []
+            last_text = btext
+        docs.append(docnum)
+        weights.append(weight)
+        values.append(b"" if value is None else value)
+        # lengths.doc_field_length(docnum, fieldname), as Whoosh asks it (0 without lengths)
+        sizes.append((column[docnum] if docnum < size else None) if column is not None else 0)
+    if last_text is not None:
+        terms.write(last_text, docs, weights, values, sizes)
+    if last_field is not None:
+        terms.finish_field()
+
+
+class _TermWriter:
+    """For one field at a time of a W3FieldWriter: W3FieldWriter.start_term, add for each posting
+    and finish_term (Whoosh 2.7.4, with `FastPostingsWriter._write_block`) in one call per term —
+    blocks of up to `blocklimit` postings in the postings file, then the term's W3TermInfo added
+    to the term table (OrderedHashWriter.add), each written with one `write`."""
+
+    def __init__(self, fieldwriter):
+        from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+        from whoosh.compat import dumps
+        from whoosh.filedb.filetables import _lengths
+        from whoosh.system import pack_int, pack_long, pack_ushort
+        from whoosh.util.numeric import length_to_byte
+
+        self.fieldwriter = fieldwriter
+        self.magic, self.term_info, self.dumps = WHOOSH3_HEADER_MAGIC, W3TermInfo._struct.pack, dumps
+        self.key_value_lengths = _lengths.pack
+        self.pack_int, self.pack_long, self.pack_ushort = pack_int, pack_long, pack_ushort
+        self.length_to_byte = length_to_byte
+
+    def start_field(self, fieldname: str, field) -> None:
+        writer = self.fieldwriter
+        writer.start_field(fieldname, field)
+        postings = writer._postwriter
+        self.whooshs = postings._inlinelimit > 1  # postings inlined in the term table: Whoosh's own way
+        self.fixed = writer._format.fixed_value_size()
+        self.limit, self.compression = postings._blocklimit, postings._compression
+        self.key = self.pack_ushort(writer._fieldid)
+
+    def finish_field(self) -> None:
+        self.fieldwriter.finish_field()
+
+    def write(self, btext: bytes, docs: list, weights: list, values: list, sizes: list) -> None:
+        writer = self.fieldwriter
+        if self.whooshs:
+            writer.start_term(btext)
+            for posting in zip(docs, weights, values, sizes, strict=True):
+                writer.add(*posting)
+            writer.finish_term()
+            return
+        dumps, pack_int, length_to_byte = self.dumps, self.pack_int, self.length_to_byte
+        fixed, limit, compression = self.fixed, self.limit, self.compression
+        postfile = writer._postfile.file
+        start = postfile.tell()
+        total, df, min_length, max_length, max_weight, min_id = 0, 0, None, 0, 0, None
+        count = len(docs)
+        out = [self.magic]
+        for first in range(0, count, limit):
+            if count > limit:
+                end = first + limit
+                block, given = docs[first:end], weights[first:end]
+                block_values, lengths = values[first:end], sizes[first:end]
+            else:
+                block, given, block_values, lengths = docs, weights, values, sizes
+            block_weights = array("f", given)
+            block_values = [v for v in block_values if v]
+            lengths = [n for n in lengths if n]
+            top = max(given)
+            # The block's statistics, as add_posting gathers them and W3TermInfo.add_block sums them.
+            block_max_weight = top if top > 0 else 0
+            block_min = min(lengths) if lengths else None
+            block_max = max(lengths) if lengths else 0
+            total += sum(block_weights)
+            df += len(block)
+            min_length = block_min if min_length is None else min(min_length, block_min)
+            max_length = max(max_length, block_max)
+            max_weight = max(max_weight, block_max_weight)
+            if min_id is None:
+                min_id = block[0]
+            # W3PostingsWriter._write_block, with its _mini_ids, _mini_weights and _mini_values.
+            previous, deltas = 0, []
+            for doc in block:
+                deltas.append(doc - previous)
+                previous = doc
+            if all(w == 1.0 for w in block_weights):
+                mini_weights = None
+            elif all(w == block_weights[0] for w in block_weights):
+                mini_weights = block_weights[0]
+            else:
+                mini_weights = tuple(block_weights)
+            if fixed is None or fixed < 0:
+                mini_values = tuple(block_values)
+            elif fixed == 0:
+                mini_values = None
+            else:
+                mini_values = b"".join(block_values)
+            data = dumps((tuple(deltas), mini_weights, mini_values), 2)
+            comp = compression if len(data) >= STORED_BLOCK else 0
+            if comp:
+                data = zlib.compress(data, comp)
+            info = dumps((len(block), block[-1], block_max_weight, comp, length_to_byte(block_min),
+                          length_to_byte(block_max)), 2)
+            length = len(info) + len(data)
+            out += (pack_int(-length if first + limit >= count else length), info, data)
+        postfile.write(b"".join(out))
+        # W3TermInfo.to_bytes of the term's statistics (never inlined here), added to the term table
+        # as OrderedHashWriter.add adds it.
+        value = self.term_info(False, total, df, 0 if min_length is None else length_to_byte(min_length),
+                               length_to_byte(max_length), max_weight, min_id, block[-1]
+                               ) + self.pack_long(start) + pack_int(postfile.tell() - start)
+        key = self.key + btext
+        table = writer._tindex
+        if key <= table.lastkey:
+            raise ValueError(f"Keys must increase: {table.lastkey!r}..{key!r}")
+        tablefile = table.dbfile.file
+        position = tablefile.tell()
+        table.index.append(position)
+        tablefile.write(self.key_value_lengths(len(key), len(value)) + key + value)
+        hashed = table.hashfn(key)
+        table.buckets[hashed & 255].append((hashed, position))
+        table.lastkey = key
+
+
 class _PostingsCodec:
     """What a W3FieldWriter asks of its codec (`postings_writer`), answered with `FastPostingsWriter`:
     set on a segment writer's field writer, so the codec recorded in the segment stays Whoosh's."""
@@ -579,7 +763,7 @@ class _PostingsCodec:
 
 
 def _segment_writer_class():
-    from whoosh.writing import SegmentWriter
+    from whoosh.writing import PostingPool, SegmentWriter
 
     class FastSegmentWriter(SegmentWriter):
         """Whoosh's segment writer, counting the terms of fields directly (`_field_indexer`),
@@ -599,7 +783,7 @@ def _segment_writer_class():
             perdocwriter = self.perdocwriter
             schema = self.schema
             docnum = self.docnum
-            add_post = self.pool.add
+            add_posts = self._add_posts
             docboost = self._doc_boost(fields)
             fieldnames = sorted([name for name in fields if not name.startswith("_")])
             self._check_fields(schema, fieldnames)
@@ -621,13 +805,11 @@ def _segment_writer_class():
                         indexer = None
                     if indexer is None:
                         indexer = self._indexers[fieldname] = _field_indexer(field) or False
-                    items = indexer(value) if indexer and isinstance(value, str) else field.index(value)
-                    scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in items:
-                        weight *= fieldboost
-                        if scorable:
-                            length += freq
-                        add_post((fieldname, tbytes, docnum, weight, vbytes))
+                    items = indexer(value) if indexer and isinstance(value, str) else list(field.index(value))
+                    if field.scorable:
+                        length = sum(freq for _, freq, _, _ in items)
+                    add_posts(fieldname, [(fieldname, tbytes, docnum, weight * fieldboost, vbytes)
+                                          for tbytes, _, weight, vbytes in items])
                 if field.separate_spelling() or field.vector:
                     raise ValueError(f"field {fieldname!r}: spelling and vectors are not written here")
                 customval = fields.get(f"_stored_{fieldname}", value)
@@ -639,11 +821,31 @@ def _segment_writer_class():
             self._added = True
             self.docnum += 1
 
+        def _add_posts(self, fieldname: str, posts: list[tuple]) -> None:
+            """`self.pool.add` of each of one field's postings: Whoosh's PostingPool adds them one by
+            one, estimating the memory of each and starting a new sorted run on disk when its
+            `limitmb` is reached; here the field's postings go to one run, all at once."""
+            pool = self.pool
+            if type(pool) is not PostingPool:
+                for post in posts:
+                    pool.add(post)
+                return
+            pool.fieldnames.add(fieldname)
+            # PostingPool.add's estimate of a posting's memory, summed
+            pool.currentsize += sum(len(term) * 2 + len(value or b"") for _, term, _, _, value in posts) + (
+                150 + len(fieldname)) * len(posts)
+            if pool.currentsize > pool.limit:
+                pool.save()
+            pool.current.extend(posts)
+
         def _flush_segment(self):
             self.perdocwriter.close()
             reader = self.per_document_reader() if self.codec.length_stats else None
             lengths = _SegmentLengths(reader) if reader is not None else None
-            self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+            if isinstance(getattr(self.fieldwriter, "_codec", None), _PostingsCodec):
+                _add_postings(self.fieldwriter, self.schema, lengths, self.pool.iter_postings())
+            else:
+                self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
             self.fieldwriter.close()
             if reader is not None:
                 reader.close()

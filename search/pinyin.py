@@ -9,8 +9,10 @@ named by pypinyin's version: a process whose terms are all in it never imports p
 The file only ever holds pypinyin's own answers for that version; a missing, damaged or
 unwritable file just means pypinyin is asked.
 
-A process writes the file at most once (the first time it had to import pypinyin), so a
-full build's worker processes do not rewrite it for every article.
+A process writes the file at most once (the first time it had to import pypinyin). A full
+build's worker processes write nothing: they hand the terms they converted to the parent,
+which adds them all at once (`remember`), so the next full build of the same articles
+imports pypinyin in no process.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ MAX_TERMS = 50_000  # terms kept in the file; beyond that it starts again
 
 _known: dict[str, list[str]] | None = None  # term → [full pinyin, initials], read once per process
 _written = False
-_converted: dict[str, list[str]] = {}  # term → keys, converted by this process (pypinyin imported)
+_converted: dict[str, list[str]] = {}  # term → keys, converted by this process
 
 
 def _version() -> str | None:
@@ -95,7 +97,7 @@ def keys(terms: list[str]) -> list[list[str]]:
     if not terms:
         return []
     if "pypinyin" in sys.modules and _known is None:
-        # A process that converts anyway (`kb new`, a full build's workers): each term once.
+        # A process that converts anyway (`kb new`): each term once.
         missing = [t for t in dict.fromkeys(terms) if t not in _converted]
         if missing:
             if len(_converted) > MAX_TERMS:
@@ -104,8 +106,37 @@ def keys(terms: list[str]) -> list[list[str]]:
         return [_converted[t] for t in terms]
     known = _load()
     missing = [t for t in dict.fromkeys(terms) if t not in known]
-    converted = _convert(missing) if missing else {}
-    if converted and not _written:  # once per process: a full build's workers do not rewrite it
-        _written = True
-        _save(dict(list({**known, **converted}.items())[-MAX_TERMS:]))
-    return [known[t] if t in known else converted[t] for t in terms]
+    if missing:
+        converted = _convert(missing)
+        known.update(converted)
+        _converted.update(converted)
+        if not _written:  # once per process
+            _written = True
+            _save(dict(list(known.items())[-MAX_TERMS:]))
+    return [known[t] for t in terms]
+
+
+def read_file() -> None:
+    """Read the file now (before a full build forks its workers, which then share what it holds)."""
+    _load()
+
+
+def defer_writing() -> None:
+    """This process's conversions are written by another (a full build's worker: `converted`
+    goes to the parent, which adds them with `remember`) instead of once by this one."""
+    global _written
+    _written = True
+
+
+def converted() -> dict[str, list[str]]:
+    """The terms this process converted with pypinyin, and their keys."""
+    return dict(_converted)
+
+
+def remember(terms: dict[str, list[str]]) -> None:
+    """Add `terms` (converted by other processes, `converted`) to the file, if any are new."""
+    known = _load()
+    new = {t: v for t, v in terms.items() if t not in known}
+    if new:
+        known.update(new)
+        _save(dict(list(known.items())[-MAX_TERMS:]))

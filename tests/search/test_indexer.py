@@ -117,7 +117,8 @@ def test_progress_counts_files_read_and_articles_indexed(kb_dir, index_dir):
 def index_content(index_dir, blocks: bool = False) -> dict:
     """Everything an index holds, by document uid: stored fields, each field's terms with their
     postings (document, weight, value) and field lengths — not how Whoosh laid it out on disk.
-    With `blocks`, also the field lengths each block of postings records, segment by segment."""
+    With `blocks`, also the field lengths each block of postings records and each term's statistics,
+    segment by segment."""
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
@@ -138,6 +139,10 @@ def index_content(index_dir, blocks: bool = False) -> dict:
                     (uid[docnum], weight, value) for docnum, weight, value in _postings(reader, name, term))
             for n, (leaf, _) in enumerate(reader.leaf_readers() if blocks else []):
                 for term in leaf.lexicon(name):
+                    info = leaf.term_info(name, term)
+                    content["info", n, name, term] = (
+                        info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
+                        info.max_weight(), info.min_id(), info.max_id())
                     postings = leaf.postings(name, term)
                     while postings.is_active():
                         content["block", n, name, term, postings.id()] = (postings.block_min_length(),

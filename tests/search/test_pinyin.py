@@ -53,3 +53,29 @@ def test_an_index_run_whose_terms_were_converted_before_does_not_import_pypinyin
                            check=True).stdout.strip() for _ in range(2)]
     assert runs == ["['huabei', 'hb', 'haikuanshibai', 'hksb'] True",
                     "['huabei', 'hb', 'haikuanshibai', 'hksb'] False"]
+
+
+def test_a_full_builds_workers_hand_their_pinyin_to_the_parent_which_writes_it_once(kb_dir, tmp_path):
+    """The worker processes of a parallel build write no cache file; the parent adds what they
+    converted, so the next full build of the same articles converts nothing (no process imports
+    pypinyin: the file is not written again)."""
+    for n in range(220):
+        tag = "花呗标签"[n % 3:]
+        text = f"---\ntitle: 测试文章{n}号 银行卡\ntags: [{tag}]\n---\n内容\n"
+        (kb_dir / f"gen-{n}.md").write_text(text, "utf-8")
+    folders = f"Path({str(kb_dir)!r}), Path({str(tmp_path / 'index')!r})"
+    script = ("import sys; from pathlib import Path; from search.indexer import sync_index; "
+              f"sync_index({folders}, rebuild=True, workers=2); print('pypinyin' in sys.modules)")
+    cache = tmp_path / "cache"
+    env = {"KB_CACHE_DIR": str(cache), "PATH": ""}
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT,
+                           check=True).stdout.strip()
+    (stored,) = cache.glob("pinyin-*.json")
+    known = json.loads(stored.read_text("utf-8"))
+    assert known["测试"] == _pypinyin("测试") and known["银行卡"] == _pypinyin("银行卡")
+    assert {"花呗标签", "呗标签", "标签"} <= set(known)  # tags (domain words), converted by the workers
+    written = stored.stat().st_mtime_ns
+    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT,
+                            check=True).stdout.strip()
+    assert (first, second) == ("False", "False")  # the parent itself never converts in a parallel build
+    assert stored.stat().st_mtime_ns == written
