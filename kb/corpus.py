@@ -86,8 +86,8 @@ def is_markdown_path(relpath: str) -> bool:
 def is_article_path(relpath: str) -> bool:
     """Markdown files (`.md`, `.mdx`, `.markdown`) whose name and folders do not start
     with `_` or `.`."""
-    parts = relpath.split("/")
-    return is_markdown_path(relpath) and not any(p.startswith(("_", ".")) for p in parts)
+    marked = f"/{relpath}"
+    return is_markdown_path(relpath) and "/_" not in marked and "/." not in marked
 
 
 def _markdown_files(root: Path):

@@ -148,7 +148,7 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         "suggestions.json": commit.suggestions(),
         "spelling.json": {"agents": spelling[True], "public": spelling[False]},
         ARTICLES: {"articles": commit.articles()},
-        SEGMENT_LIST: {"segments": commit.listing()},
+        SEGMENT_LIST: {"layout": LAYOUT, "segments": commit.listing()},
     }
     reuse_classifier = previous is not None and (old_state.get("classifier_key") == key or not train)
 
@@ -188,8 +188,13 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
 
 
 def _same_generation(path: Path, generation_dir: Path) -> bool:
-    """Whether derived folder `path` is of `generation_dir` and stored its segments (by this kb)."""
-    return path.parent == folder(generation_dir) and (path / SEGMENT_LIST).is_file()
+    """Whether derived folder `path` is of `generation_dir` and stored its segments as this kb does."""
+    if path.parent != folder(generation_dir):
+        return False
+    try:
+        return json.loads((path / SEGMENT_LIST).read_text("utf-8")).get("layout") == LAYOUT
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | None = None) -> Path:
@@ -227,6 +232,7 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
 # -- what each Whoosh segment contributes -------------------------------------------------------
 SEGMENTS = "segments"  # segments/<Whoosh segment id>/: a `_Piece`, hard-linked from commit to commit
 SEGMENT_LIST = "segments.json"  # the commit's segments in order: id, first docnum, deleted documents
+LAYOUT = 2  # of the segments' files: an earlier commit's are re-used only when it is this one
 ARTICLES = "articles.json"  # [id, path, hash, tags] of every article of the commit (`indexed_articles`)
 KINDS = {ARTICLE: 1, UNIT: 2, CONTENT: 3}  # codes of `_Piece.kinds` (0: anything else)
 HIDDEN_VISIBILITY = ("internal", "draft")
@@ -693,6 +699,9 @@ def _stored_records(path: Path):
         piece = path / SEGMENTS / entry["id"]
         deleted, offset = set(entry["deleted"]), entry["offset"]
         data = json.loads((piece / "records.json").read_text("utf-8"))
+        if isinstance(data, list):  # the first layout: documents in articles.json
+            numbers = [a[0] for a in json.loads((piece / "articles.json").read_text("utf-8"))]
+            data = {"docnums": numbers, "records": data}
         for number, record in zip(data["docnums"], data["records"], strict=True):
             if number not in deleted:
                 yield record, offset + number
@@ -701,6 +710,15 @@ def _stored_records(path: Path):
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
     """The derived state computed in this process: only for an index that has none stored
     (written by an older kb); `kb index` stores it."""
+    state, raw = _computed(searcher, lexicon_words)
+    state.classifier = classifier_module.train_question_classifier(
+        classifier_module.training_phrasings(_public(raw)), analyzer)
+    state.meaning = embeddings.embed_phrasings(embeddings.embedding_phrasings(raw))
+    return state
+
+
+def _computed(searcher, lexicon_words: list) -> tuple[Derived, dict[str, dict]]:
+    """`compute` but for the models (their keys are there): the state, and the stored records."""
     commit = _Commit(searcher.reader(), None)
     catalog, docnums, raw = {}, {}, {}
     for _, offset, piece, deleted, _, _ in commit.segments:
@@ -710,15 +728,13 @@ def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:
                 docnums[record["id"]] = offset + article[0]
                 raw[record["id"]] = record
     pairs = classifier_module.training_phrasings(_public(raw))
-    meaning_pairs = embeddings.embedding_phrasings(raw)
     return Derived(
         generation=searcher.reader().generation(), revision=-1, catalog=catalog, docnums=docnums,
         suggestions=[tuple(s) for s in commit.suggestions()], spelling=commit.spelling(),
         lengths=commit.lengths(), documents=commit.documents(),
-        classifier=classifier_module.train_question_classifier(pairs, analyzer),
-        classifier_key=classifier_key(pairs, lexicon_words),
-        meaning=embeddings.embed_phrasings(meaning_pairs), meaning_key=fingerprint(meaning_pairs),
-        by_tag=_by_tag(catalog))
+        classifier=None, classifier_key=classifier_key(pairs, lexicon_words),
+        meaning=None, meaning_key=fingerprint(embeddings.embedding_phrasings(raw)),
+        by_tag=_by_tag(catalog)), raw
 
 
 def _by_tag(catalog: dict[str, ArticleRecord]) -> dict[str, list[str]]:

@@ -245,13 +245,13 @@ def test_the_stored_document_map_and_filters_equal_what_the_index_says(tmp_path)
 
 
 def _derived_now(index_dir: Path) -> tuple[derived.Derived, derived.Derived, object]:
-    """(what the last `kb index` stored, the same computed from scratch from the index, its reader)."""
+    """(what the last `kb index` stored, the same computed from scratch from the index — models
+    left out, their keys compared — and its reader)."""
     generation = store.current_generation(index_dir)
     ix = whoosh_index.open_dir(str(generation))
     searcher = ix.searcher()
-    analyzer = Analyzer()
-    stored = derived.load(derived.latest(generation, searcher.reader().generation()), analyzer)
-    return stored, derived.compute(searcher, analyzer, derived._lexicon_words(searcher)), searcher
+    stored = derived.load(derived.latest(generation, searcher.reader().generation()), Analyzer())
+    return stored, derived._computed(searcher, derived._lexicon_words(searcher))[0], searcher
 
 
 def _segment_ids(index_dir: Path) -> set[str]:
@@ -408,3 +408,41 @@ def test_deleted_articles_leave_the_spelling_counts_by_either_path(intents, monk
         assert "fortnight" in stored.spelling[True] and "stolen" not in stored.spelling[True]
         holding = list(searcher.reader().postings("spell", "card").all_ids())
         assert stored.spelling[True]["card"] == len(holding)
+
+
+def test_an_index_without_stored_derived_state_is_served_from_one_computed_at_open(intents):
+    """An index whose writer stored no derived state (an older kb) is still searched: the reader
+    computes the same state itself."""
+    import shutil
+
+    _, index_dir, index = intents
+    stored = index.versions.refresh()
+    shutil.rmtree(derived.folder(store.current_generation(index_dir)))
+    reader = SearchIndex(index_dir)
+    try:
+        computed = reader.versions.refresh()
+        assert computed.revision == -1 and computed.catalog == stored.catalog
+        assert computed.suggestions == stored.suggestions and computed.spelling == stored.spelling
+        assert computed.classifier.key == stored.classifier.key
+        assert first(reader, "is my card on its way") == "card-delivery"
+    finally:
+        reader.close()
+
+
+def test_segments_stored_in_another_layout_are_read_again(intents):
+    """The derived state of a commit stored by a kb that laid out the segments' files otherwise is
+    not re-used: the next commit reads every segment anew, and gets the same state."""
+    articles, index_dir, _ = intents
+    listing = derived.latest(store.current_generation(index_dir)) / derived.SEGMENT_LIST
+    data = json.loads(listing.read_text("utf-8"))
+    listing.write_text(json.dumps({**data, "layout": derived.LAYOUT - 1}), "utf-8")
+    for piece in (listing.parent / derived.SEGMENTS).iterdir():
+        (piece / "arrays.npz").unlink()
+    title, questions, _ = ARTICLES["lost-card"]
+    write_article(articles, "lost-card", title, questions, "Freeze it in the app.")
+    sync_index(articles, index_dir)
+    stored, computed, searcher = _derived_now(index_dir)
+    with searcher:
+        assert stored.catalog == computed.catalog and stored.suggestions == computed.suggestions
+        assert stored.spelling == computed.spelling
+        _same_arrays(stored.documents, computed.documents)
