@@ -7,7 +7,12 @@ stores them beside the index, keyed by the commit (Whoosh's TOC generation):
 
     gen-*/derived/<generation>.<revision>/
         state.json           keys of what is inside; written last
-        catalog.json         article records with their document numbers
+        segments.json        the commit's Whoosh segments in order: id, first document number,
+                             deleted documents, spelling words of those
+        segments/<id>/       what each segment holds (`_Piece`): article records, kinds of
+                             documents, field length bytes, spelling words…; the same files
+                             (hard links) in every commit that still has the segment
+        articles.json        [id, path, hash, tags] of every article (the indexer's view)
         suggestions.json     (folded text, text, article id, is a question) of titles and questions
         spelling.json        the spelling vocabularies with document frequencies (agents', the public's)
         lengths/<field>.npy  field lengths by document number, for BM25
@@ -20,7 +25,13 @@ A folder is written under a temporary name and renamed into place, so a reader s
 all of it or nothing. Arrays are .npy files that readers memory-map: the worker
 processes of one machine share their pages. Nothing is pickled.
 
-Incremental by construction: the classifier is re-trained only when the phrasings it
+Incremental by construction, and equal to what a computation from the whole index
+gives (`compute`; a test compares them after edits, additions, deletions and merges):
+a Whoosh segment never changes once written, only which of its documents are deleted,
+so after an edit only the new segment is read, with the deleted documents of the
+others (an edited article's spelling words are taken again from the Markdown its
+content document stored) — the catalog, suggestions and spelling of the other
+articles are re-used. The classifier is re-trained only when the phrasings it
 learns from (or the dictionary) change, and only new phrasings are embedded. When
 the classifier must be re-trained, revision 0 goes out at once with the previous
 classifier (articles it does not know just get no help from it) and revision 1
@@ -219,6 +230,7 @@ SEGMENT_LIST = "segments.json"  # the commit's segments in order: id, first docn
 ARTICLES = "articles.json"  # [id, path, hash, tags] of every article of the commit (`indexed_articles`)
 KINDS = {ARTICLE: 1, UNIT: 2, CONTENT: 3}  # codes of `_Piece.kinds` (0: anything else)
 HIDDEN_VISIBILITY = ("internal", "draft")
+REPARSED_MAX = 200  # deleted articles of one segment whose spelling words `_forget` takes from their Markdown
 
 
 class _Piece:
@@ -227,12 +239,12 @@ class _Piece:
     a piece is computed once, from all of the segment's documents deleted or not, and re-used
     (hard-linked) by every later commit that still has the segment:
 
-        kinds.npy, parent.npy, hidden.npy   by document: kind code, its article document, hidden
-        lengths.npy                         the length byte of each scored field (`length_bytes`)
-        articles.json                       [document, id, path, hash, tags] of each article document
-        records.json                        the stored record of each, in that order (readers' catalog)
-        phrasings.json                      [title, questions, lang, public] of each, in that order
-        spelling.json                       the `spell` words: {word: documents} (and the public's)
+        arrays.npz      by document: kind code, its article document, hidden; the length byte
+                        of each scored field (`length_bytes`)
+        piece.json      [document, id, path, hash, tags] of each article document; the `spell`
+                        words: {word: documents} (and the public's, where some are hidden)
+        records.json    the document and stored record of each article (readers' catalog)
+        phrasings.json  [title, questions, lang, public] of each article, in that order
     """
 
     def __init__(self, folder: Path | None = None):
@@ -240,13 +252,11 @@ class _Piece:
         self.records: list | None = None
         self.phrasing: list | None = None
         if folder is not None:
-            self.kinds = np.load(folder / "kinds.npy")
-            self.parent = np.load(folder / "parent.npy")
-            self.hidden = np.load(folder / "hidden.npy")
-            self.lengths = np.load(folder / "lengths.npy")
-            self.articles = json.loads((folder / "articles.json").read_text("utf-8"))
-            spelling = json.loads((folder / "spelling.json").read_text("utf-8"))
-            self.spelling, self.public = spelling["agents"], spelling.get("public")
+            with np.load(folder / "arrays.npz") as arrays:
+                self.kinds, self.parent = arrays["kinds"], arrays["parent"]
+                self.hidden, self.lengths = arrays["hidden"], arrays["lengths"]
+            data = json.loads((folder / "piece.json").read_text("utf-8"))
+            self.articles, self.spelling, self.public = data["articles"], data["agents"], data.get("public")
 
     @classmethod
     def read(cls, leaf) -> _Piece:
@@ -278,12 +288,13 @@ class _Piece:
             _link_tree(self.folder, target)
             return
         target.mkdir(parents=True)
-        for name in ("kinds", "parent", "hidden", "lengths"):
-            np.save(target / f"{name}.npy", getattr(self, name))
-        for name, data in (("articles", self.articles), ("records", self.records),
-                           ("phrasings", self.phrasing),
-                           ("spelling", {"agents": self.spelling, **({"public": self.public}
-                                                                    if self.public is not None else {})})):
+        np.savez(target / "arrays.npz", kinds=self.kinds, parent=self.parent, hidden=self.hidden,
+                 lengths=self.lengths)
+        piece = {"articles": self.articles, "agents": self.spelling}
+        if self.public is not None:
+            piece["public"] = self.public
+        records = {"docnums": [a[0] for a in self.articles], "records": self.records}
+        for name, data in (("piece", piece), ("records", records), ("phrasings", self.phrasing)):
             (target / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
 
     def phrasings(self) -> list:
@@ -428,8 +439,8 @@ class _Commit:
         for piece, fresh_deleted, _ in self.new_deletions:
             at = {a[0]: a[1] for a in piece.articles}
             touched.update(at[n] for n in fresh_deleted if n in at)
-        for piece, _ in self.gone:
-            touched.update(a[1] for a in piece.articles)
+        for piece, deleted in self.gone:  # its live articles were merged into a new segment, or deleted
+            touched.update(a[1] for a in piece.articles if a[0] not in deleted)
         earlier = json.loads((self.earlier / "suggestions.json").read_text("utf-8"))
         kept = [s for s in earlier if s[2] not in touched]
         return sorted(kept + fresh)
@@ -510,9 +521,10 @@ def _forget(leaf, piece: _Piece, fresh: list[int], removed: dict[str, list[int]]
 
     removed = {w: list(n) for w, n in removed.items()}
     by_doc = {a[0]: a for a in piece.articles}
-    for n in fresh:
-        if piece.kinds[n] != KINDS[ARTICLE]:
-            continue
+    articles = [n for n in fresh if piece.kinds[n] == KINDS[ARTICLE]]
+    if len(articles) > REPARSED_MAX:  # parsing them would cost more than reading the postings
+        return _removed_by_postings(leaf, piece)
+    for n in articles:
         contents = np.flatnonzero((piece.parent == n) & (piece.kinds == KINDS[CONTENT]))
         try:
             if len(contents) != 1:
@@ -558,7 +570,7 @@ def phrasing_records(path: Path) -> dict[str, dict]:
     for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
         piece = path / SEGMENTS / entry["id"]
         deleted = set(entry["deleted"])
-        articles = json.loads((piece / "articles.json").read_text("utf-8"))
+        articles = json.loads((piece / "piece.json").read_text("utf-8"))["articles"]
         phrasings = json.loads((piece / "phrasings.json").read_text("utf-8"))
         for a, p in zip(articles, phrasings, strict=True):
             if a[0] not in deleted:
@@ -652,15 +664,9 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
     state = json.loads((path / STATE).read_text("utf-8"))
     catalog = {}
     docnums = {}
-    for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
-        piece = path / SEGMENTS / entry["id"]
-        deleted, offset = set(entry["deleted"]), entry["offset"]
-        articles = json.loads((piece / "articles.json").read_text("utf-8"))
-        records = json.loads((piece / "records.json").read_text("utf-8"))
-        for article, record in zip(articles, records, strict=True):
-            if article[0] not in deleted:
-                catalog[record["id"]] = ArticleRecord.from_stored(record)
-                docnums[record["id"]] = offset + article[0]
+    for record, number in _stored_records(path):
+        catalog[record["id"]] = ArticleRecord.from_stored(record)
+        docnums[record["id"]] = number
     model = classifier_module.load(path / "classifier", analyzer) if (path / "classifier").is_dir() else None
     spelling = json.loads((path / "spelling.json").read_text("utf-8"))
     meaning = embeddings.load(path / "meaning")[0] if (path / "meaning").is_dir() else None
@@ -672,9 +678,24 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         lengths={name: np.load(path / "lengths" / f"{name}.npy", mmap_mode="r")
                  for name in SCORED_FIELDS},
         documents={name: np.load(path / "documents" / f"{name}.npy", mmap_mode="r")
-                   for name in ("articles", "units", "parent")},
+                   for name in ("articles", "units", "parent")} if (path / "documents").is_dir() else None,
         classifier=model, classifier_key=state.get("classifier_key", ""),
         meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog))
+
+
+def _stored_records(path: Path):
+    """(stored record, document number) of each article of the commit, in document order."""
+    if not (path / SEGMENT_LIST).is_file():  # stored by an earlier kb: one catalog file
+        data = json.loads((path / "catalog.json").read_text("utf-8"))
+        yield from zip(data["records"], data["docnums"], strict=True)
+        return
+    for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
+        piece = path / SEGMENTS / entry["id"]
+        deleted, offset = set(entry["deleted"]), entry["offset"]
+        data = json.loads((piece / "records.json").read_text("utf-8"))
+        for number, record in zip(data["docnums"], data["records"], strict=True):
+            if number not in deleted:
+                yield record, offset + number
 
 
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:

@@ -57,6 +57,12 @@ class DocMap:
         start, end = np.searchsorted(self._keys, [article, article + 1])
         return self._sorted[start:end]
 
+    def count_bodyless(self) -> int:
+        """How many articles have no body (title and questions only)."""
+        if not hasattr(self, "_bodyless_count"):
+            self._bodyless_count = int(self.bodyless.sum())
+        return self._bodyless_count
+
     def count_articles(self, population: np.ndarray | None = None) -> int:
         """How many articles the index holds (of `population`, a boolean array by document)."""
         counts = self.__dict__.setdefault("_counts", {})
@@ -255,6 +261,10 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     its whole text, for articles without a body (default: `extras`). `values`: per kind of
     value (search.answer_types), which unit documents state one.
     """
+    # An article without a body is its phrasings: the whole text's pieces score those articles only.
+    if phrasing_extras is not None:
+        phrasing_extras = ([extra._replace(among=docs.bodyless) for extra in phrasing_extras]
+                           if docs.count_bodyless() else None)
     space = scorer.candidates(parsed, _searched_fields(config), [*extras, *(phrasing_extras or [])],
                               docs.parent, include)
     cand = space.docnums

@@ -11,7 +11,12 @@ computes — per-field BM25 summed with field weights — and an exact match cou
 
 from __future__ import annotations
 
+import io
+import itertools
 import math
+import pickle
+import struct
+import zlib
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -44,21 +49,7 @@ def _segment_postings(segment, field: str, term: str) -> tuple[np.ndarray, np.nd
     matcher = (terms.matcher(field, segment._text_to_bytes(field, term), segment.schema[field].format)
                if terms is not None else None)
     if type(matcher) is W3LeafMatcher and not matcher._byteids:
-        ids, weights = [], []
-        while True:
-            matcher._read_data()
-            deltas, block_weights = matcher._data[0], matcher._data[1]
-            count = matcher._blocklength
-            ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
-            if block_weights is None or isinstance(block_weights, float):
-                value = 1.0 if block_weights is None else block_weights
-                weights.append(np.full(count, value, dtype=np.float32))
-            else:
-                weights.append(np.asarray(block_weights, dtype=np.float32))
-            if matcher._lastblock:
-                break
-            matcher._goto(matcher._nextoffset)
-        found, found_weights = np.concatenate(ids), np.concatenate(weights)
+        found, found_weights = _w3_postings(matcher)
         if segment.has_deletions():
             deleted = np.fromiter(segment._perdoc.deleted_docs(), dtype=np.int64)
             keep = ~np.isin(found, deleted)
@@ -73,6 +64,39 @@ def _segment_postings(segment, field: str, term: str) -> tuple[np.ndarray, np.nd
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
 
 
+def _w3_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Every block of a Whoosh 3 posting list, from the first (where a new matcher stands), decoded
+    as Whoosh's matcher decodes them (`W3LeafMatcher._goto` and `_read_data`: a length, a pickled
+    block header, the pickled, maybe compressed, delta-coded ids and weights) but in one loop,
+    with numpy work once per list instead of once per block of 128 postings."""
+    postfile = matcher._postfile
+    data, end = matcher._dataoffset, matcher._nextoffset
+    compressed, last, count = matcher._compression, matcher._lastblock, matcher._blocklength
+    block = postfile.get(data, end - data)
+    deltas, weights, counts = [], [], []
+    while True:
+        block_ids, block_weights = pickle.loads(zlib.decompress(block) if compressed else block)[:2]
+        deltas.append(block_ids)
+        counts.append(count)
+        weights.append(block_weights if isinstance(block_weights, tuple | list)
+                       else (1.0 if block_weights is None else block_weights,) * count)
+        if last:
+            break
+        length = struct.unpack(">i", postfile.get(end, 4))[0]
+        last = length < 0
+        start, end = end + 4, end + 4 + abs(length)
+        stream = io.BytesIO(postfile.get(start, end - start))
+        count, _, _, compressed, _, _ = pickle.load(stream)
+        block = stream.read()
+    sizes = np.array(counts, dtype=np.int64)
+    total = int(sizes.sum())
+    # Each block's ids are deltas from 0: one running sum, less the sum before each block.
+    sums = np.cumsum(np.fromiter(itertools.chain.from_iterable(deltas), dtype=np.int64, count=total))
+    before = np.concatenate(([0], sums[np.cumsum(sizes)[:-1] - 1]))
+    ids = sums - np.repeat(before, sizes)
+    return ids, np.fromiter(itertools.chain.from_iterable(weights), dtype=np.float32, count=total)
+
+
 class Extra(NamedTuple):
     """Query tokens scored in one more field: character pairs, single characters, pinyin."""
 
@@ -82,6 +106,8 @@ class Extra(NamedTuple):
     # A document that nothing before this extra matched counts it only if it shares at
     # least this many of the tokens, and never under quoted or excluded words (0: any token).
     min_shared: float = 0.0
+    # Which documents it may score at all (a boolean array by document; None: every document).
+    among: np.ndarray | None = None
 
 
 K1 = 1.2
@@ -114,6 +140,7 @@ class Bm25Scorer:
             field_b = (b or {}).get(name, B_DEFAULT)
             self._norms[name] = k1 * (1 - field_b + field_b * lengths / average)
         self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._among: dict[int, tuple[np.ndarray, dict]] = {}  # id of an `Extra.among` → it, its postings
 
     def _postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         locked = getattr(type(self.reader), "locked", None)  # a reader threads share (search.version)
@@ -128,6 +155,7 @@ class Bm25Scorer:
         if cached is None:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
+                self._among.clear()
             docs, tf = self._postings(field, term)
             # Whoosh's idf, floored at 1: on short FAQ titles common words still count
             # (measured better than BM25's own idf on both evaluation sets).
@@ -152,6 +180,19 @@ class Bm25Scorer:
             docs, scores = both, scores[left] + other_scores[right]
         return docs, scores
 
+    def _extra_term(self, extra: Extra, token: str) -> tuple[np.ndarray, np.ndarray]:
+        """`term` of an extra's token, kept to the documents the extra may score (`Extra.among`)."""
+        docs, scores = self.term(extra.field, token)
+        if extra.among is None:
+            return docs, scores
+        # The array is kept beside its postings, so its id stays its own while they are cached.
+        postings = self._among.setdefault(id(extra.among), (extra.among, {}))[1]
+        kept = postings.get((extra.field, token))
+        if kept is None:
+            inside = np.asarray(extra.among[docs])
+            kept = postings[(extra.field, token)] = (docs[inside], scores[inside])
+        return kept
+
     def candidates(self, parsed: ParsedQuery, fields, extras: list[Extra], parent: np.ndarray,
                    include=()) -> Candidates:
         """The documents any of `parsed`'s concepts (in `fields`) or `extras`' tokens has a posting
@@ -159,7 +200,7 @@ class Bm25Scorer:
         can give a score to, as one compact id space."""
         found = [self._alternative(name, terms)[0] for concept in parsed.concepts
                  for terms, _ in concept.alternatives for name in fields]
-        found += [self.term(extra.field, token)[0] for extra in extras for token in extra.tokens]
+        found += [self._extra_term(extra, token)[0] for extra in extras for token in extra.tokens]
         found.append(np.asarray(include, dtype=np.int64))
         return Candidates.of(self.size, found, parent)
 
@@ -197,7 +238,7 @@ class Bm25Scorer:
             summed = np.zeros(len(space), dtype=np.float32)
             shared = np.zeros(len(space), dtype=np.int32)
             for token in extra.tokens:
-                docs, scores = self.term(extra.field, token)
+                docs, scores = self._extra_term(extra, token)
                 positions = space.positions(docs)
                 if adjust is not None:
                     scores = adjust(extra, token, positions, scores)

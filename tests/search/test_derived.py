@@ -353,3 +353,58 @@ def test_incremental_derived_state_is_what_a_full_build_gives(tmp_path):
     # The classifier learns with the index's dictionary, which keeps a deleted article's tags until
     # the next full build (`search.indexer`): the same phrasings, another dictionary.
     assert (incremental.classifier_key == full.classifier_key) == (lexicons[0] == lexicons[1])
+
+
+def test_a_merged_away_segment_forgets_only_what_it_still_held(intents):
+    """An article edited twice: its second version's segment is merged away (holding nothing live)
+    while the third version's segment stays; the article keeps its suggestions and record."""
+    from whoosh.reading import SegmentReader
+
+    from search.indexer import _derive
+
+    articles, index_dir, _ = intents
+    title, questions, _ = ARTICLES["lost-card"]
+    first = _segment_ids(index_dir)
+    write_article(articles, "lost-card", title, questions, "Second version.")
+    sync_index(articles, index_dir)
+    (merged,) = _segment_ids(index_dir) - first  # the second version's
+    write_article(articles, "lost-card", title, questions, "Third version.")
+    sync_index(articles, index_dir)
+
+    def merge_one(writer, segments):
+        for segment in segments:
+            if segment.segment_id() == merged:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                writer.add_reader(reader)
+                reader.close()
+        return [segment for segment in segments if segment.segment_id() != merged]
+
+    ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
+    ix.writer().commit(mergetype=merge_one)
+    assert merged not in _segment_ids(index_dir)
+    _derive(index_dir)
+    stored, computed, searcher = _derived_now(index_dir)
+    with searcher:
+        assert stored.suggestions == computed.suggestions and stored.catalog == computed.catalog
+        assert any(s[2] == "lost-card" for s in stored.suggestions)
+        _same_arrays(stored.documents, computed.documents)
+        assert stored.spelling == computed.spelling
+
+
+
+@pytest.mark.parametrize("reparsed_max", [0, derived.REPARSED_MAX])
+def test_deleted_articles_leave_the_spelling_counts_by_either_path(intents, monkeypatch, reparsed_max):
+    """The spelling words of edited and deleted articles are taken from their stored Markdown, or
+    (many at once) counted from the segment's postings: the same counts either way."""
+    articles, index_dir, _ = intents
+    monkeypatch.setattr(derived, "REPARSED_MAX", reparsed_max)
+    title, questions, _ = ARTICLES["refund-status"]
+    write_article(articles, "refund-status", title, questions, "Refunds arrive within fortnight.")
+    (articles / "lost-card.md").unlink()
+    sync_index(articles, index_dir)
+    stored, computed, searcher = _derived_now(index_dir)
+    with searcher:
+        assert stored.spelling == computed.spelling
+        assert "fortnight" in stored.spelling[True] and "stolen" not in stored.spelling[True]
+        holding = list(searcher.reader().postings("spell", "card").all_ids())
+        assert stored.spelling[True]["card"] == len(holding)

@@ -28,6 +28,20 @@ def test_an_article_scores_its_closest_phrasing():
                                rtol=1e-5)
 
 
+def test_scoring_some_articles_reads_only_theirs_and_agrees_with_scoring_all():
+    """A search scores the few articles it ranks (`scores_of`): the same scores as `scores` gives
+    them, for articles with one phrasing or several, first, last or in between, in any order."""
+    pairs = [("card", "Card delivery"), ("card", "my card has not arrived"),
+             ("refund", "Where is my refund?"),
+             ("pin", "How do I change my PIN?"), ("pin", "reset my pin"), ("pin", "PIN blocked"),
+             ("fee", "Why was I charged a fee?")]
+    vectors = embed_phrasings(pairs)
+    query = "my new card never came and I want my money back"
+    every = vectors.scores(query)
+    for articles in ([0], [3], [1, 2], [3, 0, 2], [0, 1, 2, 3]):
+        np.testing.assert_allclose(vectors.scores_of(query, np.array(articles)), every[articles], rtol=1e-6)
+
+
 def test_only_articles_in_english_are_embedded():
     catalog = {"en-card": {"title": "Card delivery", "questions": ["Where is my card?"], "lang": "en"},
                "zh-card": {"title": "银行卡多久寄到", "questions": [], "lang": "zh"}}
