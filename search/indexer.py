@@ -775,6 +775,10 @@ class _PostingsCodec:
                             compression=codec._compression, inlinelimit=codec._inlinelimit)
 
 
+def _term_of(posting: tuple) -> bytes:
+    return posting[1]
+
+
 def _segment_writer_class():
     from whoosh.writing import PostingPool, SegmentWriter
 
@@ -848,17 +852,42 @@ def _segment_writer_class():
             pool.currentsize += sum(len(term) * 2 + len(value or b"") for _, term, _, _, value in posts) + (
                 150 + len(fieldname)) * len(posts)
             if pool.currentsize > pool.limit:
+                self._to_pool()
                 pool.save()
-            pool.current.extend(posts)
+            # Kept by field, in the order of documents, until the pool needs them (`_postings`).
+            try:
+                self._by_field[fieldname] += posts
+            except AttributeError:
+                self._by_field = {fieldname: posts}
+            except KeyError:
+                self._by_field[fieldname] = posts
+
+        def _to_pool(self) -> None:
+            """The postings kept by field, handed to the pool (Whoosh sorts them out)."""
+            for posts in getattr(self, "_by_field", {}).values():
+                self.pool.current += posts
+            self._by_field = {}
+
+        def _postings(self):
+            """What `self.pool.iter_postings()` gives — every posting, sorted — from the postings kept
+            by field, each field's sorted by term alone: a stable sort keeps the postings of a term in
+            the order of their documents, as a sort of the whole tuples would (it is 2–3 times
+            faster). Whoosh's own when the pool holds others' (merged segments) or ran to disk."""
+            pool = self.pool
+            if pool.runs or pool.current or type(pool) is not PostingPool:
+                self._to_pool()
+                return pool.iter_postings()
+            by_field, self._by_field = getattr(self, "_by_field", {}), {}
+            return (post for name in sorted(by_field) for post in sorted(by_field[name], key=_term_of))
 
         def _flush_segment(self):
             self.perdocwriter.close()
             reader = self.per_document_reader() if self.codec.length_stats else None
             lengths = _SegmentLengths(reader) if reader is not None else None
             if isinstance(getattr(self.fieldwriter, "_codec", None), _PostingsCodec):
-                _add_postings(self.fieldwriter, self.schema, lengths, self.pool.iter_postings())
+                _add_postings(self.fieldwriter, self.schema, lengths, self._postings())
             else:
-                self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+                self.fieldwriter.add_postings(self.schema, lengths, self._postings())
             self.fieldwriter.close()
             if reader is not None:
                 reader.close()
