@@ -60,6 +60,7 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Han runs, and word runs of any other letters and digits (a word run never swallows the Han
 # characters after it: `iPhone13怎么付款` is `iPhone13` + `怎么付款`).
 _RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+(?:['.][^\W_{_HAN}]+)*)")
+_WORD_RUNS = re.compile(rf"[^\W_{_HAN}]+(?:['.][^\W_{_HAN}]+)*")  # the `word` alternative of `_RUNS`
 _IS_HAN = re.compile(rf"[{_HAN}]")
 _T2S = OpenCC("t2s")
 
@@ -322,8 +323,9 @@ class Analyzer:
 
 def latin_words(text: str, min_length: int = 3) -> list[str]:
     """`Analyzer.words`, which needs no dictionary (no segmenter is made for it)."""
-    runs = (m.group("word") for m in _RUNS.finditer(fold_text(text)))
-    return [w.lower() for w in runs if w and len(w) >= min_length and w.isascii() and w.isalpha()]
+    # The word runs of `_RUNS` (no Han character is in one, so they are found alike without it).
+    runs = _WORD_RUNS.findall(fold_text(text))
+    return [w.lower() for w in runs if len(w) >= min_length and w.isascii() and w.isalpha()]
 
 
 _shared_lock = threading.Lock()

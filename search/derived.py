@@ -113,7 +113,7 @@ def classifier_key(pairs: list[tuple[str, str]], lexicon_words: list) -> str:
 
 
 def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = True,
-          analyzer: Analyzer | None = None) -> tuple[Path, bool]:
+          analyzer: Analyzer | None = None, pieces: dict | None = None) -> tuple[Path, bool]:
     """Compute and store the derived state of the index's latest commit: (its folder, whether its
     classifier is provisional and `finish` should follow).
 
@@ -121,6 +121,8 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
     of an earlier commit of this generation, what it stored for each Whoosh segment that is still
     there is re-used as it is (`_Piece`), and only new segments and new deletions are read.
     With `train=False` and a `previous` folder, a changed classifier is left to `finish`.
+    `pieces` (segment id → `segment_piece`) were read from new segments by the processes that wrote
+    them (a full build's workers), so that this process need not.
     `analyzer` is the index's (made from its lexicon when training needs one and none is given).
     """
     generation_dir = Path(generation_dir)
@@ -129,7 +131,7 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
     with ix.searcher() as searcher:
         generation = searcher.reader().generation()
         lexicon_words = _lexicon_words(searcher)
-        commit = _Commit(searcher.reader(), earlier)
+        commit = _Commit(searcher.reader(), earlier, pieces)
         lexicon_key = fingerprint([("", json.dumps(sorted(map(list, lexicon_words)), ensure_ascii=False))])
         same = (earlier is not None and old_state.get("lexicon_key") == lexicon_key
                 and "wanted_key" in old_state and not commit.phrasings_changed())
@@ -354,10 +356,15 @@ def _phrasing(record: dict) -> list:
     return [record["title"], record["questions"], record["lang"], is_public(record)]
 
 
+def segment_piece(leaf) -> _Piece:
+    """What the new Whoosh segment `leaf` (a segment reader) contributes, for `build(pieces=…)`."""
+    return _Piece.read(leaf)
+
+
 class _Commit:
     """The segments of one commit with their pieces and deletions, and what follows from them."""
 
-    def __init__(self, reader, earlier: Path | None):
+    def __init__(self, reader, earlier: Path | None, pieces: dict | None = None):
         self.reader = reader
         self.earlier = earlier
         listed = {}
@@ -377,7 +384,8 @@ class _Commit:
                 piece = _Piece(earlier / SEGMENTS / segid)
                 known, removed = set(before["deleted"]), {w: list(n) for w, n in before["removed"].items()}
             else:
-                piece, known, removed = _Piece.read(leaf), set(), {}
+                piece = (pieces or {}).get(segid) or _Piece.read(leaf)
+                known, removed = set(), {}
             fresh = sorted(deleted - known)
             if fresh:
                 removed = _forget(leaf, piece, fresh, removed)

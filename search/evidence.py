@@ -143,12 +143,14 @@ class _UnitEvidence:
     (those of the articles shown) instead of for every unit of the index."""
 
     space: Candidates
+    unit_space: Candidates  # the units with postings of their own (a second, smaller id space)
     docs: DocMap
     allowed: np.ndarray  # per document of the index
-    unit_words: np.ndarray  # concepts × candidates: the units' own weighted word scores
-    unit_scores: np.ndarray  # per candidate: a unit's own word score scaled by its coverage
+    unit_words: np.ndarray  # concepts × candidate units: the units' own weighted word scores
+    unit_scores: np.ndarray  # per candidate unit: its own word score scaled by its coverage
     context_words: np.ndarray  # concepts × candidates: matched in an article's title or questions
     field_rows: object  # field name → concepts × candidates word scores in that field
+    unit_rows: object  # unit field name → concepts × candidate units word scores in that field
     weights: np.ndarray
     groups: list[tuple[int, list[int]]]
     asks: list[str]
@@ -159,16 +161,16 @@ class _UnitEvidence:
     def choice(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For unit documents `units`: (how well each answers, to choose among an article's units;
         its coverage with its article's context; its own word score)."""
-        config, space = self.config, self.space
+        config, space, unit_space = self.config, self.space, self.unit_space
         choice = np.zeros(len(units), dtype=np.float32)
         covered = np.zeros(len(units), dtype=np.float32)
-        own_scores = space.at(self.unit_scores, units)
+        own_scores = unit_space.at(self.unit_scores, units)
         searched = np.flatnonzero(self.docs.units[units] & self.allowed[units])
         if not len(searched) or not len(self.weights):
             return choice, covered, own_scores
         every_unit = units[searched]
         parents = np.asarray(self.docs.parent[every_unit])
-        unit_words = space.at(self.unit_words, every_unit)
+        unit_words = unit_space.at(self.unit_words, every_unit)
         unit_context = (unit_words > 0) | space.at(self.context_words, parents)
         covered[searched] = coverage(unit_context, self.weights, self.groups)
 
@@ -182,8 +184,8 @@ class _UnitEvidence:
         credit = np.zeros((len(self.weights), len(every_unit)), dtype=np.float32)
         for found, share in ((unit_words, config.unit_text_credit),
                              (space.at(self.field_rows("title"), parents), title_credit),
-                             (space.at(self.field_rows("u_path"), every_unit), path_credit),
-                             (space.at(self.field_rows("u_heading"), every_unit), 1.0)):
+                             (unit_space.at(self.unit_rows("u_path"), every_unit), path_credit),
+                             (unit_space.at(self.unit_rows("u_heading"), every_unit), 1.0)):
             credit = np.maximum(credit, share * (found > 0))
         own = own_scores[searched]
         focus = coverage(credit, self.weights, self.groups)
@@ -239,6 +241,11 @@ def _factor(config: RankingConfig, coverage: np.ndarray) -> np.ndarray:
     return config.coverage_floor + (1 - config.coverage_floor) * coverage ** config.coverage_power
 
 
+def _unit_fields(config: RankingConfig) -> list[str]:
+    """The fields of a unit's own evidence, and those its choice as the card reads."""
+    return list(dict.fromkeys([*config.unit_fields, "u_path", "u_heading"]))
+
+
 def _searched_fields(config: RankingConfig) -> list[str]:
     """Every field whose postings give a document evidence: article fields, pinyin, unit fields, and
     the fields the card choice reads."""
@@ -283,25 +290,32 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     covered = coverage(matched, weights, parsed.groups)
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 
-    # A section's own evidence: its heading and text.
+    # A section's own evidence: its heading and text, over the units with postings of their own.
     # One pass per field; a field set's scores are their weighted sum (BM25F sums fields).
-    rows: dict[str, np.ndarray] = {}
+    unit_space = scorer.candidates(parsed, _unit_fields(config), [], None, include)
+    rows: dict[tuple[str, int], np.ndarray] = {}
 
-    def field_rows(name: str) -> np.ndarray:
-        if name not in rows:
-            rows[name] = scorer.concepts(parsed, {name: 1.0}, space)
-        return rows[name]
+    def field_rows(name: str, within: Candidates = space) -> np.ndarray:
+        if (name, id(within)) not in rows:
+            rows[(name, id(within))] = scorer.concepts(parsed, {name: 1.0}, within)
+        return rows[(name, id(within))]
 
-    def fields_rows(fields: dict[str, float]) -> np.ndarray:
-        return sum((weight * field_rows(name) for name, weight in fields.items()),
-                   np.zeros((len(parsed.concepts), size), dtype=np.float32))
+    def unit_rows(name: str) -> np.ndarray:
+        return field_rows(name, unit_space)
 
-    unit_words = fields_rows(config.unit_fields)
-    unit_exact = unit_words.sum(axis=0) if len(unit_words) else np.zeros(size, dtype=np.float32)
+    def fields_rows(fields: dict[str, float], within: Candidates = space) -> np.ndarray:
+        return sum((weight * field_rows(name, within) for name, weight in fields.items()),
+                   np.zeros((len(parsed.concepts), len(within)), dtype=np.float32))
+
+    unit_words = fields_rows(config.unit_fields, unit_space)
+    unit_exact = (unit_words.sum(axis=0) if len(unit_words)
+                  else np.zeros(len(unit_space), dtype=np.float32))
     unit_own = coverage(unit_words > 0, weights, parsed.groups)
     unit_scores = unit_exact * _factor(config, unit_own)
-    parents = np.asarray(docs.parent[cand])
-    units = np.flatnonzero(np.asarray(docs.units[cand]) & (unit_scores > 0) & searchable & (parents >= 0))
+    unit_docs = unit_space.docnums
+    parents = np.asarray(docs.parent[unit_docs])
+    units = np.flatnonzero(np.asarray(docs.units[unit_docs]) & (unit_scores > 0)
+                           & np.asarray(allowed[unit_docs]) & (parents >= 0))
     best_section = np.zeros(size, dtype=np.float32)
     np.maximum.at(best_section, space.positions(parents[units]), unit_scores[units])
 
@@ -349,8 +363,9 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
             scores[gated[known]] += model.weight * top_score * found
 
     scores[~scorer.constraints(parsed, words, config.article_fields, space)] = 0
-    evidence = _UnitEvidence(space, docs, allowed, unit_words, unit_scores, context_words, field_rows,
-                             weights, parsed.groups, parsed.asks, values, scorer.lengths, config)
+    evidence = _UnitEvidence(space, unit_space, docs, allowed, unit_words, unit_scores, context_words,
+                             field_rows, unit_rows, weights, parsed.groups, parsed.asks, values,
+                             scorer.lengths, config)
     return Ranking(space=space, scores=scores, coverage=covered, allowed=searchable, units=evidence,
                    words=bool(has_words.any()), strong=strong)
 

@@ -114,22 +114,7 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     corrections = _corrections(state, parsed, internal, config.typo_weight)
     allowed = _allowed(state, lang, category, internal)
     derived = _derive(state, config)
-    extras = _extras(config, parsed.grams, parsed.latin_grams, parsed.words, parsed.chars)
-    phrasing_extras = _extras(config, parsed.all_grams, parsed.all_latin_grams, parsed.words,
-                              parsed.all_chars)
-    models = [evidence.ArticleModel(weight, derived.model_rows[name], model.model.scores,
-                                    getattr(model.model, "scores_of", None))
-              for name, weight, model in (("classifier", config.classifier_weight, state.classifier),
-                                          ("meaning", config.meaning_weight, state.meaning))
-              if weight and model.model is not None]
-    # Exactness: a question worded exactly as an article's title or one of its questions.
-    exact = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d] and config.exact_boost]
-    ranked = evidence.rank(derived.scorers[internal], derived.docs, parsed, allowed, config, extras, models,
-                           derived.lists_questions, phrasing_extras, derived.values, include=exact)
-    if exact:
-        ranked.scores[ranked.space.positions(np.array(exact))] += config.exact_boost * float(
-            ranked.scores[ranked.allowed].max(initial=0.0) or 1.0)
-    evidence.cut_off(ranked, config)
+    ranked = rank(state, derived, parsed, allowed, internal, config)
     docnums, results.total = ranked.top(offset + limit)
     first = docnums if offset == 0 else ranked.top(config.card_articles)[0]
     cards = evidence.choose_cards(ranked, derived.docs, first,
@@ -151,6 +136,31 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
         results.did_you_mean = corrected
     results.took_ms = round((time.perf_counter() - started) * 1000, 2)
     return results
+
+
+def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, config: RankingConfig,
+         include=()) -> evidence.Ranking:
+    """The ranking of `parsed` over the `allowed` documents, exactness and cut-off applied. The
+    ranking covers the documents the query's postings touch (and `include`): no other can score."""
+    extras = _extras(config, parsed.grams, parsed.latin_grams, parsed.words, parsed.chars)
+    phrasing_extras = _extras(config, parsed.all_grams, parsed.all_latin_grams, parsed.words,
+                              parsed.all_chars)
+    models = [evidence.ArticleModel(weight, derived.model_rows[name], model.model.scores,
+                                    getattr(model.model, "scores_of", None))
+              for name, weight, model in (("classifier", config.classifier_weight, state.classifier),
+                                          ("meaning", config.meaning_weight, state.meaning))
+              if weight and model.model is not None]
+    # Exactness: a question worded exactly as an article's title or one of its questions.
+    exact = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d] and config.exact_boost]
+    ranked = evidence.rank(derived.scorers[internal], derived.docs, parsed, allowed, config, extras, models,
+                           derived.lists_questions, phrasing_extras, derived.values,
+                           include=np.concatenate([np.asarray(exact, dtype=np.int64),
+                                                   np.asarray(include, dtype=np.int64)]))
+    if exact:
+        ranked.scores[ranked.space.positions(np.array(exact))] += config.exact_boost * float(
+            ranked.scores[ranked.allowed].max(initial=0.0) or 1.0)
+    evidence.cut_off(ranked, config)
+    return ranked
 
 
 def _extras(config: RankingConfig, grams: list[str], latin_grams: list[str], words: list[str],

@@ -193,11 +193,11 @@ class Bm25Scorer:
             kept = postings[(extra.field, token)] = (docs[inside], scores[inside])
         return kept
 
-    def candidates(self, parsed: ParsedQuery, fields, extras: list[Extra], parent: np.ndarray,
+    def candidates(self, parsed: ParsedQuery, fields, extras: list[Extra], parent: np.ndarray | None,
                    include=()) -> Candidates:
         """The documents any of `parsed`'s concepts (in `fields`) or `extras`' tokens has a posting
-        in, the article documents of those that are units, and `include`: every document a search
-        can give a score to, as one compact id space."""
+        in, the article documents of those that are units (`parent`: each document's article), and
+        `include`: every document a search can give a score to, as one compact id space."""
         found = [self._alternative(name, terms)[0] for concept in parsed.concepts
                  for terms, _ in concept.alternatives for name in fields]
         found += [self._extra_term(extra, token)[0] for extra in extras for token in extra.tokens]
@@ -236,14 +236,15 @@ class Bm25Scorer:
         total = np.zeros(len(space), dtype=np.float32)
         for extra in extras:
             summed = np.zeros(len(space), dtype=np.float32)
-            shared = np.zeros(len(space), dtype=np.int32)
+            shared = np.zeros(len(space), dtype=np.int32) if extra.min_shared else None
             for token in extra.tokens:
                 docs, scores = self._extra_term(extra, token)
                 positions = space.positions(docs)
                 if adjust is not None:
                     scores = adjust(extra, token, positions, scores)
                 summed[positions] += scores
-                shared[positions] += 1
+                if shared is not None:
+                    shared[positions] += 1
             if extra.min_shared:
                 summed[~matched & ((shared < extra.min_shared) | constrained)] = 0
             total += extra.weight * summed
@@ -262,12 +263,15 @@ class Candidates:
         self._position[docnums] = np.arange(len(docnums), dtype=np.intp)
 
     @classmethod
-    def of(cls, size: int, found: list[np.ndarray], parent: np.ndarray) -> Candidates:
-        """The documents in the arrays `found` and the article document of each (`parent`, -1: none)."""
+    def of(cls, size: int, found: list[np.ndarray], parent: np.ndarray | None) -> Candidates:
+        """The documents in the arrays `found` and the article document of each (`parent`, -1: none;
+        None: not those)."""
         member = np.zeros(size, dtype=bool)
         for docs in found:
             member[docs] = True
         docnums = np.flatnonzero(member)
+        if parent is None:
+            return cls(size, docnums, member)
         parents = np.asarray(parent[docnums])
         parents = parents[(parents >= 0) & ~member[np.maximum(parents, 0)]]
         if len(parents):

@@ -84,3 +84,10 @@ def test_terms_are_exactly_the_pipelines_tokens_on_real_text():
         for _ in range(2):  # the second time from what it remembers
             for text in texts:
                 assert analyzer.terms(text) == _pipeline_terms(analyzer, text), text[:80]
+    # The spelling words: the Latin `word` runs of the analyzer's tokenizer.
+    from search.analysis import _RUNS, latin_words
+
+    texts += ["don't e.g. v1.2 hello.world café naïve ＡＢＣ abc_def 中文abc中文 x'y"]
+    for text in texts:
+        runs = [m.group("word") for m in _RUNS.finditer(fold_text(text)) if m.group("word")]
+        assert latin_words(text) == [w.lower() for w in runs if len(w) >= 3 and w.isascii() and w.isalpha()]

@@ -227,3 +227,34 @@ def test_a_parallel_build_counts_every_article_it_indexes(kb_dir, index_dir):
     assert counts == sorted(counts) and counts[-1] == total == 240
     assert {t for stage, _, t in calls if stage == "indexing"} == {total}
     assert report.articles == 239 and any("duplicate id 'gen-7'" in p.message for p in report.problems)
+
+
+def test_a_parallel_builds_derived_state_read_by_its_workers_is_the_whole_indexs(kb_dir, index_dir):
+    """Each worker reads its own segment's part of the derived state (`derived.segment_piece`); what
+    readers load equals the derived state computed from the whole index at once."""
+    import numpy as np
+
+    from search import derived
+    from search.analysis import Analyzer
+
+    for n in range(230):
+        visibility = "internal" if n % 9 == 0 else "public"
+        (kb_dir / f"gen-{n}.md").write_text(
+            f"---\ntitle: 测试文章 {n} refund\nvisibility: {visibility}\nquestions:\n  - 怎么退款 {n}?\n---\n"
+            f"内容 {n} 号 Apple Pay paymnt\n\n## 步骤\n\n- 打开钱包 {n}\n\n## Steps\n\nOpen the wallet.\n",
+            "utf-8")
+    report = sync_index(kb_dir, index_dir, workers=2)
+    assert report.articles == 239
+    ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
+    assert len(ix._segments()) >= 3  # the workers' two segments and the parent's
+    with ix.searcher() as searcher:
+        analyzer = Analyzer()
+        stored = derived.load(derived.latest(store.current_generation(index_dir),
+                                             searcher.reader().generation()), analyzer)
+        whole = derived.compute(searcher, analyzer, derived._lexicon_words(searcher))
+    assert stored.catalog == whole.catalog and stored.docnums == whole.docnums
+    assert stored.suggestions == whole.suggestions and stored.spelling == whole.spelling
+    for mine, theirs in ((stored.lengths, whole.lengths), (stored.documents, whole.documents)):
+        assert sorted(mine) == sorted(theirs)
+        for name in mine:
+            assert np.asarray(mine[name]).tolist() == np.asarray(theirs[name]).tolist(), name
