@@ -74,7 +74,7 @@ class DocMap:
     @classmethod
     def stored(cls, documents: dict[str, np.ndarray], docnums: dict[str, int], body_lengths: np.ndarray
                ) -> DocMap:
-        """From what the writer stored (`search.derived.document_map`): nothing read from the index."""
+        """From what the writer stored (`search.derived`'s document map): nothing read from the index."""
         articles, units = np.asarray(documents["articles"]), np.asarray(documents["units"])
         return cls(articles, units, np.asarray(documents["parent"]),
                    {number: article_id for article_id, number in docnums.items()},

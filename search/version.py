@@ -77,7 +77,7 @@ class _State:
     meaning: _ArticleModel  # the phrasing embeddings
     allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
     docnums: dict[str, int] = field(default_factory=dict)  # article id → its article document
-    documents: dict[str, np.ndarray] | None = None  # stored document map (`derived.document_map`)
+    documents: dict[str, np.ndarray] | None = None  # stored document map (`derived._Commit.documents`)
     toc: int = 0  # Whoosh TOC generation of the commit
     revision: int = 0  # of its derived state
     raw_searcher: object = None  # the Whoosh searcher itself
