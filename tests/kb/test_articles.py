@@ -119,7 +119,7 @@ def test_front_matter_id_is_the_id_parse_article_gives():
     cases = ["---\nid: refunds/late\ntitle: Late refund\n---\nBody.\n",
              '---\n"id" : quoted\n---\nBody.\n',
              "---\n{title: Flow, id: flow-style}\n---\nBody.\n",
-             "---\ntitle: 'Android: install the app'\nquestions:\n  - Where did: it go?\n---\nValid: yes\n",
+             "---\ntitle: 'Android: install the app'\nquestions:\n  - 'Where did: it go?'\n---\nValid: yes\n",
              "---\ntitle: 退款\n---\n中id: 不是键\n",
              "# No front matter\n\nid: in the body is text\n"]
     for n, text in enumerate(cases):
