@@ -53,18 +53,35 @@ from search.schema import ARTICLE, CONTENT, META, SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 PARALLEL_MIN_FILES = 200  # below this, worker processes cost more than they save
-POOL_MB = (128, 1024)  # least and most postings a writer buffers before sorting a run out to disk
+POOL_MB = (128, 3072)  # least and most postings a writer buffers before sorting a run out to disk
 
 
 def _pool_mb(writers: int) -> int:
-    """Postings each of `writers` writers may buffer (Whoosh's `limitmb`), from the memory available:
-    a pool that overflows is written out in sorted runs merged at the end, which costs Whoosh about
-    as much again as the writing itself (12,000 articles: 23 s of CPU at 128 MB, 11 s at 1 GB)."""
-    try:
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError):
+    """Postings each of `writers` writers may buffer (Whoosh's `limitmb`), from the memory available
+    (free or reclaimable: the page cache counts): a pool that overflows is written out in sorted
+    runs merged at the end, which costs Whoosh about as much again as the writing itself (12,000
+    articles: 23 s of CPU at 128 MB, 11 s at 1 GB; 100,000 articles overflowed 1 GB per worker)."""
+    available = _available_mb()
+    if available is None:
         return POOL_MB[0]
     return int(max(POOL_MB[0], min(POOL_MB[1], available / (3 * writers))))
+
+
+def _available_mb() -> float | None:
+    """MemAvailable of /proc/meminfo (else the free pages), in MB; None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError):
+        return None
+
+
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 

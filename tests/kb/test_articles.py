@@ -109,3 +109,19 @@ def test_language_is_detected_from_prose_not_code():
 def test_the_overview_is_headed_by_the_title_from_the_file_name():
     article = parse_article(b"Copyright notice.\n", "LICENSE.md")
     assert article.title == "LICENSE" and article.sections[0].heading == "LICENSE"
+
+
+def test_front_matter_id_is_the_id_parse_article_gives():
+    """The indexer predicts duplicate ids from the front matter alone, parsing it only where
+    something could be an `id` key: what it predicts is the id the parsed article has."""
+    from kb.articles import front_matter_id
+
+    cases = ["---\nid: refunds/late\ntitle: Late refund\n---\nBody.\n",
+             '---\n"id" : quoted\n---\nBody.\n',
+             "---\n{title: Flow, id: flow-style}\n---\nBody.\n",
+             "---\ntitle: 'Android: install the app'\nquestions:\n  - 'Where did: it go?'\n---\nValid: yes\n",
+             "---\ntitle: 退款\n---\n中id: 不是键\n",
+             "# No front matter\n\nid: in the body is text\n"]
+    for n, text in enumerate(cases):
+        relpath = f"folder/case-{n}.md"
+        assert front_matter_id(text.encode(), relpath) == parse_article(text.encode(), relpath).id, text
