@@ -28,13 +28,15 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.matching import ListMatcher
 
-from search import derived, store
+from search import derived, store, zerocopy
 from search.analysis import Analyzer, shared_analyzer
 from search.config import RankingConfig
 from search.derived import SCORED_FIELDS
 from search.query import synonym_map
 from search.records import ArticleRecord
 from search.scoring import Bm25Scorer
+
+zerocopy.install()  # the index's segments read in place: processes share their pages
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 0.5
