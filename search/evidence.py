@@ -121,8 +121,8 @@ class Ranking:
     postings touched, with their articles) — the rest of the index has none."""
 
     space: Candidates
-    scores: np.ndarray  # final article scores (0: not a candidate)
-    coverage: np.ndarray  # per document: share of the question's words it holds (articles, units)
+    scores: np.ndarray  # per candidate: final article scores (0: not an article, or cut off)
+    coverage: np.ndarray  # per candidate: share of the question's words it holds
     allowed: np.ndarray  # per candidate: whether the search may return it
     units: _UnitEvidence  # how well each unit answers, computed for the units asked about
     words: bool  # whether any allowed article has word evidence

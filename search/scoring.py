@@ -7,6 +7,9 @@ ten times slower than the peers. Here each (field, term) posting list is read on
 per index version, turned into per-document BM25 scores, and a query's score is a
 handful of vectorized additions. The result is the same model Whoosh's `BM25F`
 computes — per-field BM25 summed with field weights — and an exact match count.
+
+A search's arrays are over its `Candidates` — the documents its postings touch — not over
+every document of the index, so its cost follows the postings it reads.
 """
 
 from __future__ import annotations
