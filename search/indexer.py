@@ -168,7 +168,7 @@ def _derive(index_dir: Path) -> int:
     with the previous classifier, then, when the phrasings changed, with a newly trained one.
     Returns the commit's number."""
     generation_dir = store.current_generation(index_dir)
-    ix = whoosh_index.open_dir(str(generation_dir))
+    ix = _open_unmapped(generation_dir)
     path = derived.latest(generation_dir, ix.latest_generation())  # a full build derived it already
     if path is None:
         path, _ = derived.build(generation_dir, ix, previous=derived.latest(generation_dir), train=False)
@@ -176,12 +176,22 @@ def _derive(index_dir: Path) -> int:
     return ix.latest_generation()
 
 
+def _open_unmapped(generation: Path):
+    """The index in `generation` (as `whoosh.index.open_dir`), its files read through file handles:
+    with a memory map, Whoosh copies every file of every segment into memory each time a reader
+    opens (30,000 articles: 123 MB and 30 ms per reader; a writer's sync opens three), while it
+    reads little of them — the meta document, the deleted paths, the new segment."""
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(str(generation), supports_mmap=False).open_index()
+
+
 def _open_current(index_dir: Path):
     generation = store.current_generation(index_dir)
     if generation is None:
         return None
     try:
-        ix = whoosh_index.open_dir(str(generation))
+        ix = _open_unmapped(generation)
         with ix.searcher() as searcher:
             searcher.document(uid="meta")
         return ix
