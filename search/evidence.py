@@ -121,8 +121,8 @@ class Ranking:
     postings touched, with their articles) — the rest of the index has none."""
 
     space: Candidates
-    scores: np.ndarray  # final article scores (0: not a candidate)
-    coverage: np.ndarray  # per document: share of the question's words it holds (articles, units)
+    scores: np.ndarray  # per candidate: final article scores (0: not an article, or cut off)
+    coverage: np.ndarray  # per candidate: share of the question's words it holds
     allowed: np.ndarray  # per candidate: whether the search may return it
     units: _UnitEvidence  # how well each unit answers, computed for the units asked about
     words: bool  # whether any allowed article has word evidence
@@ -272,8 +272,26 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     if phrasing_extras is not None:
         phrasing_extras = ([extra._replace(among=docs.bodyless) for extra in phrasing_extras]
                            if docs.count_bodyless() else None)
-    space = scorer.candidates(parsed, _searched_fields(config), [*extras, *(phrasing_extras or [])],
-                              docs.parent, include)
+    fuzzy = [*extras, *(phrasing_extras or [])]
+    # Words first: while some article covers the question by words (`strong`), fuzzy evidence only
+    # adds to articles with words, so the documents the words touch are every candidate; else the
+    # documents the fuzzy pieces touch are candidates too.
+    words_only = scorer.candidates(parsed, _searched_fields(config), [], docs.parent, include)
+    ranking = _rank(scorer, words_only, docs, parsed, allowed, config, extras, models, lists_questions,
+                    phrasing_extras, values, include, complete=not any(extra.tokens for extra in fuzzy))
+    if ranking is None:
+        space = scorer.candidates(parsed, _searched_fields(config), fuzzy, docs.parent, include)
+        ranking = _rank(scorer, space, docs, parsed, allowed, config, extras, models, lists_questions,
+                        phrasing_extras, values, include, complete=True)
+    return ranking
+
+
+def _rank(scorer: Bm25Scorer, space: Candidates, docs: DocMap, parsed: ParsedQuery, allowed: np.ndarray,
+          config: RankingConfig, extras: list[Extra], models: list[ArticleModel], lists_questions: np.ndarray,
+          phrasing_extras: list[Extra] | None, values: dict[str, np.ndarray] | None, include,
+          complete: bool) -> Ranking | None:
+    """`rank` over the candidates `space`; None when no article covers the question by words and
+    the space is not `complete` (holds only the documents the words touch)."""
     cand = space.docnums
     size = len(space)
     articles, bodyless = np.asarray(docs.articles[cand]), np.asarray(docs.bodyless[cand])
@@ -332,6 +350,8 @@ def rank(scorer: Bm25Scorer, docs: DocMap, parsed: ParsedQuery, allowed: np.ndar
     constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
     best = float(scores[has_words].max()) if has_words.any() else 0.0
     strong = bool(has_words.any()) and float(covered[has_words].max()) >= config.strong_coverage
+    if not strong and not complete:
+        return None
 
     if config.fuzzy_unmatched_only and len(weights):
         fuzzy = _fuzzy(scorer, extras, parsed, matched, has_words, ~bodyless, constrained, space)

@@ -7,6 +7,9 @@ ten times slower than the peers. Here each (field, term) posting list is read on
 per index version, turned into per-document BM25 scores, and a query's score is a
 handful of vectorized additions. The result is the same model Whoosh's `BM25F`
 computes — per-field BM25 summed with field weights — and an exact match count.
+
+A search's arrays are over its `Candidates` — the documents its postings touch — not over
+every document of the index, so its cost follows the postings it reads.
 """
 
 from __future__ import annotations
@@ -229,7 +232,8 @@ class Bm25Scorer:
     def extras(self, extras: list[Extra], matched: np.ndarray, constrained: bool, space: Candidates,
                adjust: Callable[[Extra, str, np.ndarray, np.ndarray], np.ndarray] | None = None
                ) -> np.ndarray:
-        """The weighted scores of `extras`' tokens per candidate of `space`; a document not `matched`
+        """The weighted scores of `extras`' tokens per candidate of `space` (documents that are not
+        candidates are left out); a document not `matched`
         by words counts an extra only if it shares `min_shared` of its tokens, and never when the
         query is `constrained`. `adjust(extra, token, positions, scores)` may change a token's scores
         (at those candidate positions) before they count."""
@@ -239,6 +243,9 @@ class Bm25Scorer:
             shared = np.zeros(len(space), dtype=np.int32) if extra.min_shared else None
             for token in extra.tokens:
                 docs, scores = self._extra_term(extra, token)
+                inside = space.members(docs)
+                if not inside.all():  # documents without words, when they cannot count
+                    docs, scores = docs[inside], scores[inside]
                 positions = space.positions(docs)
                 if adjust is not None:
                     scores = adjust(extra, token, positions, scores)
@@ -285,6 +292,10 @@ class Candidates:
     def positions(self, docs: np.ndarray) -> np.ndarray:
         """The positions of `docs`, every one of which is a candidate."""
         return self._position[docs]
+
+    def members(self, docs: np.ndarray) -> np.ndarray:
+        """Per document of `docs`: whether it is a candidate."""
+        return self._member[docs]
 
     def find(self, docs: np.ndarray) -> np.ndarray:
         """The positions of those of `docs` that are candidates."""

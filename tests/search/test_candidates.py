@@ -24,7 +24,8 @@ BODYLESS = ('---\ntitle: "Card limit questions"\nlang: en\nquestions:\n  - "What
 GONE = "---\ntitle: 绝版卡片说明\nlang: zh\n---\n\n## 绝版卡片\n\n这种 vintageplasma 卡片已经停止发行。\n"
 QUERIES = ["退款多久到账", "how long does a refund take", "银行卡 -冻结", '"refund" card', "huabei 还款",
            "refnd", "Card delivery", "my card has not arrived", "What is my card limit?",
-           "登录密码忘了怎么办", "zzqxv qqzzy", "怎么", "the", "客服电话 customer service hours"]
+           "登录密码忘了怎么办", "zzqxv qqzzy", "怎么", "the", "客服电话 customer service hours",
+           "付不了款", "银行卡删不掉"]  # the last three: no article holds every word, characters count
 
 
 @pytest.fixture(scope="module")
