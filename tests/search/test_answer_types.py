@@ -56,7 +56,7 @@ def test_values_finds_what_searching_each_pattern_finds_on_real_text():
               "on the day of each month",
               "the 2nd", "2023点", "12345:67", "at 12:30", "5pm", "5 am", "10 %", "三 至 五 个工作日",
               "1.5 to 2 hours", "٣ days", "", "no numbers here"]
-    assert len(texts) > 200
+    assert len(texts) > (1000 if tldr.exists() else 100)  # the starter KB's sections alone: 161
     found = 0
     for text in texts:
         expected = [kind for kind, pattern in VALUES.items() if pattern.search(_folded(text))]
