@@ -57,12 +57,8 @@ class MappedFile(BufferFile):
     """`BufferFile` reading its buffer in place instead of through a copy in `io.BytesIO`."""
 
     def __init__(self, buf, name=None, onclose=None):
-        self._buf = buf
-        self._name = name
-        self.file = _View(buf)
-        self.onclose = onclose
-        self.is_real = False
-        self.is_closed = False
+        super().__init__(b"", name=name, onclose=onclose)  # an empty io.BytesIO, replaced:
+        self._buf, self.file = buf, _View(buf)
 
 
 def install() -> None:
