@@ -163,14 +163,13 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         for name, array in commit.documents().items():
             np.save(target / "documents" / f"{name}.npy", array)
         commit.store_pieces(target / SEGMENTS)
-        if reuse_classifier and (previous / "classifier").is_dir():
-            _link_tree(previous / "classifier", target / "classifier")
-            state["classifier_key"] = old_state.get("classifier_key", "")
-        elif not reuse_classifier:
+        if not reuse_classifier:
             model = classifier_module.train_question_classifier(pairs, analyzer or Analyzer(lexicon_words))
             if model is not None:
                 classifier_module.save(model, target / "classifier")
         else:
+            if (previous / "classifier").is_dir():
+                _link_tree(previous / "classifier", target / "classifier")
             state["classifier_key"] = old_state.get("classifier_key", "")
         if previous is not None and old_state.get("meaning_key") == state["meaning_key"]:
             if (previous / "meaning").is_dir():
