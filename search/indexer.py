@@ -30,6 +30,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import pickle
 import queue
 import re
 import time
@@ -601,28 +602,37 @@ def _field_indexer(field):
 STORED_BLOCK = 100  # a block of postings pickled shorter than this is written as it is, not deflated
 
 
+def _encoded_block(data: tuple, count: int, last_id: int, max_weight: float, compression: int,
+                   min_length, max_length, length_to_byte) -> tuple[bytes, bytes]:
+    """(header, data) of one Whoosh 3 postings block as `W3PostingsWriter._write_block` (Whoosh
+    2.7.4) encodes them — the pickled mini ids, weights and values, and the pickled statistics —
+    except that a block pickled shorter than `STORED_BLOCK` is not deflated (as Whoosh means to,
+    for under 20 bytes; its code compresses every block): nine blocks in ten are that short,
+    deflating makes them no shorter, at the cost of a zlib set-up each. Readers inflate only the
+    blocks marked compressed."""
+    databytes = pickle.dumps(data, 2)
+    comp = compression if len(databytes) >= STORED_BLOCK else 0
+    if comp:
+        databytes = zlib.compress(databytes, comp)
+    info = pickle.dumps((count, last_id, max_weight, comp, length_to_byte(min_length),
+                         length_to_byte(max_length)), 2)
+    return info, databytes
+
+
 def _postings_writer_class():
     from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter
-    from whoosh.compat import dumps
     from whoosh.util.numeric import length_to_byte
 
     class FastPostingsWriter(W3PostingsWriter):
         def _write_block(self, last=False):
-            # W3PostingsWriter._write_block (Whoosh 2.7.4), except that a short block is not compressed
-            # (as Whoosh means to, for under 20 bytes; its code compresses every block): nine blocks
-            # in ten are under `STORED_BLOCK` bytes, which deflating makes no shorter, at the cost of
-            # a zlib set-up each. Readers inflate only the blocks marked compressed.
+            # W3PostingsWriter._write_block, with the block encoded by `_encoded_block`.
             if not self._blockcount:
                 self._postfile.write(WHOOSH3_HEADER_MAGIC)
             self._terminfo.add_block(self)
-            data = (self._mini_ids(), self._mini_weights(), self._mini_values())
-            databytes = dumps(data, 2)
-            comp = self._compression if len(databytes) >= STORED_BLOCK else 0
-            if comp:
-                databytes = zlib.compress(databytes, comp)
             ids = self._ids
-            infobytes = dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
-                               length_to_byte(self._maxlength)), 2)
+            infobytes, databytes = _encoded_block(
+                (self._mini_ids(), self._mini_weights(), self._mini_values()), len(ids), ids[-1],
+                self._maxweight, self._compression, self._minlength, self._maxlength, length_to_byte)
             postfile = self._postfile
             blocklength = len(infobytes) + len(databytes)
             postfile.write_int(-blocklength if last else blocklength)
@@ -689,13 +699,12 @@ class _TermWriter:
 
     def __init__(self, fieldwriter):
         from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-        from whoosh.compat import dumps
         from whoosh.filedb.filetables import _lengths
         from whoosh.system import pack_int, pack_long, pack_ushort
         from whoosh.util.numeric import length_to_byte
 
         self.fieldwriter = fieldwriter
-        self.magic, self.term_info, self.dumps = WHOOSH3_HEADER_MAGIC, W3TermInfo._struct.pack, dumps
+        self.magic, self.term_info = WHOOSH3_HEADER_MAGIC, W3TermInfo._struct.pack
         self.key_value_lengths = _lengths.pack
         self.pack_int, self.pack_long, self.pack_ushort = pack_int, pack_long, pack_ushort
         self.length_to_byte = length_to_byte
@@ -720,7 +729,7 @@ class _TermWriter:
                 writer.add(*posting)
             writer.finish_term()
             return
-        dumps, pack_int, length_to_byte = self.dumps, self.pack_int, self.length_to_byte
+        pack_int, length_to_byte = self.pack_int, self.length_to_byte
         fixed, limit, compression = self.fixed, self.limit, self.compression
         postfile = writer._postfile.file
         start = postfile.tell()
@@ -766,12 +775,8 @@ class _TermWriter:
                 mini_values = None
             else:
                 mini_values = b"".join(block_values)
-            data = dumps((tuple(deltas), mini_weights, mini_values), 2)
-            comp = compression if len(data) >= STORED_BLOCK else 0
-            if comp:
-                data = zlib.compress(data, comp)
-            info = dumps((len(block), block[-1], block_max_weight, comp, length_to_byte(block_min),
-                          length_to_byte(block_max)), 2)
+            info, data = _encoded_block((tuple(deltas), mini_weights, mini_values), len(block), block[-1],
+                                        block_max_weight, compression, block_min, block_max, length_to_byte)
             length = len(info) + len(data)
             out += (pack_int(-length if first + limit >= count else length), info, data)
         postfile.write(b"".join(out))
