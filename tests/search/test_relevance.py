@@ -340,3 +340,26 @@ def test_a_word_cut_into_pieces_in_the_question_still_matches_it_whole(build):
             """})
     results = index.search("每天最多提现多少")
     assert (results.answers[0].article_id, results.answers[0].heading) == ("withdraw", "每天最多能提现多少？")
+
+
+def test_a_hyphenated_code_name_finds_the_page_that_writes_it_joined(build):
+    # keep-alive is analyzed as keep + alive, the page's <KeepAlive> as one word: the question's
+    # joined form meets the page's.
+    index = build({
+        "keep-alive.md": """
+            # KeepAlive
+
+            `<KeepAlive>` caches component instances when you switch between them.
+
+            ## Max cached instances
+
+            Limit how many instances are cached with the `max` prop.
+            """,
+        "connections.md": """
+            # Connections
+
+            Keep idle connections alive in a cache to limit the cost of new ones. Clients keep a
+            connection alive for 60 seconds; keep it alive longer only behind a proxy that keeps
+            connections alive too.
+            """})
+    assert index.search("keep-alive cache").articles[0].id == "keep-alive"
