@@ -51,6 +51,9 @@ class RankingConfig:
     # the word score: score × (floor + (1 − floor) × coverage ** power). An article holding every
     # word beats one that repeats a few.
     coverage_floor: float = 0.25
+    # A word of the question found in no article whose parts are found (keep-alive's joined form,
+    # 搜索词 over 搜索) weighs at most its parts' weights together: not as a word found nowhere.
+    unfound_word_as_parts: bool = True
     # Attribute rule: the share of the question's words found in the title or questions multiplies
     # the score by (1 + title_boost × that share), as a match in the title outranks one in the text.
     title_boost: float = 0.5

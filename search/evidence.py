@@ -217,6 +217,16 @@ def _unfound_numbers(parsed: ParsedQuery, matched: np.ndarray) -> np.ndarray:
                      for concept, row in zip(parsed.concepts, matched, strict=True)], dtype=bool)
 
 
+def _weigh_unfound_words_as_parts(weights: np.ndarray, matched: np.ndarray,
+                                  groups: list[tuple[int, list[int]]]) -> None:
+    """In place: a word of the question found in no article whose parts are found (non-props →
+    nonprop, 搜索词 → 搜索) weighs no more than its parts together — its rarity comes from how it is
+    written, not from what it asks, and would otherwise outweigh every other word."""
+    for head, parts in groups:
+        if parts and not matched[head].any():
+            weights[head] = min(weights[head], float(weights[parts].sum()))
+
+
 def coverage(matched: np.ndarray, weights: np.ndarray, groups: list[tuple[int, list[int]]]) -> np.ndarray:
     """Per column of `matched` (concepts × documents), the weighted share of the question's words it
     holds. A word is a group: its head concept, or all the shorter words inside it (银行卡 is
@@ -305,6 +315,8 @@ def _rank(scorer: Bm25Scorer, space: Candidates, docs: DocMap, parsed: ParsedQue
     among = articles if population is None else articles & population[cand]
     weights = concept_weights(matched, among, docs.count_articles(population))
     weights[_unfound_numbers(parsed, matched)] = 0.0
+    if config.unfound_word_as_parts:
+        _weigh_unfound_words_as_parts(weights, matched, parsed.groups)
     covered = coverage(matched, weights, parsed.groups)
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 

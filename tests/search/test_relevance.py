@@ -441,3 +441,27 @@ def test_a_page_holding_the_question_in_one_section_beats_one_that_scatters_it(b
     assert build(files).search("refund fee for another currency").articles[0].id == "abroad"
     scattered = build(files, replace(RankingConfig(), section_coverage=0.0))
     assert scattered.search("refund fee for another currency").articles[0].id == "guide"
+
+
+def test_a_word_found_nowhere_weighs_no_more_than_its_parts(build):
+    # non-props is found nowhere joined: weighed as a word found nowhere, having its parts (non,
+    # prop) would outweigh the rest of the question, and the page saying "non" most would win.
+    files = {
+        "attrs.md": """
+            # Fallthrough attributes
+
+            An attribute passed to a component that it does not declare as a prop falls through to
+            its root element. A component with several root elements gets a warning instead: bind
+            them to one of its root elements.
+            """,
+        "custom-elements.md": """
+            # Non-standard elements
+
+            Non-standard elements are left to the browser. Props of non-standard elements are set as
+            attributes; non-string props are set as properties. A non-standard element is never a
+            component.
+            """}
+    query = "non-props attributes on several root elements"
+    assert build(files).search(query).articles[0].id == "attrs"
+    as_found_nowhere = build(files, replace(RankingConfig(), unfound_word_as_parts=False))
+    assert as_found_nowhere.search(query).articles[0].id == "custom-elements"
