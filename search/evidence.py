@@ -4,7 +4,8 @@ how sure the search is.
 1. **Words.** BM25F over the article fields, plus a share of the best section's own score (a
    long article is judged by its best section too), scaled by *coverage*: the share of the
    question's concepts — each weighted by its rarity among the articles — that the article
-   holds. Exact evidence decides first.
+   holds (blended with its best section's), lifted where the question names a section's whole
+   heading. Exact evidence decides first.
 2. **Fuzzy evidence** (character pairs and characters, Latin n-grams, pinyin) adds at most a
    bounded share of the best word score to articles with words, and brings in articles without
    words only while no article covers the question.
