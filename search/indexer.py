@@ -496,13 +496,13 @@ def _segment_worker(generation: str, sources: list[Source], tasks, results, limi
         piece = None
         if writer._added:
             segment = writer._finalize_segment()
-            # The segment's part of the derived state, read here rather than by the parent after all
-            # the workers are done (`derived.build`).
+            # The segment's part of the derived state, read and stored here rather than by the parent
+            # after all the workers are done (`derived.build` links its files).
             from whoosh.reading import SegmentReader
 
             leaf = SegmentReader(writer.storage, writer.schema, segment)
             try:
-                piece = derived.segment_piece(leaf)
+                piece = derived.segment_piece(leaf, Path(generation))
             finally:
                 leaf.close()
         else:
