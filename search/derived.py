@@ -273,8 +273,10 @@ class _Piece:
             self.articles, self.spelling, self.public = data["articles"], data["agents"], data.get("public")
 
     @classmethod
-    def read(cls, leaf) -> _Piece:
-        """The piece of the segment `leaf` reads (a Whoosh segment reader)."""
+    def read(cls, leaf, records: dict[int, dict] | None = None) -> _Piece:
+        """The piece of the segment `leaf` reads (a Whoosh segment reader). `records` (document number
+        → stored record of each article document), from the process that wrote the segment, spare
+        reading them back."""
         piece = cls()
         count = leaf.doc_count_all()
         piece.kinds = np.zeros(count, dtype=np.int8)
@@ -290,7 +292,10 @@ class _Piece:
         piece.parent = np.where(piece.kinds > 0, last, -1).astype(np.int32)
         piece.lengths = _length_matrix(leaf)
         locals_ = np.flatnonzero(piece.kinds == KINDS[ARTICLE]).tolist()
-        piece.records = [leaf.stored_fields(n)["data"] for n in locals_]
+        if records is not None and len(records) == len(locals_) and all(n in records for n in locals_):
+            piece.records = [records[n] for n in locals_]
+        else:
+            piece.records = [leaf.stored_fields(n)["data"] for n in locals_]
         piece.articles = [[n, r["id"], r["path"], r["hash"], r["tags"]]
                           for n, r in zip(locals_, piece.records, strict=True)]
         piece.phrasing = [_phrasing(r) for r in piece.records]
@@ -370,10 +375,11 @@ def _phrasing(record: dict) -> list:
     return [record["title"], record["questions"], record["lang"], is_public(record)]
 
 
-def segment_piece(leaf, generation_dir: Path | None = None) -> _Piece:
+def segment_piece(leaf, generation_dir: Path | None = None, records: dict[int, dict] | None = None) -> _Piece:
     """What the new Whoosh segment `leaf` (a segment reader) contributes, for `build(pieces=…)`;
-    with `generation_dir`, stored ahead there (`_Piece.store_ahead`; `build` clears them away)."""
-    piece = _Piece.read(leaf)
+    with `generation_dir`, stored ahead there (`_Piece.store_ahead`; `build` clears them away);
+    `records`: the article documents' stored records as the writer of the segment added them."""
+    piece = _Piece.read(leaf, records)
     if generation_dir is not None:
         piece.store_ahead(folder(generation_dir) / AHEAD / leaf.segment().segment_id())
     return piece
