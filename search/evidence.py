@@ -24,7 +24,7 @@ Every weight and threshold is a field of `search.config.RankingConfig`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -157,6 +157,9 @@ class _UnitEvidence:
     values: dict[str, np.ndarray] | None
     lengths: dict[str, np.ndarray]
     config: RankingConfig
+    # The articles whose title or one of whose listed questions the question matches exactly
+    # (ignoring case and punctuation): it is a phrasing of the whole article.
+    phrased: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def choice(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For unit documents `units`: (how well each answers, to choose among an article's units;
@@ -187,6 +190,12 @@ class _UnitEvidence:
                              (unit_space.at(self.unit_rows("u_path"), every_unit), path_credit),
                              (unit_space.at(self.unit_rows("u_heading"), every_unit), 1.0)):
             credit = np.maximum(credit, share * (found > 0))
+        # A question worded exactly as one of the article's listed questions asks what the whole
+        # article answers: that question is the overview's path, as the title is (every word of it
+        # at `unit_overview_credit`), so the overview answers unless a section's own heading holds
+        # the words, or states the kind of value asked.
+        phrased = overview & np.isin(parents, self.phrased)
+        credit[:, phrased] = np.maximum(credit[:, phrased], config.unit_overview_credit)
         own = own_scores[searched]
         focus = coverage(credit, self.weights, self.groups)
         # A question asking for a kind of value (多久: a duration) is answered by a unit stating

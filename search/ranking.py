@@ -159,6 +159,9 @@ def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, 
     if exact:
         ranked.scores[ranked.space.positions(np.array(exact))] += config.exact_boost * float(
             ranked.scores[ranked.allowed].max(initial=0.0) or 1.0)
+    # The card: a question worded as an article's listed question is answered by its overview.
+    phrased = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d]]
+    ranked.units.phrased = np.array(phrased, dtype=np.int64)
     evidence.cut_off(ranked, config)
     return ranked
 

@@ -340,3 +340,40 @@ def test_a_word_cut_into_pieces_in_the_question_still_matches_it_whole(build):
             """})
     results = index.search("每天最多提现多少")
     assert (results.answers[0].article_id, results.answers[0].heading) == ("withdraw", "每天最多能提现多少？")
+
+
+CONTACT_EN = """
+    ---
+    title: Contact us
+    questions:
+      - customer service phone number
+      - refund still pending
+    ---
+    | Channel | Hours |
+    | --- | --- |
+    | Hotline 400-800-1234 | Every day, 8:00–22:00 |
+    | In-app chat | 24 hours |
+
+    ## Talking to a person
+
+    Type "agent" in the chat, or press 0 on the hotline.
+
+    ## Complaints
+
+    To complain about our customer service, call the hotline and press 3. Our only phone number is
+    400-800-1234; we never ask for your passwords.
+
+    ## Refund still pending
+
+    Give the refund number to your bank.
+    """
+
+
+def test_a_question_worded_as_a_listed_question_is_answered_by_the_overview(build):
+    index = build({"contact.md": CONTACT_EN})
+    # Complaints holds every word in its text, but the question is one the whole article lists.
+    assert index.search("customer service phone number").answers[0].heading == "Contact us"
+    # Not worded as a listed question: the section holding the words answers.
+    assert index.search("phone number for customer service complaints").answers[0].heading == "Complaints"
+    # A listed question that a section's own heading holds is still answered by that section.
+    assert index.search("refund still pending").answers[0].heading == "Refund still pending"
