@@ -120,10 +120,10 @@ class _Guarded:
         with self._lock:
             return item in self._target
 
-    def locked(self, function, *args):
-        """`function(target, *args)` holding the lock: a whole read by code that knows Whoosh."""
-        with self._lock:
-            return function(self._target, *args)
+    @property
+    def guard(self) -> threading.Lock:
+        """The lock, for code that reads the target's files itself (`search.scoring.posting_arrays`)."""
+        return self._lock
 
 
 class Versions:
@@ -223,7 +223,7 @@ class Versions:
                         "computing it in this process; `kb index` stores it", self.index_dir)
             stored = derived.compute(searcher, analyzer, key)
         guarded = _Guarded(searcher, threading.Lock())
-        scorers = _scorers(searcher.reader(), stored.lengths)
+        scorers = _scorers(searcher.reader(), stored.lengths, stored.postings)
         for scorer in set(scorers.values()):
             scorer.reader = guarded.reader()  # postings are read on first use, by any thread
         state = _State(generation=generation, ix=ix, searcher=guarded, analyzer=analyzer,
@@ -303,13 +303,14 @@ def _malloc_trim():
         return None
 
 
-def _scorers(reader, lengths: dict[str, np.ndarray]) -> dict[bool, Bm25Scorer]:
+def _scorers(reader, lengths: dict[str, np.ndarray], stored: dict) -> dict[bool, Bm25Scorer]:
     """The agents' scorer counts every document; the public's only what the public may see, so
-    adding an internal article changes no public score."""
+    adding an internal article changes no public score. `stored`: the segments' stored long
+    posting lists (`derived.SegmentPostings` by segment id)."""
     b = {name: DEFAULT_CONFIG.b(name) for name in SCORED_FIELDS}
-    agents = Bm25Scorer(reader, SCORED_FIELDS, b, DEFAULT_CONFIG.k1, lengths=lengths)
+    agents = Bm25Scorer(reader, SCORED_FIELDS, b, DEFAULT_CONFIG.k1, lengths=lengths, stored=stored)
     hidden = derived.hidden(reader)
     if not hidden.any():
         return {True: agents, False: agents}
     return {True: agents, False: Bm25Scorer(reader, SCORED_FIELDS, b, DEFAULT_CONFIG.k1, population=~hidden,
-                                            lengths=lengths)}
+                                            lengths=lengths, stored=stored)}
