@@ -16,7 +16,9 @@ handles, so each call into it holds a lock for that call only (`_Guarded`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
 import threading
 import time
@@ -144,7 +146,8 @@ class Versions:
         if state is None:
             with self._opening:
                 if self._state is None:
-                    self._state = self._open_first()
+                    with _collector_paused():
+                        self._state = self._open_first()
                     threading.Thread(target=_follow, args=(weakref.ref(self), self._closed), daemon=True,
                                      name="kb-index-follower").start()
                 return self._state
@@ -180,7 +183,7 @@ class Versions:
 
     def _reload(self) -> None:
         """Swap in the newest commit whose derived state is stored (or a newer revision of it)."""
-        with self._reloading:
+        with self._reloading, _collector_paused():
             self._reload_now()
 
     def _reload_now(self) -> None:
@@ -281,6 +284,34 @@ def _follow(versions_ref, closed: threading.Event) -> None:
         versions._reload()
         swapped = versions._state is not before
         del versions, before
+
+
+_pausing = threading.Lock()
+_paused = {"loads": 0, "was_enabled": True}  # loads running with the collector paused; its state before
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused while a version loads. A load makes hundreds of
+    thousands of objects that all live as long as the version (records, suggestions, a new
+    dictionary's words), and each time a quarter more objects than the last full collection saw
+    survive, the collector runs a full one, over everything — which stops every thread of the
+    process: on tldr, loading a new generation ran 20 full collections in 7 seconds, 30–220 ms each,
+    and every request of the worker waited through them (`bench/load.py`). Paused, the collector
+    makes one full collection after the load instead. The objects of a replaced version are freed
+    by their reference counts as before."""
+    with _pausing:
+        if _paused["loads"] == 0:
+            _paused["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _paused["loads"] += 1
+    try:
+        yield
+    finally:
+        with _pausing:
+            _paused["loads"] -= 1
+            if _paused["loads"] == 0 and _paused["was_enabled"]:
+                gc.enable()
 
 
 def _give_back_freed_memory() -> None:
