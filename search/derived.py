@@ -770,6 +770,59 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog))
 
 
+def _read_json_in_steps(path: Path):
+    """The JSON value of file `path`, as `json.loads` gives it, parsed an entry at a time down to
+    the second level (an object's or list's entries, and theirs). A reader loads a version in a
+    thread beside the searches, and one `json.loads` holds the interpreter for the whole file
+    (the records of 4,500 tldr pages, 7 MB: 200–500 ms in which no request of the worker moved);
+    between entries the searches run. For large files of large entries: 1.2× `json.loads`'s time
+    on those records, but 10× on a file of many tiny entries (the spelling list)."""
+    text = path.read_text("utf-8")
+    value, end = _parse_in_steps(text, _skip(text, 0), 2)
+    if _skip(text, end) != len(text):
+        raise ValueError(f"{path}: extra data after the JSON value")
+    return value
+
+
+_DECODER = json.JSONDecoder()
+_WHITESPACE = " \t\n\r"
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and text[at] in _WHITESPACE:
+        at += 1
+    return at
+
+
+def _parse_in_steps(text: str, at: int, depth: int):
+    """(value starting at `at`, index after it): containers down to `depth` levels entry by entry."""
+    opening = text[at:at + 1]
+    if depth == 0 or opening not in ("[", "{"):
+        return _DECODER.raw_decode(text, at)
+    closing = "]" if opening == "[" else "}"
+    found: list | dict = [] if opening == "[" else {}
+    at = _skip(text, at + 1)
+    if text[at:at + 1] == closing:
+        return found, at + 1
+    while True:
+        if opening == "[":
+            value, at = _parse_in_steps(text, at, depth - 1)
+            found.append(value)
+        else:
+            key, at = _DECODER.raw_decode(text, at)
+            at = _skip(text, at)
+            if text[at:at + 1] != ":":
+                raise ValueError(f"':' expected at {at}")
+            value, at = _parse_in_steps(text, _skip(text, at + 1), depth - 1)
+            found[key] = value
+        at = _skip(text, at)
+        if text[at:at + 1] == closing:
+            return found, at + 1
+        if text[at:at + 1] != ",":
+            raise ValueError(f"',' or {closing!r} expected at {at}")
+        at = _skip(text, at + 1)
+
+
 def _stored_records(path: Path) -> list[tuple[ArticleRecord, int]]:
     """(record, document number) of each article of the commit, in document order. The records of
     a segment are made once per process: a newer commit of the same generation (after an edit)
@@ -844,7 +897,7 @@ _postings_made: dict[tuple[str, str], SegmentPostings] = {}
 
 
 def _piece_records(piece: Path) -> list[tuple[int, ArticleRecord]]:
-    data = json.loads((piece / "records.json").read_text("utf-8"))
+    data = _read_json_in_steps(piece / "records.json")
     if isinstance(data, list):  # the first layout: documents in articles.json
         numbers = [a[0] for a in json.loads((piece / "articles.json").read_text("utf-8"))]
         data = {"docnums": numbers, "records": data}

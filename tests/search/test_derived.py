@@ -463,3 +463,26 @@ def test_a_reload_after_an_edit_reads_only_the_new_segment_records(intents):
     fresh = derived.load(derived.latest(store.current_generation(index_dir)), Analyzer())
     assert fresh.catalog == after.catalog and fresh.docnums == after.docnums
     assert fresh.catalog["refund-status"] is not after.catalog["refund-status"]
+
+
+def test_records_are_read_in_steps_as_json_reads_them(tmp_path):
+    """A reader parses a segment's records an entry at a time (so that the searches beside a
+    loading version are not held for the whole file): the same values as `json.loads`, for the
+    stored records of a real index and for nested and empty values; broken JSON is an error."""
+    import shutil
+
+    shutil.copytree(ROOT / "articles", tmp_path / "articles")
+    sync_index(tmp_path / "articles", tmp_path / "index")
+    stored = list((tmp_path / "index").glob("gen-*/derived/*/segments/*/records.json"))
+    assert stored
+    for path in stored:
+        assert derived._read_json_in_steps(path) == json.loads(path.read_text("utf-8"))
+    sample = tmp_path / "sample.json"
+    for text in ['[]', ' {} ', '[1, [2, 3], {"a": [1, "]"]}]', '{"a": {"b": [1, {"c": 2}]}, "d": []}',
+                 '"x"', '3', '[ 1 ,2\n]', '{"k\\"": "v,"}']:
+        sample.write_text(text, "utf-8")
+        assert derived._read_json_in_steps(sample) == json.loads(text), text
+    for text in ['[1 2]', '{"a" 1}', '[1,]', '[1] x', '{"a": 1']:
+        sample.write_text(text, "utf-8")
+        with pytest.raises(ValueError):
+            derived._read_json_in_steps(sample)
