@@ -15,6 +15,9 @@ Updates run in a child process that lives as long as the writer (`_WriterProcess
 lock for seconds on a large knowledge base, which the request threads of the serving
 process would wait for, and the memory it takes would stay with that process. The
 child exits when its parent does (it reads its requests from a pipe the parent holds).
+It runs at a lower CPU priority (`WRITER_NICENESS`): a save — or the full rebuild a new
+dictionary word causes, which keeps every core busy for seconds — takes the CPU the serving
+processes leave, instead of stalling their requests.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ from search.version import preload
 
 log = logging.getLogger(__name__)
 ELECTION_FILE = "watch.lock"
+# The writer child (and a full build's worker processes) run this much nicer than the serving
+# workers: on a machine whose cores serve requests, an update waits for them, not they for it.
+WRITER_NICENESS = 10
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
 
 
@@ -222,6 +228,8 @@ def _serve_syncs(articles_dir: Path, index_dir: Path) -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing else may write to the answers
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with contextlib.suppress(OSError):
+        os.nice(WRITER_NICENESS)
     # Load the analyzer (jieba's dictionary) updates use before answering the first request, so
     # that the first save is as quick as the others. (Training, when phrasings change, follows the
     # publication of the save: it does not delay it.)
