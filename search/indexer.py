@@ -57,6 +57,9 @@ log = logging.getLogger(__name__)
 PARALLEL_MIN_FILES = 200  # below this, worker processes cost more than they save
 POOL_MB = (128, 3072)  # least and most postings a writer buffers before sorting a run out to disk
 WORKER_GC = (20_000, 20, 10)  # a worker's garbage collection thresholds (`gc.set_threshold`)
+# Added to the niceness of a full build's worker processes: the live writer (search.live) sets
+# it, so that the rebuild a new dictionary word causes takes the CPU its site's requests leave.
+WORKER_NICENESS = 0
 
 
 def _pool_mb(writers: int) -> int:
@@ -488,6 +491,11 @@ def _segment_worker(generation: str, sources: list[Source], tasks, results, limi
     # (kb-10000: the workers' collections 0.45 → 0.2 s of CPU each).
     gc.freeze()
     gc.set_threshold(*WORKER_GC)
+    if WORKER_NICENESS:
+        try:
+            os.nice(WORKER_NICENESS)
+        except OSError:  # not allowed here: at the usual priority
+            pass
     pinyin.defer_writing()  # the parent writes what the workers converted, once
     try:
         writer = segment_writer(whoosh_index.open_dir(generation), _lk=False, limitmb=limitmb)

@@ -15,9 +15,10 @@ Updates run in a child process that lives as long as the writer (`_WriterProcess
 lock for seconds on a large knowledge base, which the request threads of the serving
 process would wait for, and the memory it takes would stay with that process. The
 child exits when its parent does (it reads its requests from a pipe the parent holds).
-It runs at a lower CPU priority (`WRITER_NICENESS`): a save — or the full rebuild a new
-dictionary word causes, which keeps every core busy for seconds — takes the CPU the serving
-processes leave, instead of stalling their requests.
+The worker processes of a full rebuild in the child (a new dictionary word changes how every
+text segments) run at a lower CPU priority (`WRITER_NICENESS`): they kept every core busy for
+seconds beside the site's requests, which now come first. A save's incremental sync keeps the
+child's priority, so it stays live within 2 seconds on a busy machine.
 """
 
 from __future__ import annotations
@@ -37,14 +38,14 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from search import store
+from search import indexer, store
 from search.indexer import sync_index
 from search.version import preload
 
 log = logging.getLogger(__name__)
 ELECTION_FILE = "watch.lock"
-# The writer child (and a full build's worker processes) run this much nicer than the serving
-# workers: on a machine whose cores serve requests, an update waits for them, not they for it.
+# A full build's worker processes in the writer child run this much nicer than the serving workers:
+# the rebuild a new dictionary word causes waits for the requests, not they for it.
 WRITER_NICENESS = 10
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
 
@@ -228,8 +229,7 @@ def _serve_syncs(articles_dir: Path, index_dir: Path) -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing else may write to the answers
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    with contextlib.suppress(OSError):
-        os.nice(WRITER_NICENESS)
+    indexer.WORKER_NICENESS = WRITER_NICENESS  # a full build's workers; saves stay at full speed
     # Load the analyzer (jieba's dictionary) updates use before answering the first request, so
     # that the first save is as quick as the others. (Training, when phrasings change, follows the
     # publication of the save: it does not delay it.)

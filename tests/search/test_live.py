@@ -97,20 +97,3 @@ def test_sync_and_live_agree(built_index, kb_dir):
     indexer.stop()
     assert sync_index(kb_dir, built_index).mode == "unchanged"
 
-
-@pytest.mark.e2e
-def test_the_writer_process_runs_nicer_than_the_serving_one(built_index, kb_dir):
-    """Updates (and the full rebuild a new dictionary word causes, whose worker processes it
-    starts) take the CPU the serving processes leave: the writer child runs `WRITER_NICENESS`
-    nicer than its parent, so a save never stalls the requests of the workers."""
-    import os
-
-    from search.live import WRITER_NICENESS, _WriterProcess
-
-    writer = _WriterProcess(kb_dir, built_index)
-    try:
-        assert writer.sync()["mode"] in ("unchanged", "incremental")
-        child = os.getpriority(os.PRIO_PROCESS, writer._process.pid)
-        assert child == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WRITER_NICENESS)
-    finally:
-        writer.close()
