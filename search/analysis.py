@@ -62,6 +62,7 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+(?:['.][^\W_{_HAN}]+)*)")
 _WORD_RUNS = re.compile(rf"[^\W_{_HAN}]+(?:['.][^\W_{_HAN}]+)*")  # the `word` alternative of `_RUNS`
 _IS_HAN = re.compile(rf"[{_HAN}]")
+_HAN_RUN = re.compile(rf"[{_HAN}]+")
 _T2S = OpenCC("t2s")
 
 
@@ -92,6 +93,17 @@ def fold_char(char: str) -> str:
     return folded if len(folded) == 1 else char
 
 
+class _FoldTable(dict):
+    """Code point → `fold_char` of it, for `str.translate`: each character is folded once."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = fold_char(chr(code))
+        return folded
+
+
+_FOLDS = _FoldTable()
+
+
 @functools.lru_cache(maxsize=1024)
 def fold_text(text: str) -> str:
     """`text` with every character folded; the result has the same length.
@@ -101,15 +113,39 @@ def fold_text(text: str) -> str:
     traditional = not _TRADITIONAL.isdisjoint(text)
     if not traditional and unicodedata.is_normalized("NFKC", text):
         return text  # the common case, checked in C
-    folded = "".join(fold_char(c) for c in text)
+    folded = text.translate(_FOLDS)
     if traditional:
         # Phrase-level conversion picks the right character where one traditional
         # character maps to several simplified ones (乾 → 干/乾); keep it when the
-        # length is unchanged so offsets stay true.
-        phrased = _T2S.convert(text).translate(_VARIANTS)
+        # length is unchanged so offsets stay true: the Chinese characters of the
+        # phrase-level conversion, the folded characters elsewhere.
+        phrased = _phrased(text).translate(_VARIANTS)
         if len(phrased) == len(text):
-            folded = "".join(p if _IS_HAN.match(p) else f for p, f in zip(phrased, folded, strict=True))
+            parts, at = [], 0
+            for run in _HAN_RUN.finditer(phrased):
+                parts += (folded[at:run.start()], run.group())
+                at = run.end()
+            parts.append(folded[at:])
+            folded = "".join(parts)
     return folded
+
+
+def _phrased(text: str) -> str:
+    """`_T2S.convert(text)`: OpenCC converts the pieces between its separators one by one, and a
+    piece holding no character its tables change comes out as it went in (no entry of its tables
+    changes a text without changing one of its characters: `tests/search/test_analysis.py`), so
+    only the pieces holding one are converted — remembered, as the same sentences are folded
+    for terms, spelling words, character grams and the kinds of value they state."""
+    parts = _T2S.split_chars_re.split(text)
+    for i in range(0, len(parts), 2):  # (the separators, kept by the split, at odd places)
+        if not _TRADITIONAL.isdisjoint(parts[i]):
+            parts[i] = _converted_piece(parts[i])
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _converted_piece(piece: str) -> str:
+    return _T2S._convert(piece, _T2S._dict_chain_data)  # what `OpenCC.convert` does to each piece
 
 
 _base_lock = threading.Lock()
@@ -345,8 +381,6 @@ def shared_analyzer(words: list[tuple[str, int | None, str | None]] = ()) -> Ana
             _shared = (key, Analyzer(list(key)))
         return _shared[1]
 
-
-_HAN_RUN = re.compile(rf"[{_HAN}]+")
 
 
 def char_bigrams(text: str) -> list[str]:

@@ -51,6 +51,9 @@ class RankingConfig:
     # the word score: score × (floor + (1 − floor) × coverage ** power). An article holding every
     # word beats one that repeats a few.
     coverage_floor: float = 0.25
+    # A word of the question found in no article whose parts are found (keep-alive's joined form,
+    # 搜索词 over 搜索) weighs at most its parts' weights together: not as a word found nowhere.
+    unfound_word_as_parts: bool = True
     # Attribute rule: the share of the question's words found in the title or questions multiplies
     # the score by (1 + title_boost × that share), as a match in the title outranks one in the text.
     title_boost: float = 0.5
@@ -58,6 +61,14 @@ class RankingConfig:
     # (ignoring case and punctuation) adds this multiple of the best score to that article.
     exact_boost: float = 1.0
     coverage_power: float = 1.0
+    # Sections: the coverage that scales the score is this blend of the article's own and its best
+    # section's (a section's heading and text with the title and questions above it), so a page
+    # holding the question's words in one place beats one that has them scattered over its length.
+    section_coverage: float = 0.2
+    # A question that names a section's whole heading (created 钩子里能不能操作 dom → `created`)
+    # multiplies its article's score by (1 + heading_boost × the share of the question that
+    # heading holds), as the title's words do through `title_boost`.
+    heading_boost: float = 1.0
 
     # -- rule 2: fuzzy evidence, bounded --------------------------------------------------------
     grams_weight: float = 2.0  # Chinese character pairs of title and questions

@@ -185,7 +185,10 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
     if previous is not None and previous.parent == folder(generation_dir) and previous.name.startswith(
             f"{generation:08d}."):
         revision = int(previous.name.split(".")[1]) + 1
-    path = _publish(generation_dir, generation, revision, files, state, write)
+    try:
+        path = _publish(generation_dir, generation, revision, files, state, write)
+    finally:
+        shutil.rmtree(folder(generation_dir) / AHEAD, ignore_errors=True)  # linked from the commit's
     return path, state["classifier_key"] != key
 
 
@@ -232,6 +235,7 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
 
 
 # -- what each Whoosh segment contributes -------------------------------------------------------
+AHEAD = ".pieces"  # derived/.pieces/<Whoosh segment id>/: new pieces stored ahead (`segment_piece`)
 SEGMENTS = "segments"  # segments/<Whoosh segment id>/: a `_Piece`, hard-linked from commit to commit
 SEGMENT_LIST = "segments.json"  # the commit's segments in order: id, first docnum, deleted documents
 LAYOUT = 2  # of the segments' files: an earlier commit's are re-used only when it is this one
@@ -259,6 +263,8 @@ class _Piece:
         self.folder = folder  # where it is stored; None while it is new
         self.records: list | None = None
         self.phrasing: list | None = None
+        self.written: Path | None = None  # a new piece stored ahead (`store_ahead`)
+        self.suggested: list | None = None  # its articles' `_suggestions`, in place of their records
         if folder is not None:
             with np.load(folder / "arrays.npz") as arrays:
                 self.kinds, self.parent = arrays["kinds"], arrays["parent"]
@@ -267,8 +273,10 @@ class _Piece:
             self.articles, self.spelling, self.public = data["articles"], data["agents"], data.get("public")
 
     @classmethod
-    def read(cls, leaf) -> _Piece:
-        """The piece of the segment `leaf` reads (a Whoosh segment reader)."""
+    def read(cls, leaf, records: dict[int, dict] | None = None) -> _Piece:
+        """The piece of the segment `leaf` reads (a Whoosh segment reader). `records` (document number
+        → stored record of each article document), from the process that wrote the segment, spare
+        reading them back."""
         piece = cls()
         count = leaf.doc_count_all()
         piece.kinds = np.zeros(count, dtype=np.int8)
@@ -284,7 +292,10 @@ class _Piece:
         piece.parent = np.where(piece.kinds > 0, last, -1).astype(np.int32)
         piece.lengths = _length_matrix(leaf)
         locals_ = np.flatnonzero(piece.kinds == KINDS[ARTICLE]).tolist()
-        piece.records = [leaf.stored_fields(n)["data"] for n in locals_]
+        if records is not None and len(records) == len(locals_) and all(n in records for n in locals_):
+            piece.records = [records[n] for n in locals_]
+        else:
+            piece.records = [leaf.stored_fields(n)["data"] for n in locals_]
         piece.articles = [[n, r["id"], r["path"], r["hash"], r["tags"]]
                           for n, r in zip(locals_, piece.records, strict=True)]
         piece.phrasing = [_phrasing(r) for r in piece.records]
@@ -292,8 +303,8 @@ class _Piece:
         return piece
 
     def store(self, target: Path) -> None:
-        if self.folder is not None:
-            _link_tree(self.folder, target)
+        if self.folder is not None or self.written is not None:
+            _link_tree(self.folder or self.written, target)
             return
         target.mkdir(parents=True)
         np.savez(target / "arrays.npz", kinds=self.kinds, parent=self.parent, hidden=self.hidden,
@@ -304,6 +315,15 @@ class _Piece:
         records = {"docnums": [a[0] for a in self.articles], "records": self.records}
         for name, data in (("piece", piece), ("records", records), ("phrasings", self.phrasing)):
             (target / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+
+    def store_ahead(self, target: Path) -> None:
+        """Store the new piece in `target` now — `store` links its files from there — and keep its
+        articles' suggestions instead of their records: what the process that wrote a segment (a
+        full build's worker) does, so that the writer neither encodes nor receives the records."""
+        self.store(target)
+        self.written = target
+        self.suggested = [_suggestions(record) for record in self.records]
+        self.records = None
 
     def phrasings(self) -> list:
         if self.phrasing is None:
@@ -355,9 +375,14 @@ def _phrasing(record: dict) -> list:
     return [record["title"], record["questions"], record["lang"], is_public(record)]
 
 
-def segment_piece(leaf) -> _Piece:
-    """What the new Whoosh segment `leaf` (a segment reader) contributes, for `build(pieces=…)`."""
-    return _Piece.read(leaf)
+def segment_piece(leaf, generation_dir: Path | None = None, records: dict[int, dict] | None = None) -> _Piece:
+    """What the new Whoosh segment `leaf` (a segment reader) contributes, for `build(pieces=…)`;
+    with `generation_dir`, stored ahead there (`_Piece.store_ahead`; `build` clears them away);
+    `records`: the article documents' stored records as the writer of the segment added them."""
+    piece = _Piece.read(leaf, records)
+    if generation_dir is not None:
+        piece.store_ahead(folder(generation_dir) / AHEAD / leaf.segment().segment_id())
+    return piece
 
 
 class _Commit:
@@ -443,7 +468,12 @@ class _Commit:
     def suggestions(self) -> list:
         fresh, touched = [], set()
         for _, _, piece, deleted, _, _ in self.segments:
-            if piece.folder is None:
+            if piece.folder is None and piece.suggested is not None:  # stored ahead
+                for a, suggested in zip(piece.articles, piece.suggested, strict=True):
+                    touched.add(a[1])
+                    if a[0] not in deleted:
+                        fresh += suggested
+            elif piece.folder is None:
                 for a, record in zip(piece.articles, piece.records, strict=True):
                     touched.add(a[1])
                     if a[0] not in deleted:

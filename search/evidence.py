@@ -4,7 +4,8 @@ how sure the search is.
 1. **Words.** BM25F over the article fields, plus a share of the best section's own score (a
    long article is judged by its best section too), scaled by *coverage*: the share of the
    question's concepts — each weighted by its rarity among the articles — that the article
-   holds. Exact evidence decides first.
+   holds (blended with its best section's), lifted where the question names a section's whole
+   heading. Exact evidence decides first.
 2. **Fuzzy evidence** (character pairs and characters, Latin n-grams, pinyin) adds at most a
    bounded share of the best word score to articles with words, and brings in articles without
    words only while no article covers the question.
@@ -226,6 +227,16 @@ def _unfound_numbers(parsed: ParsedQuery, matched: np.ndarray) -> np.ndarray:
                      for concept, row in zip(parsed.concepts, matched, strict=True)], dtype=bool)
 
 
+def _weigh_unfound_words_as_parts(weights: np.ndarray, matched: np.ndarray,
+                                  groups: list[tuple[int, list[int]]]) -> None:
+    """In place: a word of the question found in no article whose parts are found (non-props →
+    nonprop, 搜索词 → 搜索) weighs no more than its parts together — its rarity comes from how it is
+    written, not from what it asks, and would otherwise outweigh every other word."""
+    for head, parts in groups:
+        if parts and not matched[head].any():
+            weights[head] = min(weights[head], float(weights[parts].sum()))
+
+
 def coverage(matched: np.ndarray, weights: np.ndarray, groups: list[tuple[int, list[int]]]) -> np.ndarray:
     """Per column of `matched` (concepts × documents), the weighted share of the question's words it
     holds. A word is a group: its head concept, or all the shorter words inside it (银行卡 is
@@ -314,6 +325,8 @@ def _rank(scorer: Bm25Scorer, space: Candidates, docs: DocMap, parsed: ParsedQue
     among = articles if population is None else articles & population[cand]
     weights = concept_weights(matched, among, docs.count_articles(population))
     weights[_unfound_numbers(parsed, matched)] = 0.0
+    if config.unfound_word_as_parts:
+        _weigh_unfound_words_as_parts(weights, matched, parsed.groups)
     covered = coverage(matched, weights, parsed.groups)
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 
@@ -349,11 +362,18 @@ def _rank(scorer: Bm25Scorer, space: Candidates, docs: DocMap, parsed: ParsedQue
     # The title and questions are every unit's context.
     context_words = (fields_rows({"title": 1.0, "questions": 1.0}) > 0) | pinyin
     context_coverage = coverage(context_words, weights, parsed.groups)
+    # A page is judged by its sections too: how much of the question its best section holds (with
+    # the title and questions above it), and whether a section's whole heading is named by it.
+    section_coverage, named_heading = _section_evidence(
+        scorer, unit_space, unit_words, field_rows("u_heading", unit_space), context_words, space,
+        parents, units, weights, parsed.groups, covered)
+    focus = (1 - config.section_coverage) * covered + config.section_coverage * section_coverage
 
     # Attribute before text: the question's words in the title or questions lift an article with a
     # body (an article without one is nothing but its title and questions).
-    scores = ((exact + config.section_weight * best_section) * _factor(config, covered)
-              * (1 + config.title_boost * np.where(bodyless, 0, context_coverage)))
+    scores = ((exact + config.section_weight * best_section) * _factor(config, focus)
+              * (1 + config.title_boost * np.where(bodyless, 0, context_coverage))
+              * (1 + config.heading_boost * named_heading))
     scores[~articles] = 0
     has_words = ((exact > 0) | (covered > 0)) & articles & searchable
     constrained = bool(parsed.excluded) or any(c.required for c in parsed.concepts)
@@ -397,6 +417,33 @@ def _rank(scorer: Bm25Scorer, space: Candidates, docs: DocMap, parsed: ParsedQue
                              scorer.lengths, config)
     return Ranking(space=space, scores=scores, coverage=covered, allowed=searchable, units=evidence,
                    words=bool(has_words.any()), strong=strong)
+
+
+def _section_evidence(scorer: Bm25Scorer, unit_space: Candidates, unit_words: np.ndarray,
+                      heading_words: np.ndarray, context_words: np.ndarray, space: Candidates,
+                      parents: np.ndarray, units: np.ndarray, weights: np.ndarray,
+                      groups: list[tuple[int, list[int]]], covered: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate article, from its sections (the candidate units `units`, `parents` their
+    articles): the coverage of its best section, its heading and text with the article's title and
+    questions (an article without sections: its own `covered`); and the share of the question held
+    by the heading of a section whose every word the question has (created, 全局注册: the question
+    names that section), 0 where the question names no heading whole."""
+    best = covered.copy()
+    named = np.zeros(len(space), dtype=np.float32)
+    if not len(units) or not len(weights):
+        return best, named
+    owners = space.positions(parents[units])
+    sectioned = np.zeros(len(space), dtype=bool)
+    sectioned[owners] = True
+    best[sectioned] = 0
+    np.maximum.at(best, owners, coverage((unit_words[:, units] > 0) | context_words[:, owners],
+                                         weights, groups))
+    in_heading = heading_words[:, units] > 0
+    length = scorer.lengths["u_heading"][unit_space.docnums[units]]
+    whole = (length > 0) & (in_heading.sum(axis=0) >= length)
+    np.maximum.at(named, owners, np.where(whole, coverage(in_heading, weights, groups), 0))
+    return best, named
 
 
 def _group_hits(matched: np.ndarray, groups: list[tuple[int, list[int]]]) -> np.ndarray:

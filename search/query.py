@@ -86,7 +86,8 @@ def parse_query(text: str, analyzer: Analyzer, synonyms: dict[tuple[str, ...], l
             parsed.concepts += [Concept([((t,), 1.0)], required=True) for t in analyzer.terms(word)]
         else:
             plain.append(match.group(0))
-    spans = _with_joined_words(analyzer.spans(" ".join(plain)), analyzer)
+    spans = _with_joined_forms(_with_joined_words(analyzer.spans(" ".join(plain)), analyzer),
+                               " ".join(plain), analyzer)
     terms = list(dict.fromkeys(term for term, _, _ in spans))
     # Fuzzy evidence comes from the words that carry meaning: stop words (怎么样, how, does) are
     # blanked out first, so their characters and pieces match nothing.
@@ -123,6 +124,24 @@ def _with_joined_words(spans, analyzer: Analyzer) -> list[tuple[str, int, int]]:
                 known.add(word)
                 joined.append((word, start, other_end))
     return spans + joined
+
+
+# A code name written with hyphens (keep-alive, vue-router): the analyzer makes it several terms,
+# where the same name in camel case (KeepAlive) is one.
+_HYPHENATED = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+(?![A-Za-z0-9-])")
+
+
+def _with_joined_forms(spans, text: str, analyzer: Analyzer) -> list[tuple[str, int, int]]:
+    """`spans`, plus each hyphenated Latin word of the question joined (keep-alive → keepalive,
+    as a page's `<KeepAlive>` is indexed), heading the group of its parts."""
+    spans = list(spans)
+    known = {term for term, _, _ in spans}
+    for match in _HYPHENATED.finditer(text):
+        terms = analyzer.terms(match.group(0).replace("-", ""))
+        if len(terms) == 1 and terms[0] not in known:
+            known.add(terms[0])
+            spans.append((terms[0], match.start(), match.end()))
+    return spans
 
 
 def _content_only(text: str, spans) -> str:

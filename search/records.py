@@ -17,8 +17,9 @@ dicts they replace, for code not yet moved to attributes.
 
 from __future__ import annotations
 
+import copy
 import functools
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 
 PUBLIC, INTERNAL, DRAFT = "public", "internal", "draft"
 
@@ -115,10 +116,11 @@ class ArticleRecord(_Stored):
         return cls(**values)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        if self.answer is None:
-            del data["answer"]
-        else:
+        """What `dataclasses.asdict` gives (every field in order, lists and dicts copied), with the
+        answer as `Unit.to_dict` writes it and left out when there is none — without asdict's deep
+        copy of each string (the indexer writes a record for every article)."""
+        data = {name: _copied(getattr(self, name)) for name in _record_fields()}
+        if self.answer is not None:
             data["answer"] = self.answer.to_dict()
         return data
 
@@ -141,3 +143,25 @@ def is_public(record) -> bool:
 def _field_names(cls) -> frozenset[str]:
     """The fields of a record class (read once: a reader builds thousands of records at open)."""
     return frozenset(f.name for f in fields(cls))
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _copied(value):
+    """`dataclasses.asdict`'s copy of a value a record holds: lists and dicts copied all the way down,
+    strings, numbers and None as they are (a deep copy of one is the same object)."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is list:
+        return [_copied(v) for v in value]
+    if kind is dict:
+        return {_copied(k): _copied(v) for k, v in value.items()}
+    return asdict(value) if is_dataclass(value) else copy.deepcopy(value)
+
+
+@functools.cache
+def _record_fields() -> tuple[str, ...]:
+    """The fields of `ArticleRecord` in order, but the answer (`to_dict` writes it itself)."""
+    return tuple(f.name for f in fields(ArticleRecord) if f.name != "answer")

@@ -91,3 +91,64 @@ def test_terms_are_exactly_the_pipelines_tokens_on_real_text():
     for text in texts:
         runs = [m.group("word") for m in _RUNS.finditer(fold_text(text)) if m.group("word")]
         assert latin_words(text) == [w.lower() for w in runs if len(w) >= 3 and w.isascii() and w.isalpha()]
+
+
+def _fold_text_whole(text: str) -> str:
+    """`fold_text` as it was written first: every character through `fold_char`, and OpenCC's
+    phrase-level conversion of the whole text (each Chinese character taken from it when the
+    length is unchanged)."""
+    import unicodedata
+
+    from search.analysis import _IS_HAN, _T2S, _TRADITIONAL, _VARIANTS, fold_char
+
+    traditional = not _TRADITIONAL.isdisjoint(text)
+    if not traditional and unicodedata.is_normalized("NFKC", text):
+        return text
+    folded = "".join(fold_char(c) for c in text)
+    if traditional:
+        phrased = _T2S.convert(text).translate(_VARIANTS)
+        if len(phrased) == len(text):
+            folded = "".join(p if _IS_HAN.match(p) else f for p, f in zip(phrased, folded, strict=True))
+    return folded
+
+
+def test_no_opencc_entry_changes_a_text_without_changing_one_of_its_characters():
+    """Why `fold_text` converts only the pieces of a text holding a character of `_TRADITIONAL`:
+    every entry of OpenCC's t2s tables that changes its text has such a character."""
+    from search.analysis import _T2S, _TRADITIONAL
+
+    tables = [table for group in _T2S._dict_chain_data for table in group]
+    assert sum(len(table[2]) for table in tables) > 4000
+    for _, _, table in tables:
+        for source, target in table.items():
+            assert target.split(" ")[0] == source or not _TRADITIONAL.isdisjoint(source), source
+
+
+def test_fold_text_folds_as_a_conversion_of_the_whole_text_on_real_text():
+    """Translated characters and converted pieces give what folding every character and converting
+    the whole text gave: on every starter article and tldr page, their paragraphs, the same in
+    traditional characters (OpenCC s2twp), and texts whose phrase conversion changes their length
+    or that hold compatibility ideographs and full-width letters."""
+    from pathlib import Path
+
+    from opencc import OpenCC
+
+    from search.analysis import fold_text
+
+    root = Path(__file__).resolve().parents[2]
+    tldr = root.parent / "shared" / "corpora" / "tldr"
+    paths = sorted((root / "articles").rglob("*.md"))
+    for pages in ("pages.zh", "pages"):
+        paths += sorted((tldr / pages).rglob("*.md"))[:300]  # absent without ../shared: starter KB only
+    texts = []
+    for path in paths:
+        text = path.read_text("utf-8")
+        texts += [text, *text.split("\n\n")]
+    to_traditional = OpenCC("s2twp")
+    texts += [to_traditional.convert(text) for text in texts]
+    texts += ["豈更車 乾隆 乾燥 著名 帳戶 ＡＢＣ綁定 ﬁ x\u0301 頭髮 髮型", "乾\n乾燥", "計程車 軟體 滑鼠", "",
+              "電腦軟體。電腦，軟體！\u3000記憶體"]
+    assert sum(1 for text in texts if text != _fold_text_whole(text)) > 50
+    fold_text.cache_clear()
+    for text in texts:
+        assert fold_text(text) == _fold_text_whole(text), text[:80]

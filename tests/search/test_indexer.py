@@ -247,6 +247,8 @@ def test_a_parallel_builds_derived_state_read_by_its_workers_is_the_whole_indexs
     assert report.articles == 239
     ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
     assert len(ix._segments()) >= 3  # the workers' two segments and the parent's
+    # The workers stored their pieces ahead; the commit links them, and nothing is left beside it.
+    assert not (derived.folder(store.current_generation(index_dir)) / derived.AHEAD).exists()
     with ix.searcher() as searcher:
         analyzer = Analyzer()
         stored = derived.load(derived.latest(store.current_generation(index_dir),

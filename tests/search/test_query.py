@@ -27,3 +27,13 @@ def test_neighbouring_pieces_that_make_a_dictionary_word_are_joined():
     assert "最多" in words
     head = words.index("最多")
     assert (head, sorted([words.index("最"), words.index("多")])) in parsed.groups
+
+
+def test_a_hyphenated_word_also_stands_joined_heading_its_parts():
+    from search.analysis import Analyzer
+    from search.query import parse_query
+
+    parsed = parse_query("keep-alive 缓存", Analyzer(), {})
+    words = [c.alternatives[0][0][0] for c in parsed.concepts]
+    assert words[:2] == ["keep", "aliv"] and "keepal" in words  # as <KeepAlive> is indexed
+    assert (words.index("keepal"), [0, 1]) in parsed.groups

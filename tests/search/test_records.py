@@ -27,6 +27,37 @@ def test_the_stored_record_reads_back_as_the_record_and_stores_as_before():
     assert ArticleRecord.from_stored({**stored, "future_field": 1}) == record
 
 
+
+def _asdict_record(record: ArticleRecord) -> dict:
+    """`to_dict` as it was first written: `dataclasses.asdict`, the answer by `Unit.to_dict`."""
+    from dataclasses import asdict
+
+    data = asdict(record)
+    if record.answer is None:
+        del data["answer"]
+    else:
+        data["answer"] = record.answer.to_dict()
+    return data
+
+
+def test_to_dict_is_asdict_with_its_keys_in_order_and_nothing_shared_on_every_starter_article():
+    from pathlib import Path
+
+    from kb.corpus import parse_source, read_sources
+
+    root = Path(__file__).resolve().parents[2] / "articles"
+    records = [ArticleRecord.from_article(parse_source(s)) for s in read_sources(root).values()]
+    records.append(ArticleRecord.from_stored(article_documents(
+        parse_article(SOURCE.encode(), "payments/refund.md"), SOURCE, Analyzer())[0]["data"]))
+    assert len(records) > 30 and any(r.answer is not None for r in records)
+    assert any(r.sections for r in records)
+    for record in records:
+        data, expected = record.to_dict(), _asdict_record(record)
+        assert data == expected and list(data) == list(expected)
+        assert data["sections"] is not record.sections and data["tags"] is not record.tags
+        assert all(a is not b for a, b in zip(data["sections"], record.sections, strict=True))
+
+
 @pytest.mark.parametrize(("visibility", "draft", "public", "searched"), [
     ("public", False, True, "public"),
     ("internal", False, False, "internal"),

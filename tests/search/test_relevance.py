@@ -342,6 +342,131 @@ def test_a_word_cut_into_pieces_in_the_question_still_matches_it_whole(build):
     assert (results.answers[0].article_id, results.answers[0].heading) == ("withdraw", "每天最多能提现多少？")
 
 
+def test_a_hyphenated_code_name_finds_the_page_that_writes_it_joined(build):
+    # keep-alive is analyzed as keep + alive, the page's <KeepAlive> as one word: the question's
+    # joined form meets the page's.
+    index = build({
+        "keep-alive.md": """
+            # KeepAlive
+
+            `<KeepAlive>` caches component instances when you switch between them.
+
+            ## Max cached instances
+
+            Limit how many instances are cached with the `max` prop.
+            """,
+        "connections.md": """
+            # Connections
+
+            Keep idle connections alive in a cache to limit the cost of new ones. Clients keep a
+            connection alive for 60 seconds; keep it alive longer only behind a proxy that keeps
+            connections alive too.
+            """})
+    assert index.search("keep-alive cache").articles[0].id == "keep-alive"
+
+
+def test_a_question_naming_a_sections_whole_heading_lifts_its_page(build):
+    # "created" is the whole heading of a section of the lifecycle page; the directives page says
+    # created, DOM and use more often, in its text.
+    files = {
+        "lifecycle.md": """
+            # Lifecycle options
+
+            ## beforeCreate
+
+            Called when the instance is initialized.
+
+            ## created
+
+            Called after the instance has finished processing all state options: use its state here.
+
+            ## mounted
+
+            Called after the component has been mounted: its DOM tree is created and inserted.
+            """,
+        "directives.md": """
+            # Custom directives
+
+            Directives reuse logic that works on elements.
+
+            ## Directive hooks
+
+            A custom directive is an object of hooks. Each hook receives the element the directive is
+            bound to: created runs before the element's attributes are applied and can already use the
+            DOM element; mounted runs when the element is in the DOM. In created, as in every hook, use
+            the DOM element through the first argument: the DOM is yours to use.
+
+            ## Arguments
+
+            The second argument holds the binding's value, from created on.
+            """}
+    assert build(files).search("use the dom in created").articles[0].id == "lifecycle"
+    unnamed = build(files, replace(RankingConfig(), heading_boost=0.0))
+    assert unnamed.search("use the dom in created").articles[0].id == "directives"
+
+
+def test_a_page_holding_the_question_in_one_section_beats_one_that_scatters_it(build):
+    # Both pages have every word of the question; the guide repeats each in a section of its own.
+    files = {
+        "abroad.md": """
+            # Paying abroad
+
+            Your card works in every country.
+
+            ## While you travel
+
+            A refund of a payment in another currency comes back without a fee. Payments made while
+            you travel are listed with the country, the shop and the exchange rate of the day they
+            were made, and you can download them as a statement from the app at any time.
+
+            ## Cash
+
+            Withdraw cash at any machine.
+            """,
+        "guide.md": f"""
+            # Account guide
+
+            ## Getting money back
+
+            {"A refund goes back to the card. " * 4}
+
+            ## Charges
+
+            {"A fee applies to transfers. " * 4}
+
+            ## Money
+
+            {"Your account holds one currency; another currency is converted. " * 4}
+            """}
+    assert build(files).search("refund fee for another currency").articles[0].id == "abroad"
+    scattered = build(files, replace(RankingConfig(), section_coverage=0.0))
+    assert scattered.search("refund fee for another currency").articles[0].id == "guide"
+
+
+def test_a_word_found_nowhere_weighs_no_more_than_its_parts(build):
+    # non-props is found nowhere joined: weighed as a word found nowhere, having its parts (non,
+    # prop) would outweigh the rest of the question, and the page saying "non" most would win.
+    files = {
+        "attrs.md": """
+            # Fallthrough attributes
+
+            An attribute passed to a component that it does not declare as a prop falls through to
+            its root element. A component with several root elements gets a warning instead: bind
+            them to one of its root elements.
+            """,
+        "custom-elements.md": """
+            # Non-standard elements
+
+            Non-standard elements are left to the browser. Props of non-standard elements are set as
+            attributes; non-string props are set as properties. A non-standard element is never a
+            component.
+            """}
+    query = "non-props attributes on several root elements"
+    assert build(files).search(query).articles[0].id == "attrs"
+    as_found_nowhere = build(files, replace(RankingConfig(), unfound_word_as_parts=False))
+    assert as_found_nowhere.search(query).articles[0].id == "custom-elements"
+
+
 CONTACT_EN = """
     ---
     title: Contact us
