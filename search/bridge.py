@@ -241,7 +241,8 @@ def expand(state, parsed, internal: bool, config) -> dict[str, list[str]]:
             # The English table is keyed by unstemmed words: try the question's own forms.
             forms = [w for w in analyzer.words(parsed.text, min_length=2) if analyzer.terms(w) == [term]]
             words = tuple(dict.fromkeys(x for f in forms for x in lookup(table, f)))
-        known = {alt for alt, _ in concept.alternatives}
+        # A word the question already has (过滤 beside filter) is not counted a second time.
+        known = {alt for alt, _ in concept.alternatives} | {(t,) for t in parsed.terms}
         for word in words:
             alternative = tuple(analyzer.terms(word))
             if alternative and alternative not in known and _articles(scorer, alternative):

@@ -102,6 +102,9 @@ def test_a_word_the_pages_use_is_not_bridged(index_of):
     assert bridged == {"网址": ["url"]}  # website / web address are in no page
     parsed = parse_query("用户 绑定", state.analyzer, state.synonyms)
     assert bridge.expand(state, parsed, True, RankingConfig()) == {}
+    # A question that already says URL does not count it twice through 网址.
+    parsed = parse_query("网址 url 绑定", state.analyzer, state.synonyms)
+    assert bridge.expand(state, parsed, True, RankingConfig()) == {}
 
 
 @pytest.mark.parametrize(("sense", "term"), [
