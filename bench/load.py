@@ -62,11 +62,14 @@ class Tally:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.statuses: Counter = Counter()
         self.failures: list[str] = []
+        self.slow: list[tuple[float, float, str]] = []  # (when it ended, seconds, path) over 500 ms
 
-    def add(self, kind: str, seconds: float, status: int) -> None:
+    def add(self, kind: str, seconds: float, status: int, path: str = "") -> None:
         with self.lock:
             self.latency[kind].append(seconds)
             self.statuses[status] += 1
+            if seconds > 0.5:
+                self.slow.append((time.time(), seconds, path))
 
 
 def requests_for(queries: list[str], article_urls: list[str]):
@@ -96,7 +99,7 @@ def client(base: str, mix, stop: threading.Event, tally: Tally) -> None:
             connection.request("GET", path)
             response = connection.getresponse()
             response.read()
-            tally.add(kind, time.perf_counter() - started, response.status)
+            tally.add(kind, time.perf_counter() - started, response.status, path)
         except (OSError, http.client.HTTPException) as exc:
             with tally.lock:
                 tally.failures.append(f"{kind} {path}: {exc!r}")
@@ -172,6 +175,9 @@ def report(name: str, tally: Tally, seconds: float) -> float:
               f"over 500 ms {sum(v > 0.5 for v in values)}")
     for failure in tally.failures[:5]:
         print("  failure:", failure)
+    for ended, took, path in sorted(tally.slow):  # when (to match the server's logs), how long
+        stamp = time.strftime("%H:%M:%S", time.gmtime(ended)) + f"{ended % 1:.3f}"[1:]
+        print(f"  over 500 ms: ended {stamp} UTC  {took * 1000:6.0f} ms  {path[:90]}")
     return total / seconds
 
 

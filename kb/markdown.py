@@ -54,6 +54,8 @@ _IMPORT_EXPORT = re.compile(r"^\s{0,3}(import\s+(?:[\w*{}\s,$]+\s+from\s+)?['\"]
 _MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
 _JSX_TAGS_LINE = re.compile(r"^\s*(?:</?[A-Z][\w.]*(?:\s+[^<>]*?)?/?>\s*)+$")
 _JSX_OPEN_START = re.compile(r"^\s*<[A-Z][\w.]*(\s|$)")
+# What each line `strip_mdx` blanks holds: `import`, `export`, `{/*` or a component tag `<Tag`, `</Tag`.
+_MDX_MARKS = re.compile(r"import|export|\{/\*|</?[A-Z]")
 _ATTR = r"(?:[#.][^\s{}]+|[\w-]+=\S+)"
 _HEADING_ATTRS = re.compile(r"\s*\{:?\s*(" + _ATTR + r"(?:\s+" + _ATTR + r")*)\s*\}\s*$")
 _ALERT = re.compile(r"^\[!([A-Za-z]+)\][+-]?[ \t]*(.*)$")
@@ -96,6 +98,8 @@ def strip_mdx(source: str) -> str:
     """Blank MDX-only lines (imports, exports, JSX tag lines, `{/* */}`) outside code fences.
 
     Lines are blanked, never removed, so line numbers stay those of the file."""
+    if not _MDX_MARKS.search(source):
+        return source  # no line can be blanked (most pages: the parse of every article starts here)
     lines = source.split("\n")
     fence: str | None = None
     in_jsx = False
@@ -316,13 +320,18 @@ def inline_text(children: list[Token]) -> str:
 
 def _join_lines(text: str) -> str:
     """Lines of one paragraph joined: no space between two CJK characters."""
+    if "\n" not in text:  # one line (most): the loop below would only strip it
+        return _BLANKS.sub(" ", text.strip()).strip()
     out = ""
     for n, line in enumerate(text.split("\n")):
         line = line.strip()
         if n and out and line and not (_CJK.match(out[-1]) and _CJK.match(line[0])):
             out += " "
         out += line
-    return re.sub(r"[ \t]+", " ", out).strip()
+    return _BLANKS.sub(" ", out).strip()
+
+
+_BLANKS = re.compile(r"[ \t]+")
 
 
 class _HTMLText(HTMLParser):

@@ -87,6 +87,7 @@ class Derived:
     suggestions: list[tuple[str, str, str, bool]]  # (folded text, text, article id, is a question)
     spelling: dict[bool, dict[str, int]]  # internal? → word → document frequency
     lengths: dict[str, np.ndarray]  # scored field → length by docnum
+    postings: dict[str, SegmentPostings]  # Whoosh segment id → its stored long posting lists
     documents: dict[str, np.ndarray] | None  # "articles", "units", "parent" by docnum (None: not stored)
     classifier: object | None  # a QuestionClassifier
     classifier_key: str
@@ -243,6 +244,12 @@ ARTICLES = "articles.json"  # [id, path, hash, tags] of every article of the com
 KINDS = {ARTICLE: 1, UNIT: 2, CONTENT: 3}  # codes of `_Piece.kinds` (0: anything else)
 HIDDEN_VISIBILITY = ("internal", "draft")
 REPARSED_MAX = 200  # deleted articles of one segment whose spelling words `_forget` takes from their Markdown
+# Posting lists of at least this many documents (deleted ones included) are stored as arrays with
+# the segment's piece: decoding Whoosh's blocks costs ~0.2 µs a posting, lists of 10,000–40,000
+# documents (common Latin n-grams at 100,000 articles) were most of a long question's search.
+STORED_POSTINGS = 256
+POSTINGS = "postings.json"
+POSTING_IDS, POSTING_WEIGHTS = "postings-ids.npy", "postings-weights.npy"
 
 
 class _Piece:
@@ -253,6 +260,10 @@ class _Piece:
 
         arrays.npz      by document: kind code, its article document, hidden; the length byte
                         of each scored field (`length_bytes`)
+        postings.json   the scored fields' posting lists of `STORED_POSTINGS` documents or more:
+        postings-ids.npy, postings-weights.npy  {field: {term: [start, count]}} into the two
+                        arrays (segment document numbers, weights), which searchers memory-map
+                        and slice instead of decoding Whoosh's blocks (`SegmentPostings`)
         piece.json      [document, id, path, hash, tags] of each article document; the `spell`
                         words: {word: documents} (and the public's, where some are hidden)
         records.json    the document and stored record of each article (readers' catalog)
@@ -265,6 +276,7 @@ class _Piece:
         self.phrasing: list | None = None
         self.written: Path | None = None  # a new piece stored ahead (`store_ahead`)
         self.suggested: list | None = None  # its articles' `_suggestions`, in place of their records
+        self.postings: tuple[dict, np.ndarray, np.ndarray] | None = None  # `_long_postings`, while new
         if folder is not None:
             with np.load(folder / "arrays.npz") as arrays:
                 self.kinds, self.parent = arrays["kinds"], arrays["parent"]
@@ -300,6 +312,7 @@ class _Piece:
                           for n, r in zip(locals_, piece.records, strict=True)]
         piece.phrasing = [_phrasing(r) for r in piece.records]
         piece.spelling, piece.public = _segment_spelling(leaf, piece.hidden)
+        piece.postings = _long_postings(leaf)
         return piece
 
     def store(self, target: Path) -> None:
@@ -315,6 +328,12 @@ class _Piece:
         records = {"docnums": [a[0] for a in self.articles], "records": self.records}
         for name, data in (("piece", piece), ("records", records), ("phrasings", self.phrasing)):
             (target / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        if self.postings is not None:
+            table, ids, weights = self.postings
+            np.save(target / POSTING_IDS, ids)
+            np.save(target / POSTING_WEIGHTS, weights)
+            (target / POSTINGS).write_text(json.dumps({"min": STORED_POSTINGS, "fields": table},
+                                                      ensure_ascii=False), "utf-8")
 
     def store_ahead(self, target: Path) -> None:
         """Store the new piece in `target` now — `store` links its files from there — and keep its
@@ -324,6 +343,7 @@ class _Piece:
         self.written = target
         self.suggested = [_suggestions(record) for record in self.records]
         self.records = None
+        self.postings = None  # stored: not sent to the writer
 
     def phrasings(self) -> list:
         if self.phrasing is None:
@@ -351,6 +371,28 @@ def _length_matrix(leaf) -> np.ndarray:
         if column is not None:
             matrix[row] = np.frombuffer(length_bytes(column, count), dtype=np.uint8)
     return matrix
+
+
+def _long_postings(leaf) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The segment's posting lists in scored fields with `STORED_POSTINGS` documents or more, deleted
+    documents included (a searcher leaves out those its commit deleted): ({field: {term: [start,
+    count]}}, document numbers, weights), the lists one after the other."""
+    from search.scoring import segment_postings
+
+    scored = set(SCORED_FIELDS)
+    table: dict[str, dict[str, list[int]]] = {}
+    ids, weights, start = [], [], 0
+    for (field, term), info in leaf._terms.items():
+        if field in scored and info.doc_frequency() >= STORED_POSTINGS:
+            text = term.decode("utf-8")
+            found, found_weights = segment_postings(leaf, field, text, deleted=False)
+            table.setdefault(field, {})[text] = [start, len(found)]
+            ids.append(found.astype(np.int32))
+            weights.append(found_weights)
+            start += len(found)
+    if not ids:
+        return table, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    return table, np.concatenate(ids), np.concatenate(weights)
 
 
 def _segment_spelling(leaf, hidden: np.ndarray) -> tuple[dict[str, int], dict[str, int] | None]:
@@ -717,6 +759,7 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
     generation, revision = (int(p) for p in path.name.split("."))
     return Derived(
         generation=generation, revision=revision, catalog=catalog, docnums=docnums,
+        postings=_stored_postings(path),
         suggestions=[tuple(s) for s in json.loads((path / "suggestions.json").read_text("utf-8"))],
         spelling={True: spelling["agents"], False: spelling["public"]},
         lengths={name: np.load(path / "lengths" / f"{name}.npy", mmap_mode="r")
@@ -755,6 +798,51 @@ _records_made: dict[tuple[str, str], list[tuple[int, ArticleRecord]]] = {}
 _records_lock = threading.Lock()
 
 
+class SegmentPostings:
+    """One Whoosh segment's long posting lists as the writer stored them (`_long_postings`),
+    memory-mapped: a list is a slice of two arrays, read by no lock and decoded by no one."""
+
+    def __init__(self, folder: Path):
+        data = json.loads((folder / POSTINGS).read_text("utf-8"))
+        self.min = data["min"]  # every list of the scored fields this long or longer is here
+        self._table = data["fields"]
+        self._ids = np.load(folder / POSTING_IDS, mmap_mode="r")
+        self._weights = np.load(folder / POSTING_WEIGHTS, mmap_mode="r")
+
+    def get(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(segment document numbers, weights) of the stored list, deleted documents included; None
+        when the list is not stored (shorter than `min`, or absent)."""
+        place = self._table.get(field, {}).get(term)
+        if place is None:
+            return None
+        start, count = place
+        return self._ids[start:start + count], self._weights[start:start + count]
+
+
+def _stored_postings(path: Path) -> dict[str, SegmentPostings]:
+    """Segment id → `SegmentPostings` of each segment of derived folder `path` that has them (pieces
+    written by an earlier kb have none: their lists are decoded). Made once per process and
+    segment, like the records: a new commit maps only its new segments' arrays."""
+    if not (path / SEGMENT_LIST).is_file():
+        return {}
+    found, used = {}, {}
+    for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
+        key = (str(path.parent.parent), entry["id"])
+        with _records_lock:
+            postings = _postings_made.get(key)
+        if postings is None and (path / SEGMENTS / entry["id"] / POSTINGS).is_file():
+            postings = SegmentPostings(path / SEGMENTS / entry["id"])
+        if postings is not None:
+            found[entry["id"]] = used[key] = postings
+    with _records_lock:
+        _postings_made.clear()
+        _postings_made.update(used)
+    return found
+
+
+_postings_made: dict[tuple[str, str], SegmentPostings] = {}
+
+
 def _piece_records(piece: Path) -> list[tuple[int, ArticleRecord]]:
     data = json.loads((piece / "records.json").read_text("utf-8"))
     if isinstance(data, list):  # the first layout: documents in articles.json
@@ -787,6 +875,7 @@ def _computed(searcher, lexicon_words: list) -> tuple[Derived, dict[str, dict]]:
     pairs = classifier_module.training_phrasings(_public(raw))
     return Derived(
         generation=searcher.reader().generation(), revision=-1, catalog=catalog, docnums=docnums,
+        postings={},
         suggestions=[tuple(s) for s in commit.suggestions()], spelling=commit.spelling(),
         lengths=commit.lengths(), documents=commit.documents(),
         classifier=None, classifier_key=classifier_key(pairs, lexicon_words),

@@ -568,11 +568,21 @@ _SPACED_TERMS = r"[^ \t\r\n]+"  # Whoosh's SpaceSeparatedTokenizer: the schema's
 _spaced_terms = re.compile(_SPACED_TERMS)
 
 
+def _described(name: str, field) -> tuple:
+    """What `add_document` asks of a field: (the field, its `_field_indexer` — False for Whoosh's
+    own, None when not indexed —, scorable, stored, column type)."""
+    if field.separate_spelling() or field.vector:
+        raise ValueError(f"field {name!r}: spelling and vectors are not written here")
+    indexer = (_field_indexer(field) or False) if field.indexed else None
+    return field, indexer, field.scorable, field.stored, field.column_type
+
+
 def _field_indexer(field):
     """A function giving what `field.index(value)` gives for a string — (term bytes, frequency, weight,
-    encoded value) of each term — without Whoosh's token objects, for the schema's ID fields, its
-    text fields of terms separated by spaces (the analyzer's output, `search.documents`) and its
-    keyword fields (lower-cased or not); else None."""
+    encoded value) of each term — without Whoosh's token objects, with the number of terms (the sum
+    of their frequencies: the field's length), for the schema's ID fields, its text fields of terms
+    separated by spaces (the analyzer's output, `search.documents`) and its keyword fields
+    (lower-cased or not); else None."""
     from whoosh.analysis.analyzers import CompositeAnalyzer
     from whoosh.analysis.filters import LowercaseFilter
     from whoosh.analysis.tokenizers import IDTokenizer, RegexTokenizer
@@ -582,7 +592,7 @@ def _field_indexer(field):
     analyzer, kind = getattr(field, "analyzer", None), type(field.format)
     boost = getattr(field.format, "field_boost", 1.0)
     if type(analyzer) is IDTokenizer and kind is Existence:
-        return lambda value: [(value.encode("utf-8"), 1, boost, b"")]
+        return lambda value: ([(value.encode("utf-8"), 1, boost, b"")], 1)
     lowercase = False
     if (type(analyzer) is CompositeAnalyzer and len(analyzer.items) == 2
             and type(analyzer.items[1]) is LowercaseFilter):  # KEYWORD(lowercase=True)
@@ -593,7 +603,8 @@ def _field_indexer(field):
         def frequencies(value):
             terms = _spaced_terms.findall(value)
             counts = Counter([term.lower() for term in terms] if lowercase else terms)
-            return [(term.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for term, n in counts.items()]
+            return [(term.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for term, n in counts.items()
+                    ], len(terms)
         return frequencies
     if lowercase:
         return None
@@ -602,10 +613,11 @@ def _field_indexer(field):
 
         def positions(value):
             found: dict[str, list[int]] = {}
-            for n, term in enumerate(_spaced_terms.findall(value)):
+            terms = _spaced_terms.findall(value)
+            for n, term in enumerate(terms):
                 found.setdefault(term, []).append(n)
             return [(term.encode("utf-8"), len(at), float(len(at)) * boost, encode(at))
-                    for term, at in found.items()]
+                    for term, at in found.items()], len(terms)
         return positions
     return None
 
@@ -843,43 +855,47 @@ def _segment_writer_class():
                 self.fieldwriter._codec = _PostingsCodec(self.codec)
 
         def add_document(self, **fields):
-            # SegmentWriter.add_document (Whoosh 2.7.4) with `_field_indexer` for the schema's fields.
+            # SegmentWriter.add_document (Whoosh 2.7.4) with `_field_indexer` for the schema's fields,
+            # what it asks of each field looked up once per writer (`_described`), and without the
+            # look-ups of boosts and `_stored_` values when no key asks for one.
             self._check_state()
             perdocwriter = self.perdocwriter
             schema = self.schema
             docnum = self.docnum
             add_posts = self._add_posts
-            docboost = self._doc_boost(fields)
-            fieldnames = sorted([name for name in fields if not name.startswith("_")])
-            self._check_fields(schema, fieldnames)
+            # Keys `_boost`, `_<field>_boost`, `_stored_<field>`: none in kb's documents.
+            special = any(name.startswith("_") for name in fields)
+            docboost = self._doc_boost(fields) if special else 1.0
+            fieldnames = sorted([name for name in fields if not name.startswith("_")] if special else fields)
+            try:
+                described = self._described
+            except AttributeError:
+                described = self._described = {}
+            unknown = [name for name in fieldnames if name not in described]
+            if unknown:
+                self._check_fields(schema, unknown)
+                for name in unknown:
+                    described[name] = _described(name, schema[name])
             perdocwriter.start_doc(docnum)
             for fieldname in fieldnames:
-                value = fields.get(fieldname)
+                value = fields[fieldname]
                 if value is None:
                     continue
-                field = schema[fieldname]
+                field, indexer, scorable, stored, column = described[fieldname]
                 length = 0
-                if field.indexed:
-                    fieldboost = self._field_boost(fields, fieldname, docboost)
-                    try:
-                        indexer = self._indexers[fieldname]
-                    except AttributeError:
-                        self._indexers = {}
-                        indexer = None
-                    except KeyError:
-                        indexer = None
-                    if indexer is None:
-                        indexer = self._indexers[fieldname] = _field_indexer(field) or False
-                    items = indexer(value) if indexer and isinstance(value, str) else list(field.index(value))
-                    if field.scorable:
-                        length = sum(freq for _, freq, _, _ in items)
+                if indexer is not None:  # an indexed field
+                    fieldboost = self._field_boost(fields, fieldname, docboost) if special else docboost
+                    if indexer and isinstance(value, str):
+                        items, terms = indexer(value)
+                    else:
+                        items = list(field.index(value))
+                        terms = sum(freq for _, freq, _, _ in items) if scorable else 0
+                    if scorable:
+                        length = terms
                     add_posts(fieldname, [(fieldname, tbytes, docnum, weight * fieldboost, vbytes)
                                           for tbytes, _, weight, vbytes in items])
-                if field.separate_spelling() or field.vector:
-                    raise ValueError(f"field {fieldname!r}: spelling and vectors are not written here")
-                customval = fields.get(f"_stored_{fieldname}", value)
-                perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
-                column = field.column_type
+                customval = fields.get(f"_stored_{fieldname}", value) if special else value
+                perdocwriter.add_field(fieldname, field, customval if stored else None, length)
                 if column and customval is not None:
                     perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
             perdocwriter.finish_doc()

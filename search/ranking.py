@@ -73,7 +73,8 @@ def _derive(state, config: RankingConfig) -> _Derived:
             # Other BM25 statistics than the version's: scorers of this configuration's own.
             b = {name: config.b(name) for name in SCORED_FIELDS}
             scorers = {internal: Bm25Scorer(scorer.reader, SCORED_FIELDS, b, config.k1,
-                                            population=scorer.population, lengths=scorer.lengths)
+                                            population=scorer.population, lengths=scorer.lengths,
+                                            stored=scorer.stored)
                        for internal, scorer in state.scorers.items()}
         values = {kind: state.scorers[True].mask(VALUES_FIELD, answer_types.term(kind))
                   for kind in answer_types.KINDS}

@@ -14,6 +14,7 @@ every document of the index, so its cost follows the postings it reads.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import math
@@ -28,24 +29,62 @@ import numpy as np
 from search.query import ParsedQuery
 
 
-def posting_arrays(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+def posting_arrays(reader, field: str, term: str, stored: dict | None = None, lock=None,
+                   leaves: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers, weights) of `term` in `field`, deleted documents left out, as Whoosh's
     matcher gives them posting by posting — which, three Python calls per posting, was half of
-    a search on 10,000 articles. Whoosh 3's posting blocks are read whole instead (the block's
-    delta-coded ids summed by numpy); other matchers are walked as before."""
+    a search on 10,000 articles. A segment's long lists come from the arrays the writer stored
+    (`stored`: segment id → `search.derived.SegmentPostings`), sliced; others from Whoosh 3's
+    posting blocks read whole (the block's delta-coded ids summed by numpy), holding `lock` (a
+    context manager: the reader's files are shared by threads) while they are read; other
+    matchers are walked as before. `leaves`: the reader's `leaf_readers()`, when known."""
     ids, weights = [], []
-    for segment, offset in reader.leaf_readers():
-        if (field, term) not in segment:
+    for segment, offset in reader.leaf_readers() if leaves is None else leaves:
+        found = _stored(segment, field, term, stored)
+        if found is None:
+            with lock or contextlib.nullcontext():
+                if (field, term) not in segment:
+                    continue
+                found = segment_postings(segment, field, term)
+        elif not len(found[0]):
             continue
-        block_ids, block_weights = _segment_postings(segment, field, term)
-        ids.append(block_ids + offset)
-        weights.append(block_weights)
+        ids.append(found[0] + offset)
+        weights.append(found[1])
     if not ids:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     return np.concatenate(ids), np.concatenate(weights)
 
 
-def _segment_postings(segment, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+
+def _stored(segment, field: str, term: str, stored: dict | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The segment's list from its stored arrays, deleted documents left out; `_EMPTY` when it is
+    too short to be stored and has no documents; None when it must be read from Whoosh."""
+    postings = stored.get(segment.segment().segment_id()) if stored else None
+    if postings is None:
+        return None
+    found = postings.get(field, term)
+    if found is None:
+        return None  # shorter than the stored ones (or absent): Whoosh's blocks are few
+    docs = found[0].astype(np.int64)
+    if segment.has_deletions():
+        keep = ~np.isin(docs, _deleted(segment))
+        return docs[keep], np.asarray(found[1])[keep]
+    return docs, np.asarray(found[1])
+
+
+def _deleted(segment) -> np.ndarray:
+    """The segment reader's deleted documents, read once per reader (a commit's are fixed)."""
+    deleted = getattr(segment, "_kb_deleted", None)
+    if deleted is None:
+        deleted = segment._kb_deleted = np.fromiter(segment._perdoc.deleted_docs(), dtype=np.int64)
+    return deleted
+
+
+def segment_postings(segment, field: str, term: str, deleted: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(segment document numbers, weights) of `term` in `field` of one segment reader, decoded from
+    Whoosh's blocks; the segment's deleted documents left out unless `deleted` is False."""
     from whoosh.codec.whoosh3 import W3LeafMatcher
 
     terms = getattr(segment, "_terms", None)
@@ -53,12 +92,15 @@ def _segment_postings(segment, field: str, term: str) -> tuple[np.ndarray, np.nd
                if terms is not None else None)
     if type(matcher) is W3LeafMatcher and not matcher._byteids:
         found, found_weights = _w3_postings(matcher)
-        if segment.has_deletions():
-            deleted = np.fromiter(segment._perdoc.deleted_docs(), dtype=np.int64)
-            keep = ~np.isin(found, deleted)
+        if deleted and segment.has_deletions():
+            keep = ~np.isin(found, _deleted(segment))
             found, found_weights = found[keep], found_weights[keep]
         return found, found_weights
-    matcher = segment.postings(field, term)  # inlined postings, another codec: one by one
+    if not deleted:  # the walk below leaves deleted documents out
+        matcher = segment._terms.matcher(field, segment._text_to_bytes(field, term),
+                                         segment.schema[field].format)
+    else:
+        matcher = segment.postings(field, term)  # inlined postings, another codec: one by one
     ids, weights = [], []
     while matcher.is_active():
         ids.append(matcher.id())
@@ -122,11 +164,15 @@ class Bm25Scorer:
     """Per-document BM25F scores for parsed queries over one reader's documents."""
 
     def __init__(self, reader, fields: list[str], b: dict[str, float] | None = None, k1: float = K1,
-                 population: np.ndarray | None = None, lengths: dict[str, np.ndarray] | None = None):
+                 population: np.ndarray | None = None, lengths: dict[str, np.ndarray] | None = None,
+                 stored: dict | None = None):
         """`population` (a boolean array by docnum) is who the statistics count: the public
         scorer counts public documents only, so internal articles change no public score.
-        `lengths` (field → lengths by docnum) shares one reading of them between scorers."""
+        `lengths` (field → lengths by docnum) shares one reading of them between scorers.
+        `stored`: segment id → the long posting lists the writer stored (`posting_arrays`)."""
         self.reader = reader
+        self.stored = stored
+        self._leaves = list(reader.leaf_readers())  # (segment reader, first docnum): fixed per reader
         self.size = reader.doc_count_all()
         self.k1 = k1
         self.population = population
@@ -146,10 +192,10 @@ class Bm25Scorer:
         self._among: dict[int, tuple[np.ndarray, dict]] = {}  # id of an `Extra.among` → it, its postings
 
     def _postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        locked = getattr(type(self.reader), "locked", None)  # a reader threads share (search.version)
-        if locked is not None:
-            return locked(self.reader, posting_arrays, field, term)
-        return posting_arrays(self.reader, field, term)
+        # A reader threads share (search.version) has a lock for reading its files; stored lists
+        # are read without it.
+        lock = self.reader.guard if hasattr(type(self.reader), "guard") else None
+        return posting_arrays(self.reader, field, term, self.stored, lock, self._leaves)
 
     def term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(docnums, BM25 scores) of the documents containing `term` in scored `field`."""

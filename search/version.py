@@ -16,7 +16,9 @@ handles, so each call into it holds a lock for that call only (`_Guarded`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
 import threading
 import time
@@ -120,10 +122,10 @@ class _Guarded:
         with self._lock:
             return item in self._target
 
-    def locked(self, function, *args):
-        """`function(target, *args)` holding the lock: a whole read by code that knows Whoosh."""
-        with self._lock:
-            return function(self._target, *args)
+    @property
+    def guard(self) -> threading.Lock:
+        """The lock, for code that reads the target's files itself (`search.scoring.posting_arrays`)."""
+        return self._lock
 
 
 class Versions:
@@ -144,7 +146,8 @@ class Versions:
         if state is None:
             with self._opening:
                 if self._state is None:
-                    self._state = self._open_first()
+                    with _collector_paused():
+                        self._state = self._open_first()
                     threading.Thread(target=_follow, args=(weakref.ref(self), self._closed), daemon=True,
                                      name="kb-index-follower").start()
                 return self._state
@@ -180,7 +183,7 @@ class Versions:
 
     def _reload(self) -> None:
         """Swap in the newest commit whose derived state is stored (or a newer revision of it)."""
-        with self._reloading:
+        with self._reloading, _collector_paused():
             self._reload_now()
 
     def _reload_now(self) -> None:
@@ -223,7 +226,7 @@ class Versions:
                         "computing it in this process; `kb index` stores it", self.index_dir)
             stored = derived.compute(searcher, analyzer, key)
         guarded = _Guarded(searcher, threading.Lock())
-        scorers = _scorers(searcher.reader(), stored.lengths)
+        scorers = _scorers(searcher.reader(), stored.lengths, stored.postings)
         for scorer in set(scorers.values()):
             scorer.reader = guarded.reader()  # postings are read on first use, by any thread
         state = _State(generation=generation, ix=ix, searcher=guarded, analyzer=analyzer,
@@ -283,6 +286,34 @@ def _follow(versions_ref, closed: threading.Event) -> None:
         del versions, before
 
 
+_pausing = threading.Lock()
+_paused = {"loads": 0, "was_enabled": True}  # loads running with the collector paused; its state before
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused while a version loads. A load makes hundreds of
+    thousands of objects that all live as long as the version (records, suggestions, a new
+    dictionary's words), and each time a quarter more objects than the last full collection saw
+    survive, the collector runs a full one, over everything — which stops every thread of the
+    process: on tldr, loading a new generation ran 20 full collections in 7 seconds, 30–220 ms each,
+    and every request of the worker waited through them (`bench/load.py`). Paused, the collector
+    makes one full collection after the load instead. The objects of a replaced version are freed
+    by their reference counts as before."""
+    with _pausing:
+        if _paused["loads"] == 0:
+            _paused["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _paused["loads"] += 1
+    try:
+        yield
+    finally:
+        with _pausing:
+            _paused["loads"] -= 1
+            if _paused["loads"] == 0 and _paused["was_enabled"]:
+                gc.enable()
+
+
 def _give_back_freed_memory() -> None:
     """Return the memory of a replaced version to the system. glibc's allocator keeps freed
     blocks in the arena of the thread that used them (the follower loads each version in its
@@ -303,13 +334,14 @@ def _malloc_trim():
         return None
 
 
-def _scorers(reader, lengths: dict[str, np.ndarray]) -> dict[bool, Bm25Scorer]:
+def _scorers(reader, lengths: dict[str, np.ndarray], stored: dict) -> dict[bool, Bm25Scorer]:
     """The agents' scorer counts every document; the public's only what the public may see, so
-    adding an internal article changes no public score."""
+    adding an internal article changes no public score. `stored`: the segments' stored long
+    posting lists (`derived.SegmentPostings` by segment id)."""
     b = {name: DEFAULT_CONFIG.b(name) for name in SCORED_FIELDS}
-    agents = Bm25Scorer(reader, SCORED_FIELDS, b, DEFAULT_CONFIG.k1, lengths=lengths)
+    agents = Bm25Scorer(reader, SCORED_FIELDS, b, DEFAULT_CONFIG.k1, lengths=lengths, stored=stored)
     hidden = derived.hidden(reader)
     if not hidden.any():
         return {True: agents, False: agents}
     return {True: agents, False: Bm25Scorer(reader, SCORED_FIELDS, b, DEFAULT_CONFIG.k1, population=~hidden,
-                                            lengths=lengths)}
+                                            lengths=lengths, stored=stored)}
