@@ -99,9 +99,12 @@ class RankingConfig:
     # A Chinese word of the question held by at most `bridge_max_articles` documents gets
     # CC-CEDICT's English terms for it (网址 → url) as alternatives at `bridge_weight` (and an
     # English word in a Chinese question the Chinese words it translates), each only where the
-    # articles use it. 0 turns the bridge off.
+    # articles use it; so does one whose English term the articles use more: held by at least
+    # 1 / `bridge_rarer` as many documents (布尔 → boolean where pages write Boolean). 0 turns
+    # the bridge off.
     bridge_weight: float = 0.5
     bridge_max_articles: int = 0
+    bridge_rarer: float = 0.5
 
     # -- the answer card -----------------------------------------------------------------------
     max_answers: int = 3

@@ -39,6 +39,21 @@ PAGES = {
 
         Boolean 类型的 prop 在只写名字时为真。
         """,
+    "switch.md": """\
+        # 开关
+
+        开关的状态是一个 Boolean。
+        """,
+    "values.md": """\
+        # 返回值
+
+        校验函数返回 Boolean。
+        """,
+    "operators.md": """\
+        # 运算
+
+        布尔运算的结果。
+        """,
 }
 
 
@@ -105,6 +120,21 @@ def test_a_word_the_pages_use_is_not_bridged(index_of):
     # A question that already says URL does not count it twice through 网址.
     parsed = parse_query("网址 url 绑定", state.analyzer, state.synonyms)
     assert bridge.expand(state, parsed, True, RankingConfig()) == {}
+
+
+def test_a_word_the_pages_mostly_write_in_english_is_bridged(index_of):
+    """布尔 is in one page, Boolean in three: the pages prefer the English word."""
+    index = index_of(RankingConfig())
+    state = index._current()
+    from search.query import parse_query
+
+    parsed = parse_query("布尔类型的 prop", state.analyzer, state.synonyms)
+    assert bridge.expand(state, parsed, True, RankingConfig()) == {"布尔": ["boolean"]}
+    parsed = parse_query("布尔类型的 prop", state.analyzer, state.synonyms)
+    assert bridge.expand(state, parsed, True, replace(RankingConfig(), bridge_rarer=0.0)) == {}
+    parsed = parse_query("布尔类型的 prop", state.analyzer, state.synonyms)
+    # Held by as many pages as a third of Boolean's: still the Chinese word's own pages first.
+    assert bridge.expand(state, parsed, True, replace(RankingConfig(), bridge_rarer=0.3)) == {}
 
 
 @pytest.mark.parametrize(("sense", "term"), [
