@@ -99,6 +99,9 @@ def sync(settings: Settings, **options):
     if report.recovered:
         click.echo(report.recovered, err=True)
     print_problems(report.problems)
+    from search import bridge
+
+    bridge.ensure()  # CC-CEDICT read once per machine here, so that no search pays for it
     return report
 
 

@@ -95,6 +95,17 @@ class RankingConfig:
     classifier_weight: float = 0.3
     meaning_weight: float = 2.0
 
+    # -- rule 3: the vocabulary bridge (search.bridge) ------------------------------------------
+    # A Chinese word of the question held by at most `bridge_max_articles` documents gets
+    # CC-CEDICT's English terms for it (网址 → url) as alternatives at `bridge_weight` (and an
+    # English word in a Chinese question the Chinese words it translates), each only where the
+    # articles use it; so does one whose English term the articles use more: held by at least
+    # 1 / `bridge_rarer` as many documents (布尔 → boolean where pages write Boolean). 0 turns
+    # the bridge off.
+    bridge_weight: float = 0.5
+    bridge_max_articles: int = 0
+    bridge_rarer: float = 0.5
+
     # -- the answer card -----------------------------------------------------------------------
     max_answers: int = 3
     unit_candidates: int = 60

@@ -45,6 +45,7 @@ import json
 import logging
 import os
 import shutil
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -373,6 +374,9 @@ def _length_matrix(leaf) -> np.ndarray:
     return matrix
 
 
+_TERM_DF, _TERM_DF_AT = struct.Struct("!I"), 5  # W3TermInfo ("!BfIBBfII"): its document frequency
+
+
 def _long_postings(leaf) -> tuple[dict, np.ndarray, np.ndarray]:
     """The segment's posting lists in scored fields with `STORED_POSTINGS` documents or more, deleted
     documents included (a searcher leaves out those its commit deleted): ({field: {term: [start,
@@ -382,8 +386,14 @@ def _long_postings(leaf) -> tuple[dict, np.ndarray, np.ndarray]:
     scored = set(SCORED_FIELDS)
     table: dict[str, dict[str, list[int]]] = {}
     ids, weights, start = [], [], 0
-    for (field, term), info in leaf._terms.items():
-        if field in scored and info.doc_frequency() >= STORED_POSTINGS:
+    # The terms with enough documents, from the term table's raw entries: the document frequency of
+    # each is read from its W3TermInfo bytes rather than decoding the whole of every term's (a third
+    # of the time for a 15,000-article segment of a full build's worker: 145,000 terms, 800 long).
+    terms, decode = leaf._terms, leaf._terms._keydecoder
+    long = [decode(key) for key, value in terms._tindex.items()
+            if _TERM_DF.unpack_from(value, _TERM_DF_AT)[0] >= STORED_POSTINGS]
+    for field, term in long:
+        if field in scored:
             text = term.decode("utf-8")
             found, found_weights = segment_postings(leaf, field, text, deleted=False)
             table.setdefault(field, {})[text] = [start, len(found)]

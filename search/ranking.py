@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search import answer_types, evidence
+from search import answer_types, bridge, evidence
 from search.analysis import fold_text
 from search.catalog import related
 from search.config import RankingConfig
@@ -113,6 +113,7 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     parsed = parse_query(text, state.analyzer, state.synonyms, config.synonym_weight)
     results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
     corrections = _corrections(state, parsed, internal, config.typo_weight)
+    bridge.expand(state, parsed, internal, config)
     allowed = _allowed(state, lang, category, internal)
     derived = _derive(state, config)
     ranked = rank(state, derived, parsed, allowed, internal, config)
