@@ -66,7 +66,7 @@ class Explainer:
         bridge.expand(state, parsed, True, config)
         derived = ranking._derive(state, config)
         ranked = ranking.rank(state, derived, parsed, ranking._allowed(state, None, None, True), True, config)
-        docnums, _ = ranked.top(10)
+        docnums, _ = ranked.top(10, derived.order)
         ids = [derived.ids[int(d)] for d in docnums]
         results = self.index.search(text, limit=10, internal=True)
         card = ({"article": results.answers[0].article_id, "heading": results.answers[0].heading}

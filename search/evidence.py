@@ -129,9 +129,11 @@ class Ranking:
     words: bool  # whether any allowed article has word evidence
     strong: bool  # whether some allowed article covers the question by words
 
-    def top(self, limit: int) -> tuple[np.ndarray, int]:
-        """(the best `limit` allowed article documents, best first; how many allowed ones score)."""
-        positions, total = top(self.scores, self.allowed, limit)
+    def top(self, limit: int, order: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+        """(the best `limit` allowed article documents, best first; how many allowed ones score).
+        `order` (per document: a rank) orders equal scores; without it, document numbers do."""
+        tiebreak = None if order is None else (lambda positions: order[self.space.docnums[positions]])
+        positions, total = top(self.scores, self.allowed, limit, tiebreak)
         return self.space.docnums[positions], total
 
     def score(self, docnum: int) -> float:

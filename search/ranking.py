@@ -39,6 +39,9 @@ class _Derived:
 
     docs: evidence.DocMap
     ids: dict[int, str]  # article document → article id
+    # per document: the rank of its article's id among all ids, which orders equal scores — document
+    # numbers follow the order a build happened to write articles in, ids are the editors'
+    order: np.ndarray
     lists_questions: np.ndarray
     scorers: dict[bool, Bm25Scorer]
     phrasings: dict[str, list[int]]  # a title or listed question, normalised → its article documents
@@ -61,6 +64,8 @@ def _derive(state, config: RankingConfig) -> _Derived:
         else:
             docs = evidence.DocMap.build(state.searcher.reader())
         ids = docs.article_ids
+        order = np.zeros(len(docs.articles), dtype=np.int64)
+        order[sorted(ids, key=ids.__getitem__)] = np.arange(len(ids))
         lists_questions = np.zeros(len(docs.articles), dtype=bool)
         phrasings: dict[str, list[int]] = {}
         for docnum, article_id in ids.items():
@@ -80,7 +85,7 @@ def _derive(state, config: RankingConfig) -> _Derived:
                   for kind in answer_types.KINDS}
         model_rows = {name: _rows(getattr(state, name).docnums, len(docs.articles))
                       for name in ("classifier", "meaning")}
-        by_config[key] = _Derived(docs, ids, lists_questions, scorers, phrasings, values, model_rows)
+        by_config[key] = _Derived(docs, ids, order, lists_questions, scorers, phrasings, values, model_rows)
     return by_config[key]
 
 
@@ -117,8 +122,8 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     allowed = _allowed(state, lang, category, internal)
     derived = _derive(state, config)
     ranked = rank(state, derived, parsed, allowed, internal, config)
-    docnums, results.total = ranked.top(offset + limit)
-    first = docnums if offset == 0 else ranked.top(config.card_articles)[0]
+    docnums, results.total = ranked.top(offset + limit, derived.order)
+    first = docnums if offset == 0 else ranked.top(config.card_articles, derived.order)[0]
     cards = evidence.choose_cards(ranked, derived.docs, first,
                                   lambda d: "answer" in state.catalog[derived.ids[d]], config)
     results.confidence = evidence.confidence(ranked, cards[0] if cards else None, len(docnums) > 0, config)

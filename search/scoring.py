@@ -358,8 +358,9 @@ class Candidates:
         return out
 
 
-def top(scores: np.ndarray, allowed: np.ndarray | None, limit: int) -> tuple[np.ndarray, int]:
-    """(best docnums, best first; number of matching allowed documents)."""
+def top(scores: np.ndarray, allowed: np.ndarray | None, limit: int, tiebreak=None) -> tuple[np.ndarray, int]:
+    """(best docnums, best first; number of matching allowed documents). Equal scores are ordered
+    by `tiebreak(docnums)` (keys, lowest first) where given, else by docnum."""
     if allowed is not None:
         scores = np.where(allowed, scores, 0)
     matching = np.flatnonzero(scores > 0)
@@ -370,6 +371,6 @@ def top(scores: np.ndarray, allowed: np.ndarray | None, limit: int) -> tuple[np.
         best = matching[scores[matching] >= scores[best].min()]
     else:
         best = matching
-    # Ties are broken by docnum so results are stable.
-    order = np.lexsort((best, -scores[best]))
+    # Ties are broken by docnum (or the caller's key) so results are stable.
+    order = np.lexsort((best if tiebreak is None else tiebreak(best), -scores[best]))
     return best[order][:limit], len(matching)

@@ -163,3 +163,29 @@ def test_pages_of_equally_scored_articles_neither_overlap_nor_skip(kb_dir, index
         pages = [[a.id for a in index.search("积分兑换", limit=size, offset=offset).articles]
                  for offset in range(0, 13, size)]
         assert sum(pages, []) == everything, size
+
+
+def test_equally_scored_articles_keep_their_order_when_one_is_reindexed(kb_dir, index_dir):
+    # Equal scores are ordered by article id, not by where the index happened to write each
+    # article: an edit writes the article anew at the end, a parallel rebuild in the order its
+    # workers finish.
+    from search.indexer import sync_index
+    from search.searcher import SearchIndex
+
+    def write(n: int, rule: int) -> None:
+        (kb_dir / "payments" / f"rule-{n:02d}.md").write_text(
+            f"---\ntitle: 积分兑换规则 {n:02d}\n---\n积分兑换的第 {rule} 条规则。\n", "utf-8")
+
+    for n in range(4):
+        write(n, n)
+    sync_index(kb_dir, index_dir)
+    index = SearchIndex(index_dir)
+    before = [a.id for a in index.search("积分兑换", limit=10).articles]
+    index.close()
+    assert before == [f"payments/rule-{n:02d}" for n in range(4)]
+    write(0, 9)  # the same words, re-indexed: written after the others
+    sync_index(kb_dir, index_dir)
+    index = SearchIndex(index_dir)
+    assert [a.id for a in index.search("积分兑换", limit=10).articles] == before
+    assert [a.id for a in index.search("积分兑换", limit=2, offset=2).articles] == before[2:]
+    index.close()
