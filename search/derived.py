@@ -240,7 +240,9 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
 AHEAD = ".pieces"  # derived/.pieces/<Whoosh segment id>/: new pieces stored ahead (`segment_piece`)
 SEGMENTS = "segments"  # segments/<Whoosh segment id>/: a `_Piece`, hard-linked from commit to commit
 SEGMENT_LIST = "segments.json"  # the commit's segments in order: id, first docnum, deleted documents
-LAYOUT = 2  # of the segments' files: an earlier commit's are re-used only when it is this one
+LAYOUT = 3  # of the segments' files: an earlier commit's are re-used only when it is this one
+# (3: long posting lists stored with each piece, 2026-12-07 — an index written before has every
+# piece computed again at its next commit, so its old segments get their lists too)
 ARTICLES = "articles.json"  # [id, path, hash, tags] of every article of the commit (`indexed_articles`)
 KINDS = {ARTICLE: 1, UNIT: 2, CONTENT: 3}  # codes of `_Piece.kinds` (0: anything else)
 HIDDEN_VISIBILITY = ("internal", "draft")

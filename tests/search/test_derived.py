@@ -486,3 +486,33 @@ def test_records_are_read_in_steps_as_json_reads_them(tmp_path):
         sample.write_text(text, "utf-8")
         with pytest.raises(ValueError):
             derived._read_json_in_steps(sample)
+
+
+def test_an_index_written_before_the_stored_lists_gains_them_at_its_next_commit(tmp_path, monkeypatch):
+    """Segment pieces are re-used from commit to commit only when stored in this kb's layout: an
+    index whose pieces an earlier kb wrote (no stored posting lists) has every piece computed
+    again at its next commit, long lists included, instead of decoding its old segments forever."""
+    monkeypatch.setattr(derived, "STORED_POSTINGS", 20)
+    articles, index_dir = tmp_path / "articles", tmp_path / "index"
+    articles.mkdir()
+    for n in range(30):
+        (articles / f"bulk-{n}.md").write_text(f"# 批量文章 {n}\n\n退款 refund 第 {n} 篇。\n", "utf-8")
+    sync_index(articles, index_dir)
+
+    def latest() -> Path:
+        generation = store.current_generation(index_dir)
+        ix = whoosh_index.open_dir(str(generation))
+        return derived.latest(generation, ix.latest_generation())
+
+    old = latest()  # as an earlier kb stored it: layout 2, no posting lists
+    for piece in (old / derived.SEGMENTS).iterdir():
+        for name in (derived.POSTINGS, derived.POSTING_IDS, derived.POSTING_WEIGHTS):
+            (piece / name).unlink(missing_ok=True)
+    listing = json.loads((old / derived.SEGMENT_LIST).read_text("utf-8"))
+    (old / derived.SEGMENT_LIST).write_text(json.dumps({**listing, "layout": 2}), "utf-8")
+    assert derived._stored_postings(old) == {}
+
+    (articles / "bulk-0.md").write_text("# 批量文章 0\n\n退款 refund 第 0 篇，改过。\n", "utf-8")
+    sync_index(articles, index_dir)
+    stored = derived._stored_postings(latest())
+    assert set(stored) == _segment_ids(index_dir)  # the old segment's lists too, not only the new one's
