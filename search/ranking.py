@@ -158,7 +158,8 @@ def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, 
                                           ("meaning", config.meaning_weight, state.meaning))
               if weight and model.model is not None]
     # Exactness: a question worded exactly as an article's title or one of its questions.
-    exact = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d] and config.exact_boost]
+    phrased = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d]]
+    exact = phrased if config.exact_boost else []
     ranked = evidence.rank(derived.scorers[internal], derived.docs, parsed, allowed, config, extras, models,
                            derived.lists_questions, phrasing_extras, derived.values,
                            include=np.concatenate([np.asarray(exact, dtype=np.int64),
@@ -167,7 +168,6 @@ def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, 
         ranked.scores[ranked.space.positions(np.array(exact))] += config.exact_boost * float(
             ranked.scores[ranked.allowed].max(initial=0.0) or 1.0)
     # The card: a question worded as an article's listed question is answered by its overview.
-    phrased = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d]]
     ranked.units.phrased = np.array(phrased, dtype=np.int64)
     evidence.cut_off(ranked, config)
     return ranked
