@@ -843,24 +843,37 @@ def _stored_records(path: Path) -> list[tuple[ArticleRecord, int]]:
         data = json.loads((path / "catalog.json").read_text("utf-8"))
         pairs = zip(data["records"], data["docnums"], strict=True)
         return [(ArticleRecord.from_stored(record), number) for record, number in pairs]
+    found = []
+    for entry, records in _per_segment(path, _records_made, _piece_records):
+        deleted, offset = set(entry["deleted"]), entry["offset"]
+        found += [(record, offset + number) for number, record in records if number not in deleted]
+    return found
+
+
+def _per_segment(path: Path, made: dict, make) -> list[tuple[dict, object]]:
+    """(entry of the commit's segment list, `make(piece folder)`) for each segment of derived folder
+    `path`, made once per process and segment: what `made` holds from the last commit loaded is
+    re-used — a newer commit of the same generation shares most of its segments — and `made` then
+    holds this commit's (but for the Nones `make` gave, tried again next time)."""
     found, used = [], {}
     for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
         key = (str(path.parent.parent), entry["id"])  # segment ids are unique within a generation
-        with _records_lock:
-            records = _records_made.get(key)
-        if records is None:
-            records = _piece_records(path / SEGMENTS / entry["id"])
-        used[key] = records
-        deleted, offset = set(entry["deleted"]), entry["offset"]
-        found += [(record, offset + number) for number, record in records if number not in deleted]
-    with _records_lock:  # those of the last commit loaded: the next one shares most of them
-        _records_made.clear()
-        _records_made.update(used)
+        with _made_lock:
+            value = made.get(key)
+        if value is None:
+            value = make(path / SEGMENTS / entry["id"])
+        if value is not None:
+            used[key] = value
+        found.append((entry, value))
+    with _made_lock:
+        made.clear()
+        made.update(used)
     return found
 
 
 _records_made: dict[tuple[str, str], list[tuple[int, ArticleRecord]]] = {}
-_records_lock = threading.Lock()
+_postings_made: dict[tuple[str, str], SegmentPostings] = {}
+_made_lock = threading.Lock()
 
 
 class SegmentPostings:
@@ -890,22 +903,9 @@ def _stored_postings(path: Path) -> dict[str, SegmentPostings]:
     segment, like the records: a new commit maps only its new segments' arrays."""
     if not (path / SEGMENT_LIST).is_file():
         return {}
-    found, used = {}, {}
-    for entry in json.loads((path / SEGMENT_LIST).read_text("utf-8"))["segments"]:
-        key = (str(path.parent.parent), entry["id"])
-        with _records_lock:
-            postings = _postings_made.get(key)
-        if postings is None and (path / SEGMENTS / entry["id"] / POSTINGS).is_file():
-            postings = SegmentPostings(path / SEGMENTS / entry["id"])
-        if postings is not None:
-            found[entry["id"]] = used[key] = postings
-    with _records_lock:
-        _postings_made.clear()
-        _postings_made.update(used)
-    return found
-
-
-_postings_made: dict[tuple[str, str], SegmentPostings] = {}
+    made = _per_segment(path, _postings_made,
+                        lambda piece: SegmentPostings(piece) if (piece / POSTINGS).is_file() else None)
+    return {entry["id"]: postings for entry, postings in made if postings is not None}
 
 
 def _piece_records(piece: Path) -> list[tuple[int, ArticleRecord]]:
