@@ -297,9 +297,10 @@ def _collector_paused():
     dictionary's words), and each time a quarter more objects than the last full collection saw
     survive, the collector runs a full one, over everything — which stops every thread of the
     process: on tldr, loading a new generation ran 20 full collections in 7 seconds, 30–220 ms each,
-    and every request of the worker waited through them (`bench/load.py`). Paused, the collector
-    makes one full collection after the load instead. The objects of a replaced version are freed
-    by their reference counts as before."""
+    and every request of the worker waited through them (`bench/load.py`). Paused through the load,
+    the collector runs again as usual once it is over, counting the version's objects as survivors
+    once instead of at every quarter more. The objects of a replaced version are freed by their
+    reference counts as before."""
     with _pausing:
         if _paused["loads"] == 0:
             _paused["was_enabled"] = gc.isenabled()
