@@ -41,10 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.quality import heading_norm, load_set  # noqa: E402
-from search import bridge, evidence, ranking  # noqa: E402
+from search import evidence, ranking  # noqa: E402
 from search.indexer import sync_index  # noqa: E402
 from search.searcher import SearchIndex  # noqa: E402
-from search.spelling import _corrections  # noqa: E402
 
 SETS = ["vue-zh", "vue-en", "golden"]
 NEAR_TIE = 0.03
@@ -61,11 +60,7 @@ class Explainer:
         """(ranked article ids, the first card {article, heading}, the units of the top article with
         their evidence, best first)."""
         state, config = self.index._current(), self.config
-        parsed = ranking.parse_query(text, state.analyzer, state.synonyms, config.synonym_weight)
-        _corrections(state, parsed, True, config.typo_weight)  # as the search path does
-        bridge.expand(state, parsed, True, config)
-        derived = ranking._derive(state, config)
-        ranked = ranking.rank(state, derived, parsed, ranking._allowed(state, None, None, True), True, config)
+        parsed, _, derived, ranked = ranking.ranked_query(state, text, None, None, True, config)
         docnums, _ = ranked.top(10, derived.order)
         ids = [derived.ids[int(d)] for d in docnums]
         results = self.index.search(text, limit=10, internal=True)

@@ -21,7 +21,7 @@ from search.catalog import related
 from search.config import RankingConfig
 from search.derived import SCORED_FIELDS
 from search.highlight import snippet
-from search.query import parse_query
+from search.query import ParsedQuery, parse_query
 from search.results import Answer, ArticleHit, SearchResults, article_url
 from search.schema import CHARS_FIELD, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, VALUES_FIELD
 from search.scoring import Bm25Scorer, Extra
@@ -115,13 +115,8 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     config = config or DEFAULT_CONFIG
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
-    parsed = parse_query(text, state.analyzer, state.synonyms, config.synonym_weight)
+    parsed, corrections, derived, ranked = ranked_query(state, text, lang, category, internal, config)
     results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
-    corrections = _corrections(state, parsed, internal, config.typo_weight)
-    bridge.expand(state, parsed, internal, config)
-    allowed = _allowed(state, lang, category, internal)
-    derived = _derive(state, config)
-    ranked = rank(state, derived, parsed, allowed, internal, config)
     docnums, results.total = ranked.top(offset + limit, derived.order)
     first = docnums if offset == 0 else ranked.top(config.card_articles, derived.order)[0]
     cards = evidence.choose_cards(ranked, derived.docs, first,
@@ -143,6 +138,18 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
         results.did_you_mean = corrected
     results.took_ms = round((time.perf_counter() - started) * 1000, 2)
     return results
+
+
+def ranked_query(state, text: str, lang: str | None, category: str | None, internal: bool,
+                 config: RankingConfig) -> tuple[ParsedQuery, dict[str, str], _Derived, evidence.Ranking]:
+    """The question `text` parsed (typos corrected, the vocabulary bridge's alternatives added) and
+    ranked over what the search may return: (parsed query, corrections, derived state, ranking)."""
+    parsed = parse_query(text, state.analyzer, state.synonyms, config.synonym_weight)
+    corrections = _corrections(state, parsed, internal, config.typo_weight)
+    bridge.expand(state, parsed, internal, config)
+    derived = _derive(state, config)
+    ranked = rank(state, derived, parsed, _allowed(state, lang, category, internal), internal, config)
+    return parsed, corrections, derived, ranked
 
 
 def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, config: RankingConfig,
