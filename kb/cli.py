@@ -48,7 +48,7 @@ class ProgressBar:
     """`search.indexer`'s progress callback drawn as click progress bars on stderr, one per stage,
     with counts and the time left; nothing at all when stderr is not a terminal."""
 
-    LABELS = {"reading": "reading files", "indexing": "indexing"}
+    LABELS = {"reading": "reading files", "indexing": "indexing", "meaning": "embedding passages"}
 
     def __init__(self):
         self.enabled = sys.stderr.isatty()
@@ -90,7 +90,8 @@ def sync(settings: Settings, **options):
 
     try:
         with ProgressBar() as progress:
-            report = sync_index(settings.articles_dir, settings.index_dir, progress=progress, **options)
+            report = sync_index(settings.articles_dir, settings.index_dir, progress=progress,
+                                meaning=settings.meaning, **options)
     except TimeoutError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

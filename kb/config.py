@@ -49,6 +49,9 @@ class Settings:
     log_days: int = DEFAULT_LOG_DAYS
     handover_limit: str = DEFAULT_HANDOVER_LIMIT
     rate_limit_storage: str = DEFAULT_RATE_LIMIT_STORAGE
+    # The meaning model (search.passages): passages embedded by the writer, questions at search
+    # time; off by default for its cost (about 0.25 s of CPU per long section, once per machine).
+    meaning: bool = False
 
     @classmethod
     def load(cls, articles: str | None = None, index: str | None = None,
@@ -73,6 +76,7 @@ class Settings:
             log_days=_number("KB_LOG_DAYS", env.get("KB_LOG_DAYS") or DEFAULT_LOG_DAYS, int, low=1),
             handover_limit=env.get("KB_HANDOVER_LIMIT") or DEFAULT_HANDOVER_LIMIT,
             rate_limit_storage=env.get("KB_RATE_LIMIT_STORAGE") or DEFAULT_RATE_LIMIT_STORAGE,
+            meaning=_flag("KB_MEANING", env.get("KB_MEANING", "off")),
         )
         settings.validate()
         return settings

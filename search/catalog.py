@@ -122,9 +122,12 @@ def link_pages(state) -> list[dict]:
 
 
 def health(state) -> dict:
-    """Article count, when the index was written, and the problems of the last run."""
+    """Article count, when the index was written, the problems of the last run, and how many
+    articles the meaning model has passages of (0: off, search.passages)."""
+    passages = state.passages.model
     return {"status": "ok", "articles": len(state.catalog),
-            "indexed_at": state.meta.get("indexed_at"), "errors": state.meta.get("problems", [])}
+            "indexed_at": state.meta.get("indexed_at"), "errors": state.meta.get("problems", []),
+            "meaning_articles": len(passages.article_ids) if passages is not None else 0}
 
 
 def listing(record: ArticleRecord) -> dict:

@@ -94,6 +94,13 @@ class RankingConfig:
     # is a title over a body gets no phrasing signal.
     classifier_weight: float = 0.3
     meaning_weight: float = 2.0
+    # The meaning model (search.passages, where the index has it) re-orders what the words found:
+    # each article's rank by words and its rank by its best passage's similarity to the question
+    # are fused as 1 / (passage_k + word rank) + passage_weight / (passage_k + meaning rank)
+    # (reciprocal rank fusion). It adds no article and drops none; an article the question
+    # phrases exactly stays first. 0 turns it off.
+    passage_weight: float = 1.0
+    passage_k: float = 30.0
 
     # -- rule 3: the vocabulary bridge (search.bridge) ------------------------------------------
     # A Chinese word of the question held by at most `bridge_max_articles` documents gets

@@ -20,6 +20,7 @@ stores them beside the index, keyed by the commit (Whoosh's TOC generation):
                              article document of each (parent.npy, -1: none or deleted)
         classifier/          the question classifier (numpy arrays + JSON), if there is one
         meaning/             the phrasing vectors (.npy) and their phrasings, if there are any
+        passages/            the passage vectors (`search.passages`), where the meaning model is on
 
 A folder is written under a temporary name and renamed into place, so a reader sees
 all of it or nothing. Arrays are .npy files that readers memory-map: the worker
@@ -54,7 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from search import classifier as classifier_module
-from search import embeddings, store
+from search import embeddings, passages, store
 from search.analysis import Analyzer, fold_text
 from search.phrasings import fingerprint
 from search.records import ArticleRecord, is_public
@@ -95,6 +96,7 @@ class Derived:
     meaning: object | None  # PhrasingVectors
     meaning_key: str
     by_tag: dict[str, list[str]]
+    passages: object | None = None  # PassageVectors, where the meaning model is on
 
 
 def folder(generation_dir: Path) -> Path:
@@ -148,6 +150,8 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
         meaning_pairs = embeddings.embedding_phrasings(catalog)
         state["meaning_key"] = fingerprint(meaning_pairs)
     state.update(classifier_key=key, wanted_key=key)
+    if previous is not None and (previous / PASSAGES).is_dir():
+        state["passages_key"] = old_state.get("passages_key", "")
     spelling = commit.spelling()
     files: dict[str, object] = {
         "suggestions.json": commit.suggestions(),
@@ -182,6 +186,10 @@ def build(generation_dir: Path, ix, previous: Path | None = None, train: bool = 
             vectors = embeddings.embed_reusing(meaning_pairs, old)
             if vectors is not None:
                 embeddings.save(vectors, [text for _, text in meaning_pairs], target / "meaning")
+        # The previous passage vectors go out as they are (an edited article keeps its old ones, a
+        # new one has none) until `finish` embeds what changed.
+        if previous is not None and (previous / PASSAGES).is_dir():
+            _link_tree(previous / PASSAGES, target / PASSAGES)
 
     revision = 0
     if previous is not None and previous.parent == folder(generation_dir) and previous.name.startswith(
@@ -204,23 +212,41 @@ def _same_generation(path: Path, generation_dir: Path) -> bool:
         return False
 
 
-def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | None = None) -> Path:
-    """After `build(train=False)`: the next revision with the classifier trained on this commit's
-    phrasings, if the provisional one carried an older classifier; else `provisional`."""
+def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | None = None,
+           meaning: bool = False, progress=None) -> Path:
+    """After `build(train=False)`: the next revision with what the provisional one carried over
+    from an earlier commit made for this one — the classifier trained on this commit's phrasings,
+    and (`meaning`) the passage vectors of the articles whose source changed (without `meaning`,
+    none) — if anything was; else `provisional`. `progress(done, total)` follows the embedding."""
     state = _read_state(provisional)
-    if state.get("classifier_key") == state.get("wanted_key"):
+    train = state.get("classifier_key") != state.get("wanted_key")
+    stored = _stored_records(provisional) if meaning else []
+    wanted = fingerprint([(r.id, r.hash) for r, _ in stored]) if meaning else ""
+    embed = state.get("passages_key", "") != wanted
+    if not train and not embed:
         return provisional
-    pairs = classifier_module.training_phrasings(_public(phrasing_records(provisional)))
-    with ix.searcher() as searcher:
-        lexicon_words = _lexicon_words(searcher)
-    key = classifier_key(pairs, lexicon_words)
     started = time.perf_counter()
-    model = classifier_module.train_question_classifier(pairs, analyzer or Analyzer(lexicon_words))
-    state["classifier_key"] = key
+    model = vectors = None
+    if train:
+        pairs = classifier_module.training_phrasings(_public(phrasing_records(provisional)))
+        with ix.searcher() as searcher:
+            lexicon_words = _lexicon_words(searcher)
+        state["classifier_key"] = classifier_key(pairs, lexicon_words)
+        model = classifier_module.train_question_classifier(pairs, analyzer or Analyzer(lexicon_words))
+        log.info("question classifier trained for %d phrasings in %.2fs", len(pairs),
+                 time.perf_counter() - started)
+    if embed:
+        started = time.perf_counter()
+        vectors = _passage_vectors(ix, provisional, stored, progress) if meaning else None
+        state["passages_key"] = wanted
+        if vectors is not None:
+            log.info("%d passages of %d articles in %.2fs", len(vectors.vectors), len(stored),
+                     time.perf_counter() - started)
 
     def write(target: Path) -> None:
-        for entry in os.scandir(provisional):  # all but the classifier, as hard links
-            if entry.name in (STATE, "classifier"):
+        for entry in os.scandir(provisional):  # all but what is new, as hard links
+            if entry.name == STATE or (train and entry.name == "classifier") or (
+                    embed and entry.name == PASSAGES):
                 continue
             if entry.is_dir():
                 _link_tree(Path(entry.path), target / entry.name)
@@ -228,18 +254,42 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
                 _link_or_copy(entry.path, str(target / entry.name))
         if model is not None:
             classifier_module.save(model, target / "classifier")
+        if vectors is not None:
+            passages.save(vectors, target / PASSAGES)
 
     generation, revision = (int(p) for p in provisional.name.split("."))
-    path = _publish(generation_dir, generation, revision + 1, {}, state, write)
-    log.info("question classifier trained for %d phrasings in %.2fs", len(pairs),
-             time.perf_counter() - started)
-    return path
+    return _publish(generation_dir, generation, revision + 1, {}, state, write)
+
+
+def _passage_vectors(ix, path: Path, stored: list[tuple[ArticleRecord, int]], progress
+                     ) -> passages.PassageVectors | None:
+    """`search.passages.build` for the articles of derived folder `path`: the unit texts of those
+    whose source changed are read from the index's stored unit documents."""
+    previous = passages.load(path / PASSAGES) if (path / PASSAGES).is_dir() else None
+    known = dict(zip(previous.article_ids, previous.hashes, strict=True)) if previous is not None else {}
+    parent = np.load(path / "documents" / "parent.npy")
+    units = np.load(path / "documents" / "units.npy")
+    changed = {number for record, number in stored if known.get(record.id) != record.hash}
+    children: dict[int, list[int]] = {}
+    for unit in np.flatnonzero(units & np.isin(parent, list(changed))).tolist():
+        children.setdefault(int(parent[unit]), []).append(unit)
+    articles = []
+    with ix.searcher() as searcher:
+        for record, number in sorted(stored, key=lambda pair: pair[0].id):
+            found = []
+            if number in changed:
+                found = [searcher.stored_fields(unit)["data"] for unit in children.get(number, [])]
+                if not found and record.answer is not None:
+                    found = [record.answer.to_dict()]
+            articles.append((record, found))
+    return passages.build(articles, previous, progress)
 
 
 # -- what each Whoosh segment contributes -------------------------------------------------------
 AHEAD = ".pieces"  # derived/.pieces/<Whoosh segment id>/: new pieces stored ahead (`segment_piece`)
 SEGMENTS = "segments"  # segments/<Whoosh segment id>/: a `_Piece`, hard-linked from commit to commit
 SEGMENT_LIST = "segments.json"  # the commit's segments in order: id, first docnum, deleted documents
+PASSAGES = "passages"  # the passage vectors' folder (`search.passages`)
 LAYOUT = 3  # of the segments' files: an earlier commit's are re-used only when it is this one
 # (3: long posting lists stored with each piece, 2026-12-07 — an index written before has every
 # piece computed again at its next commit, so its old segments get their lists too)
@@ -768,6 +818,7 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
     model = classifier_module.load(path / "classifier", analyzer) if (path / "classifier").is_dir() else None
     spelling = json.loads((path / "spelling.json").read_text("utf-8"))
     meaning = embeddings.load(path / "meaning")[0] if (path / "meaning").is_dir() else None
+    vectors = passages.load(path / PASSAGES) if (path / PASSAGES).is_dir() else None
     generation, revision = (int(p) for p in path.name.split("."))
     return Derived(
         generation=generation, revision=revision, catalog=catalog, docnums=docnums,
@@ -779,7 +830,8 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         documents={name: np.load(path / "documents" / f"{name}.npy", mmap_mode="r")
                    for name in ("articles", "units", "parent")} if (path / "documents").is_dir() else None,
         classifier=model, classifier_key=state.get("classifier_key", ""),
-        meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog))
+        meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog),
+        passages=vectors)
 
 
 def _read_json_in_steps(path: Path):

@@ -95,9 +95,13 @@ class PhrasingVectors:
     vectors: np.ndarray  # (phrasings, dimensions), unit length
     starts: np.ndarray  # index of each article's first phrasing
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """`text` in the phrasings' space (unit length)."""
+        return encode([text])[0]
+
     def scores(self, text: str) -> np.ndarray:
         """Per article, the best cosine similarity of `text` with one of its phrasings (at least 0)."""
-        similarities = self.vectors @ encode([text])[0]
+        similarities = self.vectors @ self.query_vector(text)
         return np.maximum(np.maximum.reduceat(similarities, self.starts), 0.0)
 
     def scores_of(self, text: str, articles: np.ndarray) -> np.ndarray:
@@ -112,7 +116,7 @@ class PhrasingVectors:
             return self.scores(text)[articles]
         offsets = np.cumsum(counts) - counts
         rows = np.repeat(firsts - offsets, counts) + np.arange(int(counts.sum()))
-        similarities = np.asarray(self.vectors[rows]) @ encode([text])[0]
+        similarities = np.asarray(self.vectors[rows]) @ self.query_vector(text)
         return np.maximum(np.maximum.reduceat(similarities, offsets), 0.0)
 
 

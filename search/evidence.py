@@ -492,6 +492,38 @@ def cut_off(ranking: Ranking, config: RankingConfig) -> None:
     ranking.scores[candidates & weak] = 0
 
 
+def fuse_meaning(ranking: Ranking, model: ArticleModel, text: str, order: np.ndarray, exact,
+                 config: RankingConfig) -> None:
+    """Re-order, in place, the articles the words ranked (after the cut-off) by reciprocal rank
+    fusion with the meaning model's ranking of them (`search.passages`): score ∝ 1 / (k + rank by
+    words) + weight / (k + ½ + rank by meaning), scaled so the top keeps the top word score. No
+    article is added or dropped; articles `exact` (the question phrases them) stay first; an
+    article the model has no vectors for yet ranks last by meaning. `order`: per document, the
+    rank of its article id, which breaks ties."""
+    ranked = np.flatnonzero(ranking.allowed & (ranking.scores > 0))
+    if len(ranked) < 2:
+        return
+    docnums = ranking.space.docnums[ranked]
+    rows = np.asarray(model.rows[docnums])
+    known = rows >= 0
+    if not known.any():
+        return
+    similarity = np.full(len(ranked), -np.inf)
+    similarity[known] = (np.asarray(model.scores_of(text, rows[known])) if model.scores_of is not None
+                         else np.asarray(model.scores(text))[rows[known]])
+    scores = ranking.scores[ranked]
+    tiebreak = np.asarray(order[docnums])
+    by_words = np.empty(len(ranked))
+    by_words[np.lexsort((tiebreak, -scores))] = np.arange(len(ranked))
+    by_meaning = np.empty(len(ranked))
+    by_meaning[np.lexsort((tiebreak, -similarity))] = np.arange(len(ranked))
+    # Ranks count from 1; the meaning's from 1.5, so that where the two rankings disagree evenly
+    # (each puts the other's first second) the words decide.
+    fused = 1 / (config.passage_k + 1 + by_words) + model.weight / (config.passage_k + 1.5 + by_meaning)
+    fused[np.isin(docnums, np.asarray(exact, dtype=np.int64))] += 1 + model.weight
+    ranking.scores[ranked] = float(scores.max()) * fused / float(fused.max())
+
+
 @dataclass
 class Card:
     """An answer unit chosen for an article: its article document, its unit document (-1: the

@@ -77,7 +77,8 @@ class LiveIndexer:
     """A background thread that applies article changes to the index, in one elected process."""
 
     def __init__(self, articles_dir: Path, index_dir: Path, debounce: float = 0.3,
-                 poll_interval: float = 1.0, polling: bool = False, watch: bool = True):
+                 poll_interval: float = 1.0, polling: bool = False, watch: bool = True,
+                 meaning: bool = False):
         self.articles_dir = Path(articles_dir)
         self.index_dir = Path(index_dir)
         self.debounce = debounce
@@ -92,7 +93,7 @@ class LiveIndexer:
         self._thread = threading.Thread(target=self._run, name="kb-live-indexer", daemon=True)
         self._lock_fd: int | None = None
         self._observer = None
-        self._writer = _WriterProcess(self.articles_dir, self.index_dir)
+        self._writer = _WriterProcess(self.articles_dir, self.index_dir, meaning)
 
     def start(self) -> LiveIndexer:
         self._thread.start()
@@ -185,8 +186,8 @@ class LiveIndexer:
 class _WriterProcess:
     """`sync_index` in a child process started on first use and kept while the writer lives."""
 
-    def __init__(self, articles_dir: Path, index_dir: Path):
-        self.articles_dir, self.index_dir = articles_dir, index_dir
+    def __init__(self, articles_dir: Path, index_dir: Path, meaning: bool = False):
+        self.articles_dir, self.index_dir, self.meaning = articles_dir, index_dir, meaning
         self._process: subprocess.Popen | None = None
 
     def sync(self) -> dict:
@@ -194,7 +195,8 @@ class _WriterProcess:
         the child's error (or its exit) when the sync failed."""
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "search.live", str(self.articles_dir), str(self.index_dir)],
+                [sys.executable, "-m", "search.live", str(self.articles_dir), str(self.index_dir),
+                 *(["--meaning"] if self.meaning else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
         try:
             self._process.stdin.write("sync\n")
@@ -223,7 +225,7 @@ class _WriterProcess:
         self._process = None
 
 
-def _serve_syncs(articles_dir: Path, index_dir: Path) -> None:
+def _serve_syncs(articles_dir: Path, index_dir: Path, meaning: bool = False) -> None:
     """The child: one incremental sync per line read, one JSON line of its report written each;
     logging goes to standard error, like its parent's."""
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
@@ -237,7 +239,7 @@ def _serve_syncs(articles_dir: Path, index_dir: Path) -> None:
         preload(index_dir)
     for _ in sys.stdin:
         try:
-            report = sync_index(articles_dir, index_dir)
+            report = sync_index(articles_dir, index_dir, meaning=meaning)
             answer = {"mode": report.mode, "articles": report.articles, "added": report.added,
                       "changed": report.changed, "removed": report.removed,
                       "problems": len(report.problems), "seconds": report.seconds,
@@ -249,4 +251,4 @@ def _serve_syncs(articles_dir: Path, index_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    _serve_syncs(Path(sys.argv[1]), Path(sys.argv[2]))
+    _serve_syncs(Path(sys.argv[1]), Path(sys.argv[2]), "--meaning" in sys.argv[3:])

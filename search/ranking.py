@@ -84,7 +84,7 @@ def _derive(state, config: RankingConfig) -> _Derived:
         values = {kind: state.scorers[True].mask(VALUES_FIELD, answer_types.term(kind))
                   for kind in answer_types.KINDS}
         model_rows = {name: _rows(getattr(state, name).docnums, len(docs.articles))
-                      for name in ("classifier", "meaning")}
+                      for name in ("classifier", "meaning", "passages")}
         by_config[key] = _Derived(docs, ids, order, lists_questions, scorers, phrasings, values, model_rows)
     return by_config[key]
 
@@ -177,6 +177,11 @@ def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, 
     # The card: a question worded as an article's listed question is answered by its overview.
     ranked.units.phrased = np.array(phrased, dtype=np.int64)
     evidence.cut_off(ranked, config)
+    model = state.passages.model
+    if model is not None and config.passage_weight:
+        evidence.fuse_meaning(ranked, evidence.ArticleModel(
+            config.passage_weight, derived.model_rows["passages"], model.scores, model.scores_of),
+            parsed.text, derived.order, exact, config)
     return ranked
 
 

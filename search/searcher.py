@@ -74,5 +74,6 @@ class SearchIndex:
         return catalog.link_pages(self._current())
 
     def health(self) -> dict:
-        """Article count, when the index was written, and the problems of the last run."""
+        """Article count, when the index was written, the problems of the last run, and how many
+        articles the meaning model has passages of."""
         return catalog.health(self._current())

