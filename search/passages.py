@@ -37,6 +37,7 @@ from search.embeddings import PhrasingVectors
 MODEL = "multilingual-e5-small-q4"  # names the cache table: vectors of one model only
 PASSAGE_CHARS = 1000  # of a unit's text (measured: 256 characters lose most of the gain)
 BATCH = 16  # passages per call of the engine
+CACHE: Path | None = None  # the vectors' cache folder when not the cache folder (a benchmark's own)
 # One call of the engine at a time per process: each already runs on every core (OpenMP), and
 # threads of a server calling it together would only share them out (and spin waiting).
 _running = threading.Lock()
@@ -81,7 +82,7 @@ def _key(text: str) -> bytes:
 
 def _cache() -> sqlite3.Connection | None:
     try:
-        folder = cache_dir()
+        folder = CACHE or cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(folder / f"passages-{MODEL}.sqlite3", timeout=30)
         connection.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB)")

@@ -132,10 +132,7 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
         listed = {derived.ids[int(d)] for d in docnums}
         results.suggested = related(state, derived.ids[int(docnums[0])], internal, listed)
     if corrections:
-        corrected = parsed.text
-        for word, suggestion in corrections.items():
-            corrected = _replace_word(corrected, word, suggestion)
-        results.did_you_mean = corrected
+        results.did_you_mean = _corrected(parsed.text, corrections)
     results.took_ms = round((time.perf_counter() - started) * 1000, 2)
     return results
 
@@ -148,14 +145,24 @@ def ranked_query(state, text: str, lang: str | None, category: str | None, inter
     corrections = _corrections(state, parsed, internal, config.typo_weight)
     bridge.expand(state, parsed, internal, config)
     derived = _derive(state, config)
-    ranked = rank(state, derived, parsed, _allowed(state, lang, category, internal), internal, config)
+    ranked = rank(state, derived, parsed, _allowed(state, lang, category, internal), internal, config,
+                  meaning_text=_corrected(parsed.text, corrections))
     return parsed, corrections, derived, ranked
 
 
+def _corrected(text: str, corrections: dict[str, str]) -> str:
+    """`text` with each misspelt word replaced by its correction."""
+    for word, suggestion in corrections.items():
+        text = _replace_word(text, word, suggestion)
+    return text
+
+
 def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, config: RankingConfig,
-         include=()) -> evidence.Ranking:
+         include=(), meaning_text: str | None = None) -> evidence.Ranking:
     """The ranking of `parsed` over the `allowed` documents, exactness and cut-off applied. The
-    ranking covers the documents the query's postings touch (and `include`): no other can score."""
+    ranking covers the documents the query's postings touch (and `include`): no other can score.
+    The meaning model, where the index has it, reads `meaning_text` (the question with its typos
+    corrected; default: as typed)."""
     extras = _extras(config, parsed.grams, parsed.latin_grams, parsed.words, parsed.chars)
     phrasing_extras = _extras(config, parsed.all_grams, parsed.all_latin_grams, parsed.words,
                               parsed.all_chars)
@@ -181,7 +188,7 @@ def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, 
     if model is not None and config.passage_weight:
         evidence.fuse_meaning(ranked, evidence.ArticleModel(
             config.passage_weight, derived.model_rows["passages"], model.scores, model.scores_of),
-            parsed.text, derived.order, exact, config)
+            meaning_text or parsed.text, derived.order, exact, config)
     return ranked
 
 

@@ -151,3 +151,13 @@ def test_the_live_writer_keeps_the_passages_in_step(tmp_path, cache):
     finally:
         live.stop()
 
+
+
+def test_the_model_reads_the_question_with_its_typos_corrected(tmp_path, cache):
+    """As typed, "refnd" is nothing the model knows and it prefers the disputes page; the words
+    correct it to "refund" (did you mean), and so does what the model reads."""
+    root = Path(__file__).resolve().parents[2]
+    sync_index(root / "articles", tmp_path / "index", meaning=True)
+    results = SearchIndex(tmp_path / "index").search("refnd not received")
+    assert results.did_you_mean == "refund not received"
+    assert results.articles[0].id == "en-refunds"
