@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 
 import click
@@ -88,10 +89,10 @@ def sync(settings: Settings, **options):
     write lock or a full disk is a one-line error (exit 1), never a traceback."""
     from search.indexer import sync_index
 
+    options.setdefault("meaning", settings.meaning)
     try:
         with ProgressBar() as progress:
-            report = sync_index(settings.articles_dir, settings.index_dir, progress=progress,
-                                meaning=settings.meaning, **options)
+            report = sync_index(settings.articles_dir, settings.index_dir, progress=progress, **options)
     except TimeoutError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -181,10 +182,17 @@ def serve_command(settings: Settings, host: str, port: int, workers: int, no_wat
                  settings.index_dir)
     else:  # no worker may serve a missing or outdated index: the first build comes first
         log.info("%s: building it before serving", reason)
-        report = sync(settings)
+        # By words: the meaning model's passages are embedded by the live writer while serving.
+        report = sync(settings, meaning=False)
         log.info("start-up index sync (%s): %d articles, +%d ~%d -%d, %d problems, in %.2fs", report.mode,
                  report.articles, report.added, report.changed, report.removed, len(report.problems),
                  report.seconds)
+    if settings.meaning:
+        # The model's engine on one thread in each process of the server (workers and the live
+        # writer): with two, the workers' and the writer's threads fought for the cores — on the
+        # starter KB under bench/load.py, search p95 at rest 267 ms with two, 132 with one (98
+        # without the model).
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
     if workers > 1:
         from search.version import preload
 
