@@ -276,7 +276,7 @@ def _passage_vectors(ix, path: Path, stored: list[tuple[ArticleRecord, int]], pr
     articles = []
     with ix.searcher() as searcher:
         for record, number in sorted(stored, key=lambda pair: pair[0].id):
-            found = []
+            found = None  # unchanged: its vectors are kept
             if number in changed:
                 found = [searcher.stored_fields(unit)["data"] for unit in children.get(number, [])]
                 if not found and record.answer is not None:

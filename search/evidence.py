@@ -115,6 +115,12 @@ class ArticleModel:
     # (text, rows) → the scores of those rows only, where the model can score a few articles alone
     scores_of: object = None
 
+    def scores_for(self, text: str, rows: np.ndarray) -> np.ndarray:
+        """The model's scores for `text` of its articles at `rows`."""
+        if self.scores_of is not None:
+            return np.asarray(self.scores_of(text, rows))
+        return np.asarray(self.scores(text))[rows]
+
 
 @dataclass
 class Ranking:
@@ -409,8 +415,7 @@ def _rank(scorer: Bm25Scorer, space: Candidates, docs: DocMap, parsed: ParsedQue
             if not known.any():
                 continue  # no candidate lists questions: the model has nothing to say (and costs most)
             model_rows = model_rows[known]
-            found = (np.asarray(model.scores_of(parsed.text, model_rows)) if model.scores_of is not None
-                     else np.asarray(model.scores(parsed.text))[model_rows])
+            found = model.scores_for(parsed.text, model_rows)
             scores[gated[known]] += model.weight * top_score * found
 
     scores[~scorer.constraints(parsed, words, config.article_fields, space)] = 0
@@ -509,8 +514,7 @@ def fuse_meaning(ranking: Ranking, model: ArticleModel, text: str, order: np.nda
     if not known.any():
         return
     similarity = np.full(len(ranked), -np.inf)
-    similarity[known] = (np.asarray(model.scores_of(text, rows[known])) if model.scores_of is not None
-                         else np.asarray(model.scores(text))[rows[known]])
+    similarity[known] = model.scores_for(text, rows[known])
     scores = ranking.scores[ranked]
     tiebreak = np.asarray(order[docnums])
     by_words = np.empty(len(ranked))

@@ -143,9 +143,6 @@ class PassageVectors(PhrasingVectors):
         return _query(text)
 
 
-FILES = ("vectors.npy", "starts.npy", "passages.json")
-
-
 def save(vectors: PassageVectors, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     np.save(folder / "vectors.npy", vectors.vectors)
@@ -163,18 +160,18 @@ def load(folder: Path) -> PassageVectors | None:
                           np.load(folder / "starts.npy"), data["hashes"])
 
 
-def build(articles: list[tuple[object, list[dict]]], previous: PassageVectors | None,
+def build(articles: list[tuple[object, list[dict] | None]], previous: PassageVectors | None,
           progress=None) -> PassageVectors | None:
-    """The vectors of `articles` ((record, its units), in id order): an article whose source hash
-    `previous` already has keeps its rows; the others' passages are embedded (through the cache)."""
+    """The vectors of `articles` ((record, its units), in id order): an article given no units
+    (None: its source is the one `previous` embedded) keeps its rows there; the others' passages
+    are embedded (through the cache)."""
     if not articles:
         return None
-    old: dict[str, tuple[str, int, int]] = {}
+    old: dict[str, tuple[int, int]] = {}
     if previous is not None:
         ends = [*previous.starts[1:].tolist(), len(previous.vectors)]
-        for article_id, digest, start, end in zip(previous.article_ids, previous.hashes,
-                                                  previous.starts.tolist(), ends, strict=True):
-            old[article_id] = (digest, start, end)
+        old = {article_id: (start, end) for article_id, start, end
+               in zip(previous.article_ids, previous.starts.tolist(), ends, strict=True)}
     rows: list[np.ndarray] = []
     fresh_texts: list[str] = []
     fresh_at: list[int] = []  # index into rows of each fresh text
@@ -183,9 +180,9 @@ def build(articles: list[tuple[object, list[dict]]], previous: PassageVectors | 
         article_ids.append(record["id"])
         hashes.append(record["hash"])
         starts.append(len(rows))
-        kept = old.get(record["id"])
-        if kept is not None and kept[0] == record["hash"]:
-            rows += list(np.asarray(previous.vectors[kept[1]:kept[2]], dtype=np.float32))
+        if units is None:
+            start, end = old[record["id"]]
+            rows += list(np.asarray(previous.vectors[start:end], dtype=np.float32))
             continue
         for text in passage_texts(record, units):
             fresh_at.append(len(rows))
