@@ -68,6 +68,27 @@ def test_the_card_comes_from_the_top_article(starter, query, article):
         assert results.articles[0].id == article
 
 
+@pytest.fixture(scope="module")
+def vue_en(tmp_path_factory):
+    root = ROOT.parent / "shared" / "eval" / "docs" / "vue-en" / "docs"
+    if not root.is_dir():
+        pytest.skip(f"{root} is absent (../shared/eval/docs ships with the team's shared folder)")
+    index_dir = tmp_path_factory.mktemp("vue-en") / "index"
+    sync_index(root, index_dir)
+    index = SearchIndex(index_dir)
+    yield index
+    index.close()
+
+
+def test_the_first_card_is_one_of_the_cards_shown(vue_en):
+    """The fourth or fifth page's section held more of the question's words ("Maintaining State with
+    key" of the list page) and took the card from the forms page's; the card comes from the first
+    `max_answers` pages, the ones whose cards are shown."""
+    results = vue_en.search("v-model on an input gives me a string but I need a number")
+    assert results.articles[0].id == "guide/essentials/forms"
+    assert results.answers[0].article_id in [a.id for a in results.articles[:3]]
+
+
 def test_units_rank_by_their_own_heading_and_text(build):
     index = build({"watchers.md": """
         # 侦听器
