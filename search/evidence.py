@@ -169,6 +169,9 @@ class _UnitEvidence:
     # The articles whose title or one of whose listed questions the question matches exactly
     # (ignoring case and punctuation): it is a phrasing of the whole article.
     phrased: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # The meaning model's view of the units, where the index has it (search.passages): (article
+    # document, its units' count) → the question's similarity with each unit, or None.
+    meaning: object = None
 
     def choice(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For unit documents `units`: (how well each answers, to choose among an article's units;
@@ -542,12 +545,19 @@ class Card:
 def best_unit(ranking: Ranking, docs: DocMap, article: int, has_answer: bool, config: RankingConfig
               ) -> Card | None:
     """The unit of `article` with the most evidence of its own (its heading and text, scaled by
-    how much of the question they hold); the first unit (the overview) when none matches.
-    Without units, its stored single answer."""
+    how much of the question they hold) — the one most similar in meaning where that evidence is
+    weak and the meaning model is on; the first unit (the overview) when none matches. Without
+    units, its stored single answer."""
     children = docs.children(article)
     if len(children):
         choice, covered, own = ranking.units.choice(children)
         best = int(np.argmax(choice))
+        # Where no unit holds much of the question (`unit_meaning_below`), the words do not tell
+        # which one answers: the meaning model, where the index has it, chooses.
+        if covered[best] < config.unit_meaning_below and ranking.units.meaning is not None:
+            similarity = ranking.units.meaning(article, len(children))
+            if similarity is not None:
+                best = int(np.argmax(similarity))
         return Card(article, int(children[best]), float(covered[best]), float(own[best]))
     if has_answer:
         coverage_of, score = ranking.space.at(ranking.coverage, [article])[0], ranking.score(article)

@@ -142,6 +142,15 @@ class PassageVectors(PhrasingVectors):
     def query_vector(self, text: str) -> np.ndarray:
         return _query(text)
 
+    def unit_scores(self, text: str, row: int, count: int) -> np.ndarray | None:
+        """The cosine similarity of `text` with each of the first `count` passages of the article at
+        `row` (its answer units' passages, in page order); None when it has fewer passages."""
+        start = int(self.starts[row])
+        end = int(self.starts[row + 1]) if row + 1 < len(self.starts) else len(self.vectors)
+        if end - start < count:
+            return None
+        return np.asarray(self.vectors[start:start + count]) @ self.query_vector(text)
+
 
 def save(vectors: PassageVectors, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)

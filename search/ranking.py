@@ -185,10 +185,23 @@ def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, 
     ranked.units.phrased = np.array(phrased, dtype=np.int64)
     evidence.cut_off(ranked, config)
     model = state.passages.model
-    if model is not None and config.passage_weight:
-        evidence.fuse_meaning(ranked, evidence.ArticleModel(
-            config.passage_weight, derived.model_rows["passages"], model.scores, model.scores_of),
-            meaning_text or parsed.text, derived.order, exact, config)
+    if model is not None:
+        meaning_text = meaning_text or parsed.text
+        rows = derived.model_rows["passages"]
+        if config.passage_weight:
+            evidence.fuse_meaning(ranked, evidence.ArticleModel(
+                config.passage_weight, rows, model.scores, model.scores_of), meaning_text,
+                derived.order, exact, config)
+
+        def unit_meaning(article: int, count: int) -> np.ndarray | None:
+            # Only an article whose passages were embedded from its present text (an edited one's
+            # are embedded after its edit is live) has a passage per unit in page order.
+            row = int(rows[article])
+            if row < 0 or model.hashes[row] != state.catalog[derived.ids[article]]["hash"]:
+                return None
+            return model.unit_scores(meaning_text, row, count)
+
+        ranked.units.meaning = unit_meaning
     return ranked
 
 

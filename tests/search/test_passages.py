@@ -161,3 +161,60 @@ def test_the_model_reads_the_question_with_its_typos_corrected(tmp_path, cache):
     results = SearchIndex(tmp_path / "index").search("refnd not received")
     assert results.did_you_mean == "refund not received"
     assert results.articles[0].id == "en-refunds"
+
+
+KEEP_ALIVE = """---
+title: Keeping components alive
+lang: en
+---
+Wrap a dynamic component in KeepAlive and it keeps its state while you switch between components.
+
+## Basic usage
+
+By default a component instance is destroyed when you switch away from it. KeepAlive caches the
+instance instead, so a form keeps what the user typed when you switch back.
+
+## Include and exclude
+
+Choose which components are cached by their name, with a string, a regular expression or an array.
+
+## Lifecycle of cached instances
+
+A cached instance is not unmounted but deactivated. Register onActivated to run code each time it is
+inserted into the DOM again, for example to load fresh data from the server, and onDeactivated when
+it is removed.
+"""
+# Few of its words are on the page: the words cannot tell which section answers (low confidence).
+HIDDEN_VISIBLE = "get notified when a hidden component becomes visible again"
+
+
+def card(index: Path, config: RankingConfig | None = None) -> tuple[str, str]:
+    results = SearchIndex(index, config=config).search(HIDDEN_VISIBLE)
+    return results.answers[0].heading, results.confidence
+
+
+def test_where_the_words_cannot_choose_the_answer_unit_the_meaning_does(tmp_path, cache):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    page = articles / "keep-alive.md"
+    page.write_text(KEEP_ALIVE, "utf-8")
+    index = tmp_path / "index"
+    sync_index(articles, index, meaning=True)
+    by_words = replace(RankingConfig(), unit_meaning_below=0)
+    assert card(index, by_words) == ("Keeping components alive", "low")  # the overview
+    assert card(index) == ("Lifecycle of cached instances", "low")
+    # The last section moved first (and the overview reworded, so there is something to embed): until
+    # the writer has embedded the edited page, its vectors are of the old order — the words choose
+    # meanwhile, not vectors of other sections.
+    head, lifecycle = KEEP_ALIVE.split("## Lifecycle")
+    overview, sections = head.split("## Basic")
+    page.write_text(f"{overview}It is built in.\n\n## Lifecycle{lifecycle}\n## Basic{sections}", "utf-8")
+    while_embedding = []
+
+    def progress(stage, done, total):
+        if stage == "meaning" and not while_embedding:
+            while_embedding.append(card(index))
+
+    sync_index(articles, index, meaning=True, progress=progress)
+    assert while_embedding == [card(index, by_words)]
+    assert card(index) == ("Lifecycle of cached instances", "low")
