@@ -106,14 +106,17 @@ def load_set(key: str, shared: Path, work: Path) -> EvalSet:
 
 
 def heading_norm(shared: Path):
-    """The eval data's heading rule (`heading_rule.norm`), loaded from its file, then case folded."""
+    """The eval data's heading rule (`heading_rule.norm`), loaded from its file, then case folded.
+    The rule reads headings as written in Markdown, where it drops the `\\*` and `\\*\\*` markers
+    (the Vue guide marks sections of one API style so); a card's heading is rendered text, in
+    which such a marker is a bare `*`: it gets its backslash back before the rule reads it."""
     path = shared / "eval" / "docs" / "heading_rule.py"
     if not path.exists():
         return plain_heading
     spec = importlib.util.spec_from_file_location("heading_rule", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return lambda heading: plain_heading(module.norm(heading))
+    return lambda heading: plain_heading(module.norm(heading.replace("*", "\\*")))
 
 
 def documents(articles: Path):
