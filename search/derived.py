@@ -213,20 +213,24 @@ def _same_generation(path: Path, generation_dir: Path) -> bool:
 
 
 def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | None = None,
-           meaning: bool = False, progress=None) -> Path:
+           meaning: bool = False, progress=None, stop=None) -> tuple[Path, int]:
     """After `build(train=False)`: the next revision with what the provisional one carried over
     from an earlier commit made for this one — the classifier trained on this commit's phrasings,
     and (`meaning`) the passage vectors of the articles whose source changed (without `meaning`,
-    none) — if anything was; else `provisional`. `progress(done, total)` follows the embedding."""
+    none) — if anything was; else `provisional`. `progress(done, total)` follows the embedding;
+    `stop()` may cut it short (`passages.build`): then the revision holds the articles embedded so
+    far and the number of those still to embed is returned beside it (else 0); the next call
+    goes on with them."""
     state = _read_state(provisional)
     train = state.get("classifier_key") != state.get("wanted_key")
     stored = _stored_records(provisional) if meaning else []
     wanted = fingerprint([(r.id, r.hash) for r, _ in stored]) if meaning else ""
     embed = state.get("passages_key", "") != wanted
     if not train and not embed:
-        return provisional
+        return provisional, 0
     started = time.perf_counter()
     model = vectors = None
+    pending = 0
     if train:
         pairs = classifier_module.training_phrasings(_public(phrasing_records(provisional)))
         with ix.searcher() as searcher:
@@ -237,11 +241,13 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
                  time.perf_counter() - started)
     if embed:
         started = time.perf_counter()
-        vectors = _passage_vectors(ix, provisional, stored, progress) if meaning else None
-        state["passages_key"] = wanted
+        if meaning:
+            vectors, pending = _passage_vectors(ix, provisional, stored, progress, stop)
+        if not pending:
+            state["passages_key"] = wanted
         if vectors is not None:
-            log.info("%d passages of %d articles in %.2fs", len(vectors.vectors), len(stored),
-                     time.perf_counter() - started)
+            log.info("%d passages of %d articles in %.2fs%s", len(vectors.vectors), len(stored),
+                     time.perf_counter() - started, f" ({pending} articles to go)" if pending else "")
 
     def write(target: Path) -> None:
         for entry in os.scandir(provisional):  # all but what is new, as hard links
@@ -258,11 +264,11 @@ def finish(generation_dir: Path, ix, provisional: Path, analyzer: Analyzer | Non
             passages.save(vectors, target / PASSAGES)
 
     generation, revision = (int(p) for p in provisional.name.split("."))
-    return _publish(generation_dir, generation, revision + 1, {}, state, write)
+    return _publish(generation_dir, generation, revision + 1, {}, state, write), pending
 
 
-def _passage_vectors(ix, path: Path, stored: list[tuple[ArticleRecord, int]], progress
-                     ) -> passages.PassageVectors | None:
+def _passage_vectors(ix, path: Path, stored: list[tuple[ArticleRecord, int]], progress, stop
+                     ) -> tuple[passages.PassageVectors | None, int]:
     """`search.passages.build` for the articles of derived folder `path`: the unit texts of those
     whose source changed are read from the index's stored unit documents."""
     previous = passages.load(path / PASSAGES) if (path / PASSAGES).is_dir() else None
@@ -282,7 +288,7 @@ def _passage_vectors(ix, path: Path, stored: list[tuple[ArticleRecord, int]], pr
                 if not found and record.answer is not None:
                     found = [record.answer.to_dict()]
             articles.append((record, found))
-    return passages.build(articles, previous, progress)
+    return passages.build(articles, previous, progress, stop)
 
 
 # -- what each Whoosh segment contributes -------------------------------------------------------

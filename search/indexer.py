@@ -107,6 +107,9 @@ class SyncReport:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     recovered: str | None = None  # what was cleaned up after an interrupted earlier run
+    # Articles whose passages (the meaning model's) are still to embed: `stop` cut the embedding
+    # short; the next sync goes on with them.
+    embedding: int = 0
 
 
 def read_sources(root: Path, progress: Progress = _no_progress,
@@ -117,13 +120,15 @@ def read_sources(root: Path, progress: Progress = _no_progress,
 
 
 def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
-               workers: int | None = None, progress: Progress | None = None, meaning: bool = False
-               ) -> SyncReport:
+               workers: int | None = None, progress: Progress | None = None, meaning: bool = False,
+               stop=None) -> SyncReport:
     """Bring the index in `index_dir` in step with `articles_dir`; see the module doc.
 
     `meaning`: keep the passage vectors of the meaning model (`search.passages`) in step too —
     embedded after the commit is published, for the articles whose source changed; without it,
-    the index has none.
+    the index has none. `stop()`, asked between batches of passages, may end the embedding early
+    (the live writer's, when a save is waiting): the report counts the articles left for the next
+    sync (`embedding`).
 
     An incremental run reads only the files whose size, modification time or inode changed
     since the index last read them (`store.read_file_table`); `rebuild` reads every file."""
@@ -149,10 +154,10 @@ def sync_index(articles_dir: Path, index_dir: Path, rebuild: bool = False,
                 sources = read_sources(articles_dir, progress, {})  # a full build reads every file
             report = _full_build(index_dir, ix, indexed, sources, base_lexicon, lexicon_problems, workers,
                                  progress)
-        commit = _derive(index_dir, meaning, progress)
+        commit, embedding = _derive(index_dir, meaning, progress, stop)
         store.write_file_table(store.current_generation(index_dir), commit,
                                _file_table(sources, table, scanned_at))
-    report.recovered = recovered
+    report.recovered, report.embedding = recovered, embedding
     report.seconds = time.perf_counter() - started
     return report
 
@@ -174,19 +179,20 @@ def _file_table(sources: dict[str, Source], previous: dict[str, list], scanned_a
     return table
 
 
-def _derive(index_dir: Path, meaning: bool = False, progress: Progress = _no_progress) -> int:
+def _derive(index_dir: Path, meaning: bool = False, progress: Progress = _no_progress, stop=None
+            ) -> tuple[int, int]:
     """Store the derived state of the current commit if it has none yet (`search.derived`): at once
     with the previous classifier and passage vectors, then, when the phrasings (or sources)
     changed, with a newly trained classifier (and the changed articles' passages embedded).
-    Returns the commit's number."""
+    Returns the commit's number and how many articles' passages are still to embed."""
     generation_dir = store.current_generation(index_dir)
     ix = _open_unmapped(generation_dir)
     path = derived.latest(generation_dir, ix.latest_generation())  # a full build derived it already
     if path is None:
         path, _ = derived.build(generation_dir, ix, previous=derived.latest(generation_dir), train=False)
-    derived.finish(generation_dir, ix, path, meaning=meaning,
-                   progress=lambda done, total: progress("meaning", done, total))
-    return ix.latest_generation()
+    _, pending = derived.finish(generation_dir, ix, path, meaning=meaning,
+                                progress=lambda done, total: progress("meaning", done, total), stop=stop)
+    return ix.latest_generation(), pending
 
 
 def _open_unmapped(generation: Path):

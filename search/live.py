@@ -27,6 +27,7 @@ import contextlib
 import json
 import logging
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -48,13 +49,15 @@ ELECTION_FILE = "watch.lock"
 # the rebuild a new dictionary word causes waits for the requests, not they for it.
 WRITER_NICENESS = 10
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
+SYNC, YIELD = "sync\n", "yield\n"  # the writer child's requests: run a sync; stop embedding for a save
 
 
 class _Changes(FileSystemEventHandler):
-    """Notes the time of the last relevant change in the articles folder."""
+    """Notes the time of the last relevant change in the articles folder, and tells `on_change`."""
 
-    def __init__(self, wake: threading.Event):
+    def __init__(self, wake: threading.Event, on_change=None):
         self.wake = wake
+        self.on_change = on_change
         self.last_change = 0.0
 
     def on_any_event(self, event):
@@ -65,6 +68,8 @@ class _Changes(FileSystemEventHandler):
             return
         self.last_change = time.monotonic()
         self.wake.set()
+        if self.on_change is not None:
+            self.on_change()
 
 
 def _ignored(path: str) -> bool:
@@ -89,11 +94,12 @@ class LiveIndexer:
         self.updates = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._changes = _Changes(self._wake)
+        self._writer = _WriterProcess(self.articles_dir, self.index_dir, meaning)
+        # A save while the writer embeds passages makes it stop at the next batch (`_WriterProcess.yield_`).
+        self._changes = _Changes(self._wake, self._writer.yield_)
         self._thread = threading.Thread(target=self._run, name="kb-live-indexer", daemon=True)
         self._lock_fd: int | None = None
         self._observer = None
-        self._writer = _WriterProcess(self.articles_dir, self.index_dir, meaning)
 
     def start(self) -> LiveIndexer:
         self._thread.start()
@@ -161,6 +167,8 @@ class LiveIndexer:
             log.error("updating the index from %s failed; retrying\n%s", self.articles_dir, exc)
             return False
         self.updates += 1
+        if report["embedding"]:  # it stopped embedding for a save: after that one, go on
+            self._wake.set()
         if report["recovered"]:
             log.warning("%s", report["recovered"])
         if self.updates == 1:  # what changed while no one was watching (`kb serve` serves meanwhile)
@@ -189,27 +197,44 @@ class _WriterProcess:
     def __init__(self, articles_dir: Path, index_dir: Path, meaning: bool = False):
         self.articles_dir, self.index_dir, self.meaning = articles_dir, index_dir, meaning
         self._process: subprocess.Popen | None = None
+        self._requests = threading.Lock()  # the child's input is written by two threads
+        self._syncing = False
 
     def sync(self) -> dict:
         """Run one incremental sync in the child; its report as a dict. Raises RuntimeError with
         the child's error (or its exit) when the sync failed."""
-        if self._process is None or self._process.poll() is not None:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "search.live", str(self.articles_dir), str(self.index_dir),
-                 *(["--meaning"] if self.meaning else [])],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
         try:
-            self._process.stdin.write("sync\n")
-            self._process.stdin.flush()
+            with self._requests:
+                if self._process is None or self._process.poll() is not None:
+                    self._process = subprocess.Popen(
+                        [sys.executable, "-m", "search.live", str(self.articles_dir), str(self.index_dir),
+                         *(["--meaning"] if self.meaning else [])],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+                self._process.stdin.write(SYNC)
+                self._process.stdin.flush()
+                self._syncing = True
             line = self._process.stdout.readline()
         except OSError as exc:
             raise RuntimeError(f"the index writer process stopped ({exc})") from None
+        finally:
+            self._syncing = False
         if not line:
             raise RuntimeError(f"the index writer process exited with {self._process.wait()}")
         answer = json.loads(line)
         if "error" in answer:
             raise RuntimeError(answer["error"])
         return answer
+
+    def yield_(self) -> None:
+        """A save is waiting: a sync in progress stops embedding passages at its next batch (the
+        rest follows in later syncs), so that the save is live in seconds, not after minutes of
+        embedding a whole knowledge base."""
+        with self._requests:
+            if self._syncing and self._process is not None:
+                self._syncing = False  # once per sync
+                with contextlib.suppress(OSError):
+                    self._process.stdin.write(YIELD)
+                    self._process.stdin.flush()
 
     def close(self) -> None:
         if self._process is None:
@@ -237,13 +262,18 @@ def _serve_syncs(articles_dir: Path, index_dir: Path, meaning: bool = False) -> 
     # publication of the save: it does not delay it.)
     with contextlib.suppress(Exception):
         preload(index_dir)
-    for _ in sys.stdin:
+    def save_waiting() -> bool:  # the parent wrote a line (YIELD) while this sync ran
+        return bool(select.select([sys.stdin], [], [], 0)[0])
+
+    for request in sys.stdin:
+        if request == YIELD:
+            continue  # it came after the embedding it was for: nothing to stop
         try:
-            report = sync_index(articles_dir, index_dir, meaning=meaning)
+            report = sync_index(articles_dir, index_dir, meaning=meaning, stop=save_waiting)
             answer = {"mode": report.mode, "articles": report.articles, "added": report.added,
                       "changed": report.changed, "removed": report.removed,
                       "problems": len(report.problems), "seconds": report.seconds,
-                      "recovered": report.recovered}
+                      "recovered": report.recovered, "embedding": report.embedding}
         except Exception:
             answer = {"error": traceback.format_exc().rstrip()}
         answers.write(json.dumps(answer) + "\n")

@@ -16,8 +16,8 @@ passage takes about 0.2 s (the Vue guide's 934 passages: about 3 minutes) and a 
 10–20 ms (docs/performance.md). Vectors are therefore embedded once per machine — kept in a
 SQLite table in the cache folder (`search.dictionary.cache_dir()`) under the SHA-1 of the
 passage — and by the writer only (`search.derived.finish`, after a commit is already live, for
-the articles whose source changed); readers memory-map each version's vectors and encode only
-questions.
+the articles whose source changed, in batches that stop when a save is waiting); readers
+memory-map each version's vectors and encode only questions.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from search.dictionary import cache_dir
 from search.embeddings import PhrasingVectors
 
 MODEL = "multilingual-e5-small-q4"  # names the cache table: vectors of one model only
+DIMENSIONS = 384  # of the model's vectors
 PASSAGE_CHARS = 1000  # of a unit's text (measured: 256 characters lose most of the gain)
 BATCH = 16  # passages per call of the engine
 CACHE: Path | None = None  # the vectors' cache folder when not the cache folder (a benchmark's own)
@@ -93,10 +94,10 @@ def _cache() -> sqlite3.Connection | None:
         return None  # an unwritable cache folder: every passage is embedded anew
 
 
-def embed(texts: list[str], progress=None) -> np.ndarray:
+def embed(texts: list[str]) -> np.ndarray:
     """One unit-length float32 vector per passage: from the cache where it has them, the others
-    embedded (and cached). `progress(done, total)` is told after each batch embedded."""
-    vectors = np.zeros((len(texts), 384), dtype=np.float32)
+    embedded (and cached)."""
+    vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     connection = _cache()
     keys = [_key(text) for text in texts]
     known: dict[bytes, bytes] = {}
@@ -118,8 +119,6 @@ def embed(texts: list[str], progress=None) -> np.ndarray:
                 connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
                                        [(keys[n], fresh[i].astype(np.float16).tobytes())
                                         for i, n in enumerate(rows)])
-        if progress is not None:
-            progress(start + len(rows), len(missing))
     if connection is not None:
         connection.close()
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -170,35 +169,53 @@ def load(folder: Path) -> PassageVectors | None:
 
 
 def build(articles: list[tuple[object, list[dict] | None]], previous: PassageVectors | None,
-          progress=None) -> PassageVectors | None:
+          progress=None, stop=None) -> tuple[PassageVectors | None, int]:
     """The vectors of `articles` ((record, its units), in id order): an article given no units
     (None: its source is the one `previous` embedded) keeps its rows there; the others' passages
-    are embedded (through the cache)."""
+    are embedded (through the cache), a batch of about `BATCH` passages at a time, `progress(done,
+    total)` told after each. `stop()` is asked after each batch: once it says so (a save is
+    waiting for the writer), the articles not embedded yet keep what `previous` had of them — the
+    vectors of their earlier text under that text's source hash, or nothing — and are counted in
+    the second value returned, for a later build to go on with."""
     if not articles:
-        return None
-    old: dict[str, tuple[int, int]] = {}
+        return None, 0
+    old: dict[str, tuple[int, int, str]] = {}
     if previous is not None:
         ends = [*previous.starts[1:].tolist(), len(previous.vectors)]
-        old = {article_id: (start, end) for article_id, start, end
-               in zip(previous.article_ids, previous.starts.tolist(), ends, strict=True)}
+        old = {article_id: (start, end, digest) for article_id, start, end, digest
+               in zip(previous.article_ids, previous.starts.tolist(), ends, previous.hashes, strict=True)}
+    todo = [(n, passage_texts(record, units)) for n, (record, units) in enumerate(articles)
+            if units is not None]
+    total = sum(len(texts) for _, texts in todo)
+    made: dict[int, np.ndarray] = {}
+    done = embedded = 0
+    while embedded < len(todo) and not (made and stop is not None and stop()):
+        end, count = embedded, 0
+        while end < len(todo) and count < BATCH:
+            count += len(todo[end][1])
+            end += 1
+        vectors = embed([text for _, texts in todo[embedded:end] for text in texts])
+        for n, texts in todo[embedded:end]:
+            made[n], vectors = vectors[:len(texts)], vectors[len(texts):]
+        done += count
+        embedded = end
+        if progress is not None:
+            progress(done, total)
     rows: list[np.ndarray] = []
-    fresh_texts: list[str] = []
-    fresh_at: list[int] = []  # index into rows of each fresh text
     article_ids, hashes, starts = [], [], []
-    for record, units in articles:
+    for n, (record, units) in enumerate(articles):
+        if n in made:
+            block, digest = made[n], record["hash"]
+        elif record["id"] in old:  # unchanged, or not embedded yet: as `previous` had it
+            start, end, digest = old[record["id"]]
+            block = np.asarray(previous.vectors[start:end], dtype=np.float32)
+            digest = record["hash"] if units is None else digest
+        else:
+            continue  # new and not embedded yet: no vectors until a later build
         article_ids.append(record["id"])
-        hashes.append(record["hash"])
+        hashes.append(digest)
         starts.append(len(rows))
-        if units is None:
-            start, end = old[record["id"]]
-            rows += list(np.asarray(previous.vectors[start:end], dtype=np.float32))
-            continue
-        for text in passage_texts(record, units):
-            fresh_at.append(len(rows))
-            fresh_texts.append(text)
-            rows.append(None)
-    if fresh_texts:
-        for at, vector in zip(fresh_at, embed(fresh_texts, progress), strict=True):
-            rows[at] = vector
-    return PassageVectors(article_ids, np.asarray(rows, dtype=np.float32).reshape(len(rows), -1),
-                          np.array(starts, dtype=np.int64), hashes)
+        rows.extend(block)
+    vectors = PassageVectors(article_ids, np.asarray(rows, dtype=np.float32).reshape(len(rows), DIMENSIONS),
+                             np.array(starts, dtype=np.int64), hashes) if rows else None
+    return vectors, len(todo) - embedded

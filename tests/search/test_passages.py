@@ -44,8 +44,15 @@ def write_pages(folder: Path, pages: dict = PAGES) -> Path:
 
 
 def cached_rows(cache: Path) -> int:
-    with sqlite3.connect(cache / f"passages-{passages.MODEL}.sqlite3") as connection:
-        return connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+    """Passages embedded so far (0 before the writer made its cache)."""
+    path = cache / f"passages-{passages.MODEL}.sqlite3"
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as connection:
+        try:
+            return connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+        except sqlite3.OperationalError:  # created, its table not yet
+            return 0
 
 
 def stored_passages(index: Path) -> passages.PassageVectors | None:
@@ -151,6 +158,54 @@ def test_the_live_writer_keeps_the_passages_in_step(tmp_path, cache):
     finally:
         live.stop()
 
+
+
+def test_an_embedding_cut_short_keeps_what_it_had_for_the_rest(cache, monkeypatch):
+    def record(name: str, text: str) -> ArticleRecord:
+        return ArticleRecord(id=name, path=f"{name}.md", hash=text, title=name.title(), summary="",
+                             lang="en", category="", tags=[], questions=[], related=[],
+                             visibility="public", updated="2026-01-01")
+
+    def units(text: str) -> list[dict]:
+        return [Unit(text, text, text).to_dict()]
+
+    first, _ = passages.build([(record(n, "one"), units("one")) for n in ("a", "b")], None)
+    monkeypatch.setattr(passages, "BATCH", 1)  # a batch is one article's passage
+    edited = [(record("a", "two"), units("two")), (record("b", "two"), units("two")),
+              (record("c", "two"), units("two"))]
+    vectors, pending = passages.build(edited, first, stop=lambda: True)
+    # One batch is embedded before stop is asked; b keeps its earlier vector under its earlier
+    # hash (so the next build embeds it again); c, new, has none yet.
+    assert pending == 2
+    assert vectors.article_ids == ["a", "b"] and vectors.hashes == ["two", "one"]
+    np.testing.assert_array_equal(vectors.vectors[1], first.vectors[1])
+    vectors, pending = passages.build(edited, vectors)
+    assert pending == 0 and vectors.article_ids == ["a", "b", "c"] and vectors.hashes == ["two"] * 3
+
+
+@pytest.mark.e2e
+def test_a_save_does_not_wait_for_the_writer_to_embed_a_whole_knowledge_base(tmp_path, cache):
+    """The live writer's first sync with the model embeds every page (here 64 long passages, about
+    ten seconds); a page saved meanwhile is live by words once the batch in progress is done."""
+    from search.live import LiveIndexer
+    from tests.conftest import eventually
+
+    words = "parcel refund ledger wallet transfer merchant voucher receipt balance limit".split()
+    pages = {f"page-{n:02d}": (f"Topic {n}", " ".join(
+        f"{words[(n * 7 + k) % len(words)]} {n * 100 + k}." for k in range(160))) for n in range(64)}
+    articles = write_pages(tmp_path / "articles", pages)
+    index = tmp_path / "index"
+    sync_index(articles, index)  # by words
+    live = LiveIndexer(articles, index, meaning=True).start()
+    try:
+        eventually(lambda: cached_rows(cache) >= passages.BATCH, timeout=60)
+        write_pages(articles, {"gestures": ("Touch gestures", "Swipe, pinch and long-press handlers.")})
+        reader = SearchIndex(index)
+        eventually(lambda: [a.id for a in reader.search("pinch").articles] == ["gestures"], timeout=30)
+        assert cached_rows(cache) < len(pages)  # live before the embedding was done
+        eventually(lambda: len(stored_passages(index).article_ids) == len(pages) + 1, timeout=120)
+    finally:
+        live.stop()
 
 
 def test_the_model_reads_the_question_with_its_typos_corrected(tmp_path, cache):
