@@ -115,7 +115,7 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     config = config or DEFAULT_CONFIG
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
-    parsed, corrections, derived, ranked = ranked_query(state, text, lang, category, internal, config)
+    parsed, corrected, derived, ranked = ranked_query(state, text, lang, category, internal, config)
     results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
     docnums, results.total = ranked.top(offset + limit, derived.order)
     first = docnums if offset == 0 else ranked.top(config.card_articles, derived.order)[0]
@@ -131,23 +131,24 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     if len(docnums):
         listed = {derived.ids[int(d)] for d in docnums}
         results.suggested = related(state, derived.ids[int(docnums[0])], internal, listed)
-    if corrections:
-        results.did_you_mean = _corrected(parsed.text, corrections)
+    if corrected != parsed.text:
+        results.did_you_mean = corrected
     results.took_ms = round((time.perf_counter() - started) * 1000, 2)
     return results
 
 
 def ranked_query(state, text: str, lang: str | None, category: str | None, internal: bool,
-                 config: RankingConfig) -> tuple[ParsedQuery, dict[str, str], _Derived, evidence.Ranking]:
+                 config: RankingConfig) -> tuple[ParsedQuery, str, _Derived, evidence.Ranking]:
     """The question `text` parsed (typos corrected, the vocabulary bridge's alternatives added) and
-    ranked over what the search may return: (parsed query, corrections, derived state, ranking)."""
+    ranked over what the search may return: (parsed query, its text with each misspelt word
+    corrected — did you mean —, derived state, ranking)."""
     parsed = parse_query(text, state.analyzer, state.synonyms, config.synonym_weight)
-    corrections = _corrections(state, parsed, internal, config.typo_weight)
+    corrected = _corrected(parsed.text, _corrections(state, parsed, internal, config.typo_weight))
     bridge.expand(state, parsed, internal, config)
     derived = _derive(state, config)
     ranked = rank(state, derived, parsed, _allowed(state, lang, category, internal), internal, config,
-                  meaning_text=_corrected(parsed.text, corrections))
-    return parsed, corrections, derived, ranked
+                  meaning_text=corrected)
+    return parsed, corrected, derived, ranked
 
 
 def _corrected(text: str, corrections: dict[str, str]) -> str:
