@@ -296,9 +296,11 @@ AHEAD = ".pieces"  # derived/.pieces/<Whoosh segment id>/: new pieces stored ahe
 SEGMENTS = "segments"  # segments/<Whoosh segment id>/: a `_Piece`, hard-linked from commit to commit
 SEGMENT_LIST = "segments.json"  # the commit's segments in order: id, first docnum, deleted documents
 PASSAGES = "passages"  # the passage vectors' folder (`search.passages`)
-LAYOUT = 3  # of the segments' files: an earlier commit's are re-used only when it is this one
+LAYOUT = 4  # of the segments' files: an earlier commit's are re-used only when it is this one
 # (3: long posting lists stored with each piece, 2026-12-07 — an index written before has every
-# piece computed again at its next commit, so its old segments get their lists too)
+# piece computed again at its next commit, so its old segments get their lists too; 4: records as
+# JSON lines, `RECORDS`)
+RECORDS = "records.jsonl"  # a piece's article documents (a JSON list), then one stored record a line
 ARTICLES = "articles.json"  # [id, path, hash, tags] of every article of the commit (`indexed_articles`)
 KINDS = {ARTICLE: 1, UNIT: 2, CONTENT: 3}  # codes of `_Piece.kinds` (0: anything else)
 HIDDEN_VISIBILITY = ("internal", "draft")
@@ -325,7 +327,8 @@ class _Piece:
                         and slice instead of decoding Whoosh's blocks (`SegmentPostings`)
         piece.json      [document, id, path, hash, tags] of each article document; the `spell`
                         words: {word: documents} (and the public's, where some are hidden)
-        records.json    the document and stored record of each article (readers' catalog)
+        records.jsonl   the article documents (first line), then the stored record of each,
+                        one a line (readers' catalog)
         phrasings.json  [title, questions, lang, public] of each article, in that order
     """
 
@@ -384,9 +387,11 @@ class _Piece:
         piece = {"articles": self.articles, "agents": self.spelling}
         if self.public is not None:
             piece["public"] = self.public
-        records = {"docnums": [a[0] for a in self.articles], "records": self.records}
-        for name, data in (("piece", piece), ("records", records), ("phrasings", self.phrasing)):
+        for name, data in (("piece", piece), ("phrasings", self.phrasing)):
             (target / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        lines = [[a[0] for a in self.articles], *self.records]
+        (target / RECORDS).write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
+                                      "utf-8")
         if self.postings is not None:
             table, ids, weights = self.postings
             np.save(target / POSTING_IDS, ids)
@@ -840,59 +845,6 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         passages=vectors)
 
 
-def _read_json_in_steps(path: Path):
-    """The JSON value of file `path`, as `json.loads` gives it, parsed an entry at a time down to
-    the second level (an object's or list's entries, and theirs). A reader loads a version in a
-    thread beside the searches, and one `json.loads` holds the interpreter for the whole file
-    (the records of 4,500 tldr pages, 7 MB: 200–500 ms in which no request of the worker moved);
-    between entries the searches run. For large files of large entries: 1.2× `json.loads`'s time
-    on those records, but 10× on a file of many tiny entries (the spelling list)."""
-    text = path.read_text("utf-8")
-    value, end = _parse_in_steps(text, _skip(text, 0), 2)
-    if _skip(text, end) != len(text):
-        raise ValueError(f"{path}: extra data after the JSON value")
-    return value
-
-
-_DECODER = json.JSONDecoder()
-_WHITESPACE = " \t\n\r"
-
-
-def _skip(text: str, at: int) -> int:
-    while at < len(text) and text[at] in _WHITESPACE:
-        at += 1
-    return at
-
-
-def _parse_in_steps(text: str, at: int, depth: int):
-    """(value starting at `at`, index after it): containers down to `depth` levels entry by entry."""
-    opening = text[at:at + 1]
-    if depth == 0 or opening not in ("[", "{"):
-        return _DECODER.raw_decode(text, at)
-    closing = "]" if opening == "[" else "}"
-    found: list | dict = [] if opening == "[" else {}
-    at = _skip(text, at + 1)
-    if text[at:at + 1] == closing:
-        return found, at + 1
-    while True:
-        if opening == "[":
-            value, at = _parse_in_steps(text, at, depth - 1)
-            found.append(value)
-        else:
-            key, at = _DECODER.raw_decode(text, at)
-            at = _skip(text, at)
-            if text[at:at + 1] != ":":
-                raise ValueError(f"':' expected at {at}")
-            value, at = _parse_in_steps(text, _skip(text, at + 1), depth - 1)
-            found[key] = value
-        at = _skip(text, at)
-        if text[at:at + 1] == closing:
-            return found, at + 1
-        if text[at:at + 1] != ",":
-            raise ValueError(f"',' or {closing!r} expected at {at}")
-        at = _skip(text, at + 1)
-
-
 def _stored_records(path: Path) -> list[tuple[ArticleRecord, int]]:
     """(record, document number) of each article of the commit, in document order. The records of
     a segment are made once per process: a newer commit of the same generation (after an edit)
@@ -967,12 +919,22 @@ def _stored_postings(path: Path) -> dict[str, SegmentPostings]:
 
 
 def _piece_records(piece: Path) -> list[tuple[int, ArticleRecord]]:
-    data = _read_json_in_steps(piece / "records.json")
-    if isinstance(data, list):  # the first layout: documents in articles.json
-        numbers = [a[0] for a in json.loads((piece / "articles.json").read_text("utf-8"))]
-        data = {"docnums": numbers, "records": data}
+    """(document, record) of each article of segment piece `piece`. A reader loads a version in a
+    thread beside the searches: the records are read a line at a time, and between lines the
+    searches run (one `json.loads` of a whole file held the interpreter for it — the records of
+    4,500 tldr pages, 7 MB: 200–500 ms in which no request of the worker moved)."""
+    if (piece / RECORDS).is_file():
+        with open(piece / RECORDS, encoding="utf-8") as lines:
+            numbers = json.loads(next(lines))
+            records = [json.loads(line) for line in lines]
+    else:  # stored by an earlier kb, until its next commit computes the piece again
+        data = json.loads((piece / "records.json").read_text("utf-8"))
+        if isinstance(data, list):  # the first layout: documents in articles.json
+            numbers = [a[0] for a in json.loads((piece / "articles.json").read_text("utf-8"))]
+            data = {"docnums": numbers, "records": data}
+        numbers, records = data["docnums"], data["records"]
     return [(number, ArticleRecord.from_stored(record))
-            for number, record in zip(data["docnums"], data["records"], strict=True)]
+            for number, record in zip(numbers, records, strict=True)]
 
 
 def compute(searcher, analyzer: Analyzer, lexicon_words: list) -> Derived:

@@ -465,27 +465,40 @@ def test_a_reload_after_an_edit_reads_only_the_new_segment_records(intents):
     assert fresh.catalog["refund-status"] is not after.catalog["refund-status"]
 
 
-def test_records_are_read_in_steps_as_json_reads_them(tmp_path):
-    """A reader parses a segment's records an entry at a time (so that the searches beside a
-    loading version are not held for the whole file): the same values as `json.loads`, for the
-    stored records of a real index and for nested and empty values; broken JSON is an error."""
+def test_records_are_stored_a_line_each_and_read_so_even_from_an_earlier_layout(tmp_path):
+    """A reader reads a segment's records a line at a time (so that the searches beside a loading
+    version are not held for the whole file) — records with line breaks in their text included;
+    an index an earlier kb wrote (one JSON document of records) is read as it is, and its next
+    commit stores its pieces as lines."""
     import shutil
 
     shutil.copytree(ROOT / "articles", tmp_path / "articles")
-    sync_index(tmp_path / "articles", tmp_path / "index")
-    stored = list((tmp_path / "index").glob("gen-*/derived/*/segments/*/records.json"))
-    assert stored
-    for path in stored:
-        assert derived._read_json_in_steps(path) == json.loads(path.read_text("utf-8"))
-    sample = tmp_path / "sample.json"
-    for text in ['[]', ' {} ', '[1, [2, 3], {"a": [1, "]"]}]', '{"a": {"b": [1, {"c": 2}]}, "d": []}',
-                 '"x"', '3', '[ 1 ,2\n]', '{"k\\"": "v,"}']:
-        sample.write_text(text, "utf-8")
-        assert derived._read_json_in_steps(sample) == json.loads(text), text
-    for text in ['[1 2]', '{"a" 1}', '[1,]', '[1] x', '{"a": 1']:
-        sample.write_text(text, "utf-8")
-        with pytest.raises(ValueError):
-            derived._read_json_in_steps(sample)
+    (tmp_path / "articles" / "lines.md").write_text(
+        "---\ntitle: Line breaks\n---\nOne line\nand \"quoted\" another, 中文 too.\n", "utf-8")
+    index_dir = tmp_path / "index"
+    sync_index(tmp_path / "articles", index_dir)
+    latest = derived.latest(store.current_generation(index_dir))
+    pieces = sorted((latest / derived.SEGMENTS).iterdir())
+    lines = [json.loads(line) for piece in pieces
+             for line in (piece / derived.RECORDS).read_text("utf-8").splitlines()[1:]]
+    assert len(lines) == len(derived._stored_records(latest))
+    derived._records_made.clear()
+    catalog = derived.load(latest, Analyzer()).catalog
+    assert catalog["lines"].title == "Line breaks" and "lines" in {r["id"] for r in lines}
+
+    for piece in pieces:  # as an earlier kb stored them: one JSON document, layout 3
+        text = (piece / derived.RECORDS).read_text("utf-8")
+        numbers, *records = [json.loads(line) for line in text.splitlines()]
+        (piece / derived.RECORDS).unlink()
+        (piece / "records.json").write_text(json.dumps({"docnums": numbers, "records": records}), "utf-8")
+    listing = json.loads((latest / derived.SEGMENT_LIST).read_text("utf-8"))
+    (latest / derived.SEGMENT_LIST).write_text(json.dumps({**listing, "layout": 3}), "utf-8")
+    derived._records_made.clear()
+    assert derived.load(latest, Analyzer()).catalog == catalog
+    (tmp_path / "articles" / "lines.md").write_text("---\ntitle: Line breaks\n---\nEdited.\n", "utf-8")
+    sync_index(tmp_path / "articles", index_dir)
+    latest = derived.latest(store.current_generation(index_dir))
+    assert all((piece / derived.RECORDS).is_file() for piece in (latest / derived.SEGMENTS).iterdir())
 
 
 def test_an_index_written_before_the_stored_lists_gains_them_at_its_next_commit(tmp_path, monkeypatch):
