@@ -369,7 +369,9 @@ def write_report(path: Path, rows, load: tuple[float, float, float] | None = Non
         "article nor a dev query) against the same articles, checked with the same protocol.",
         "",
         "Columns: MRR@10, hit@1, hit@3 by page; *section@1*: the first answer card comes from an "
-        "expected page under an acceptable heading; *card*: share of in-domain questions answered with a "
+        "expected page under an acceptable heading (compared by the eval data's `heading_rule.py`, a "
+        "`*` of the card's rendered heading read as the `\\*` marker the rule drops); *card*: share of "
+        "in-domain questions answered with a "
         "high-confidence card; *off-topic high*: share of off-topic questions answered with a "
         "high-confidence card (the false-answer rate). The peers have no cards or confidence (—). "
         "*kb* is the product as it ships; *kb + meaning* the product with the meaning model on "
