@@ -55,7 +55,7 @@ SYNC, YIELD = "sync\n", "yield\n"  # the writer child's requests: run a sync; st
 class _Changes(FileSystemEventHandler):
     """Notes the time of the last relevant change in the articles folder, and tells `on_change`."""
 
-    def __init__(self, wake: threading.Event, on_change=None):
+    def __init__(self, wake: threading.Event, on_change):
         self.wake = wake
         self.on_change = on_change
         self.last_change = 0.0
@@ -68,8 +68,7 @@ class _Changes(FileSystemEventHandler):
             return
         self.last_change = time.monotonic()
         self.wake.set()
-        if self.on_change is not None:
-            self.on_change()
+        self.on_change()
 
 
 def _ignored(path: str) -> bool:
@@ -198,7 +197,7 @@ class _WriterProcess:
         self.articles_dir, self.index_dir, self.meaning = articles_dir, index_dir, meaning
         self._process: subprocess.Popen | None = None
         self._requests = threading.Lock()  # the child's input is written by two threads
-        self._syncing = False
+        self._may_yield = False  # a sync runs in the child and has not been told to yield yet
 
     def sync(self) -> dict:
         """Run one incremental sync in the child; its report as a dict. Raises RuntimeError with
@@ -212,12 +211,12 @@ class _WriterProcess:
                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
                 self._process.stdin.write(SYNC)
                 self._process.stdin.flush()
-                self._syncing = True
+                self._may_yield = True
             line = self._process.stdout.readline()
         except OSError as exc:
             raise RuntimeError(f"the index writer process stopped ({exc})") from None
         finally:
-            self._syncing = False
+            self._may_yield = False
         if not line:
             raise RuntimeError(f"the index writer process exited with {self._process.wait()}")
         answer = json.loads(line)
@@ -230,8 +229,8 @@ class _WriterProcess:
         rest follows in later syncs), so that the save is live in seconds, not after minutes of
         embedding a whole knowledge base."""
         with self._requests:
-            if self._syncing and self._process is not None:
-                self._syncing = False  # once per sync
+            if self._may_yield and self._process is not None:
+                self._may_yield = False  # once per sync
                 with contextlib.suppress(OSError):
                     self._process.stdin.write(YIELD)
                     self._process.stdin.flush()
