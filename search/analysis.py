@@ -300,49 +300,68 @@ class Analyzer:
         # The stemmer itself: `_stems` remembers its answers (StemFilter's own cache costs more).
         self._stem_word = stemmer_for_language(stem.lang) if stem.lang else stem.stemfn
         self._stems: dict[str, str] = {}
-        self._runs: dict[str, tuple[str, ...]] = {}
+        self._runs: dict[str, tuple[tuple[str, int, int], ...]] = {}
 
     def terms(self, text: str) -> list[str]:
-        # The pipeline, step by step: JiebaTokenizer (folded text, Chinese runs segmented in
-        # search mode, other word runs whole), LowercaseFilter, CompoundFilter (after each
-        # token, the compounds ending with it), StopFilter (minsize 1), StemFilter.
-        out: list[str] = []
+        return self._tokens(text)
+
+    def matches(self, text: str, wanted: set[str]) -> list[tuple[str, int, int]]:
+        """The spans of `text` whose terms are among `wanted` — what `spans(text)` gives of them,
+        in the same order — for highlighting a search's terms: a Chinese run holding none of the
+        wanted terms is not segmented (its words are parts of it), which is most of the cost of
+        analyzing a text the first time it is shown."""
+        han = [term for term in wanted if _IS_HAN.search(term)]
+        return [span for span in self._tokens(text, lambda run: any(term in run for term in han))
+                if span[0] in wanted]
+
+    def _tokens(self, text: str, segmented=None) -> list:
+        """The pipeline's tokens, step by step: JiebaTokenizer (folded text, Chinese runs segmented
+        in search mode, other word runs whole), LowercaseFilter, CompoundFilter (after each token,
+        the compounds ending with it), StopFilter (minsize 1), StemFilter. Without `segmented`,
+        their terms; with it, (term, start, end) of each, a Chinese run's words only where
+        `segmented(run)` wants them."""
+        out: list = []
         compounds, longest = self._compounds, self._longest
-        window: list[str] = []
+        window: list[tuple[str, int, int]] = []
+        spans = segmented is not None
         for match in _RUNS.finditer(fold_text(text)):
-            han = match.group("han")
-            pieces = self._han_words(han) if han else (match.group("word"),)
-            for piece in pieces:
+            han, base = match.group("han"), match.start()
+            if han and spans and not segmented(han):
+                # Left out; one empty word stands for its words in the window of compounds, which
+                # are of Latin words only: none spans a Chinese word.
+                pieces = (("", 0, 0),)
+            else:
+                pieces = self._han_tokens(han) if han else ((match.group("word"), 0, match.end() - base),)
+            for piece, start, end in pieces:
                 piece = piece.lower()
-                self._add_term(out, piece)
+                self._add_term(out, piece, (base + start, base + end) if spans else None)
                 if compounds:
-                    window.append(piece)
+                    window.append((piece, base + start, base + end))
                     if len(window) > longest:
                         del window[0]
                     for n in range(2, len(window) + 1):
-                        compound = compounds.get(tuple(window[-n:]))
+                        compound = compounds.get(tuple(word for word, _, _ in window[-n:]))
                         if compound:
-                            self._add_term(out, compound)
+                            self._add_term(out, compound, (window[-n][1], window[-1][2]) if spans else None)
         return out
 
-    def _add_term(self, out: list[str], text: str) -> None:
+    def _add_term(self, out: list, text: str, span: tuple[int, int] | None) -> None:
         if len(text) >= self._min_length and text not in self._stops:
             stemmed = self._stems.get(text)
             if stemmed is None:
                 if len(self._stems) >= TERMS_CACHE:
                     self._stems.clear()
                 stemmed = self._stems[text] = self._stem_word(text)
-            out.append(stemmed)
+            out.append(stemmed if span is None else (stemmed, *span))
 
-    def _han_words(self, run: str) -> tuple[str, ...]:
-        """The words jieba's search mode makes of one run of Chinese characters."""
-        words = self._runs.get(run)
-        if words is None:
+    def _han_tokens(self, run: str) -> tuple[tuple[str, int, int], ...]:
+        """The words jieba's search mode makes of one run of Chinese characters, with their offsets."""
+        tokens = self._runs.get(run)
+        if tokens is None:
             if len(self._runs) >= TERMS_CACHE:
                 self._runs.clear()
-            words = self._runs[run] = tuple(
-                w for w, _, _ in self._segmenter.tokenize(run, mode=self._mode, HMM=True))
-        return words
+            tokens = self._runs[run] = tuple(self._segmenter.tokenize(run, mode=self._mode, HMM=True))
+        return tokens
 
     def _spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
         return tuple((t.text, t.startchar, t.endchar) for t in self.pipeline(text, chars=True))

@@ -31,8 +31,7 @@ def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET
         base = _densest(text.lower(), terms, ANALYZED_CHARS)
         before, after = base > 0, base + ANALYZED_CHARS < len(text)
         text = text[base:base + ANALYZED_CHARS]
-    spans = _merge([(s, e) for term, s, e in analyzer.spans(text)
-                    if term in terms and e - s >= MIN_MARKED_CHARS])
+    spans = _merge([(s, e) for _, s, e in analyzer.matches(text, terms) if e - s >= MIN_MARKED_CHARS])
     start = _best_window_start(spans, len(text), width)
     start, end = _word_bounds(text, start, min(len(text), start + width))
     pieces, cursor = [], start

@@ -65,22 +65,31 @@ def _pipeline_terms(analyzer: Analyzer, text: str) -> list[str]:
     return [t.text for t in analyzer.pipeline(text)]
 
 
-def test_terms_are_exactly_the_pipelines_tokens_on_real_text():
-    """`terms` (no token objects, remembered segmentations and stems) gives what the Whoosh
-    pipeline gives, on every starter article and tldr page (English and Chinese), twice over."""
+COMPOUNDS = WORDS + [("Google Pay Later", None, None), ("pay later", None, None)]
+
+
+def _real_texts() -> list[str]:
+    """Every starter article and 400 tldr pages of each language (absent without ../shared: the
+    starter KB only), and a few made to test folding and compounds."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
     tldr = root.parent / "shared" / "corpora" / "tldr"
     paths = sorted((root / "articles").rglob("*.md"))
     for pages in ("pages.zh", "pages"):
-        paths += sorted((tldr / pages).rglob("*.md"))[:400]  # absent without ../shared: starter KB only
+        paths += sorted((tldr / pages).rglob("*.md"))[:400]
     texts = [p.read_text("utf-8") for p in paths]
     texts += ["Apple Pay apple pay APPLE  PAY 花呗Apple Pay绑卡", "綁定銀行卡 ＡＰＰＬＥ　ｐａｙ", "",
-              "的 了 吗"]
+              "的 了 吗", "Google 的 Pay Later", "Google Pay 花呗 Later"]
     assert sum(map(len, texts)) > 20_000
-    compounds = WORDS + [("Google Pay Later", None, None), ("pay later", None, None)]
-    for analyzer in (Analyzer(WORDS), Analyzer(compounds), Analyzer()):
+    return texts
+
+
+def test_terms_are_exactly_the_pipelines_tokens_on_real_text():
+    """`terms` (no token objects, remembered segmentations and stems) gives what the Whoosh
+    pipeline gives, on every starter article and tldr page (English and Chinese), twice over."""
+    texts = _real_texts()
+    for analyzer in (Analyzer(WORDS), Analyzer(COMPOUNDS), Analyzer()):
         for _ in range(2):  # the second time from what it remembers
             for text in texts:
                 assert analyzer.terms(text) == _pipeline_terms(analyzer, text), text[:80]
@@ -91,6 +100,21 @@ def test_terms_are_exactly_the_pipelines_tokens_on_real_text():
     for text in texts:
         runs = [m.group("word") for m in _RUNS.finditer(fold_text(text)) if m.group("word")]
         assert latin_words(text) == [w.lower() for w in runs if len(w) >= 3 and w.isascii() and w.isalpha()]
+
+
+def test_matches_are_the_pipelines_spans_of_the_wanted_terms_on_real_text():
+    """`matches(text, wanted)` (for snippets: Chinese runs without a wanted term are not segmented)
+    gives exactly the spans of `spans(text)` whose term is wanted, compounds included."""
+    texts = _real_texts()
+    for analyzer in (Analyzer(COMPOUNDS), Analyzer()):
+        for text in texts:
+            spans = list(analyzer.spans(text))
+            terms = list(dict.fromkeys(term for term, _, _ in spans))
+            for wanted in ({*terms[::3], "applepay", "paylat", "不在文中"}, set(terms[1::5]), set()):
+                assert analyzer.matches(text, wanted) == [s for s in spans if s[0] in wanted], text[:80]
+    # A Chinese word between two Latin words, left unsegmented, still parts them.
+    assert Analyzer(COMPOUNDS).matches("Google 的 Pay Later", {"paylat", "googlepaylat"}) == [
+        ("paylat", 9, 18)]
 
 
 def _fold_text_whole(text: str) -> str:
