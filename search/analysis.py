@@ -51,7 +51,7 @@ his she her hers they them their theirs its itself there here than then so such 
 again just also very too only some any all each both more most other another same own these those
 i'm i've i'd i'll don't doesn't didn't can't cannot isn't aren't wasn't
 """.split())
-SPANS_CACHE = 20000  # analyzed snippet sources kept per analyzer
+SPANS_CACHE = 20000  # analyzed questions kept per analyzer
 TERMS_CACHE = 200_000  # Chinese runs segmented and words stemmed, remembered per analyzer
 STOP = (frozenset(STOP_WORDS) | ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
         | {"pls", "please", "hi", "hello", "thanks"})
@@ -283,16 +283,16 @@ def build_analyzer(words: list[tuple[str, int | None, str | None]] = ()):
 
 
 class Analyzer:
-    """`terms(text)` for indexing and queries; `spans(text)` with offsets for highlighting.
+    """`terms(text)` for indexing and queries; `spans(text)`, the same with offsets, for parsing a
+    question; `matches(text, terms)`, the spans of some terms, for highlighting them.
 
-    `terms` gives exactly the texts of the pipeline's tokens (`build_analyzer`), computed
-    without Whoosh's token objects and generators, remembering the segmentation of recent
-    Chinese runs and the stem of each word: it is most of the CPU time of indexing."""
+    All three give exactly the pipeline's tokens (`build_analyzer`), computed without Whoosh's
+    token objects and generators, remembering the segmentation of recent Chinese runs and the
+    stem of each word: it is most of the CPU time of indexing."""
 
     def __init__(self, words: list[tuple[str, int | None, str | None]] = ()):
         self.pipeline = build_analyzer(words)
-        # Snippets analyze the same summaries and sections query after query.
-        self.spans = functools.lru_cache(maxsize=SPANS_CACHE)(self._spans)
+        self.spans = functools.lru_cache(maxsize=SPANS_CACHE)(self._spans)  # the same questions come again
         tokenizer, _, compound, stop, stem = self.pipeline.items
         self._segmenter, self._mode = tokenizer.segmenter, tokenizer.mode
         self._compounds, self._longest = compound.compounds, compound.longest
@@ -311,22 +311,21 @@ class Analyzer:
         wanted terms is not segmented (its words are parts of it), which is most of the cost of
         analyzing a text the first time it is shown."""
         han = [term for term in wanted if _IS_HAN.search(term)]
-        return [span for span in self._tokens(text, lambda run: any(term in run for term in han))
+        return [span for span in self._tokens(text, True, lambda run: any(term in run for term in han))
                 if span[0] in wanted]
 
-    def _tokens(self, text: str, segmented=None) -> list:
+    def _tokens(self, text: str, offsets: bool = False, segmented=None) -> list:
         """The pipeline's tokens, step by step: JiebaTokenizer (folded text, Chinese runs segmented
         in search mode, other word runs whole), LowercaseFilter, CompoundFilter (after each token,
-        the compounds ending with it), StopFilter (minsize 1), StemFilter. Without `segmented`,
-        their terms; with it, (term, start, end) of each, a Chinese run's words only where
-        `segmented(run)` wants them."""
+        the compounds ending with it), StopFilter (minsize 1), StemFilter: their terms, or with
+        `offsets` (term, start, end) of each. `segmented(run)`: whether a Chinese run's words are
+        wanted (default: every run's)."""
         out: list = []
         compounds, longest = self._compounds, self._longest
         window: list[tuple[str, int, int]] = []
-        spans = segmented is not None
         for match in _RUNS.finditer(fold_text(text)):
             han, base = match.group("han"), match.start()
-            if han and spans and not segmented(han):
+            if han and segmented is not None and not segmented(han):
                 # Left out; one empty word stands for its words in the window of compounds, which
                 # are of Latin words only: none spans a Chinese word.
                 pieces = (("", 0, 0),)
@@ -334,7 +333,7 @@ class Analyzer:
                 pieces = self._han_tokens(han) if han else ((match.group("word"), 0, match.end() - base),)
             for piece, start, end in pieces:
                 piece = piece.lower()
-                self._add_term(out, piece, (base + start, base + end) if spans else None)
+                self._add_term(out, piece, (base + start, base + end) if offsets else None)
                 if compounds:
                     window.append((piece, base + start, base + end))
                     if len(window) > longest:
@@ -342,7 +341,7 @@ class Analyzer:
                     for n in range(2, len(window) + 1):
                         compound = compounds.get(tuple(word for word, _, _ in window[-n:]))
                         if compound:
-                            self._add_term(out, compound, (window[-n][1], window[-1][2]) if spans else None)
+                            self._add_term(out, compound, (window[-n][1], window[-1][2]) if offsets else None)
         return out
 
     def _add_term(self, out: list, text: str, span: tuple[int, int] | None) -> None:
@@ -364,7 +363,7 @@ class Analyzer:
         return tokens
 
     def _spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
-        return tuple((t.text, t.startchar, t.endchar) for t in self.pipeline(text, chars=True))
+        return tuple(self._tokens(text, offsets=True))
 
     def is_word(self, text: str) -> bool:
         """Whether `text` is a word of the segmenter's dictionary (jieba's, with the domain words)."""

@@ -65,6 +65,10 @@ def _pipeline_terms(analyzer: Analyzer, text: str) -> list[str]:
     return [t.text for t in analyzer.pipeline(text)]
 
 
+def _pipeline_spans(analyzer: Analyzer, text: str) -> list[tuple[str, int, int]]:
+    return [(t.text, t.startchar, t.endchar) for t in analyzer.pipeline(text, chars=True)]
+
+
 COMPOUNDS = WORDS + [("Google Pay Later", None, None), ("pay later", None, None)]
 
 
@@ -86,13 +90,14 @@ def _real_texts() -> list[str]:
 
 
 def test_terms_are_exactly_the_pipelines_tokens_on_real_text():
-    """`terms` (no token objects, remembered segmentations and stems) gives what the Whoosh
-    pipeline gives, on every starter article and tldr page (English and Chinese), twice over."""
+    """`terms` and `spans` (no token objects, remembered segmentations and stems) give what the
+    Whoosh pipeline gives, on every starter article and tldr page (English and Chinese), twice over."""
     texts = _real_texts()
     for analyzer in (Analyzer(WORDS), Analyzer(COMPOUNDS), Analyzer()):
         for _ in range(2):  # the second time from what it remembers
             for text in texts:
                 assert analyzer.terms(text) == _pipeline_terms(analyzer, text), text[:80]
+                assert list(analyzer.spans(text)) == _pipeline_spans(analyzer, text), text[:80]
     # The spelling words: the Latin `word` runs of the analyzer's tokenizer.
     from search.analysis import _RUNS, latin_words
 
@@ -104,11 +109,11 @@ def test_terms_are_exactly_the_pipelines_tokens_on_real_text():
 
 def test_matches_are_the_pipelines_spans_of_the_wanted_terms_on_real_text():
     """`matches(text, wanted)` (for snippets: Chinese runs without a wanted term are not segmented)
-    gives exactly the spans of `spans(text)` whose term is wanted, compounds included."""
+    gives exactly the spans of the Whoosh pipeline's tokens whose term is wanted, compounds included."""
     texts = _real_texts()
     for analyzer in (Analyzer(COMPOUNDS), Analyzer()):
         for text in texts:
-            spans = list(analyzer.spans(text))
+            spans = _pipeline_spans(analyzer, text)
             terms = list(dict.fromkeys(term for term, _, _ in spans))
             for wanted in ({*terms[::3], "applepay", "paylat", "不在文中"}, set(terms[1::5]), set()):
                 assert analyzer.matches(text, wanted) == [s for s in spans if s[0] in wanted], text[:80]
