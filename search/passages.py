@@ -13,11 +13,12 @@ the best cosine similarity among them.
 
 The cost is the model's: about half a millisecond of two cores per token, so a full 1,000-character
 passage takes about 0.2 s (the Vue guide's 934 passages: about 3 minutes) and a question
-10–20 ms (docs/performance.md). Vectors are therefore embedded once per machine — kept in a
-SQLite table in the cache folder (`search.dictionary.cache_dir()`) under the SHA-1 of the
-passage — and by the writer only (`search.derived.finish`, after a commit is already live, for
-the articles whose source changed, in batches that stop when a save is waiting); readers
-memory-map each version's vectors and encode only questions.
+10–20 ms (docs/performance.md; it reads at most a question's first `QUERY_TOKENS` tokens).
+Vectors are therefore embedded once per machine — kept in a SQLite table in the cache folder
+(`search.dictionary.cache_dir()`) under the SHA-1 of the passage — and by the writer only
+(`search.derived.finish`, after a commit is already live, for the articles whose source changed,
+in batches that stop when a save is waiting); readers memory-map each version's vectors and
+encode only questions.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ MODEL = "multilingual-e5-small-q4"  # names the cache table: vectors of one mode
 DIMENSIONS = 384  # of the model's vectors
 PASSAGE_CHARS = 1000  # of a unit's text (measured: 256 characters lose most of the gain)
 BATCH = 16  # passages per call of the engine
+# The model reads a question's first 32 tokens (about 25 English words or 30 Chinese characters):
+# its time grows with the tokens (~0.7 ms each on two cores), and a message pasted whole into the
+# search box would cost hundreds of milliseconds. Measured (bench/quality.py sets): BANKING77, whose
+# longest questions run to 63 tokens, search p95 38 → 31 ms at −0.001 MRR; the other sets' questions
+# fit (24 tokens: −0.004 MRR on BANKING77 and AFQMC).
+QUERY_TOKENS = 32
 CACHE: Path | None = None  # the vectors' cache folder when not the cache folder (a benchmark's own)
 # One call of the engine at a time per process: each already runs on every core it is given
 # (OpenMP; `kb serve` gives it one per process), and threads calling it together would only share
@@ -61,8 +68,26 @@ def _engine():
 def _encode(texts: list[str], query: bool) -> np.ndarray:
     with _running:
         engine = _engine()
-        vectors = engine.query(texts) if query else engine.passage(texts)
+        if query:
+            vectors = engine.query([within_tokens(engine, text, QUERY_TOKENS) for text in texts])
+        else:
+            vectors = engine.passage(texts)
     return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def within_tokens(engine, text: str, tokens: int) -> str:
+    """The longest beginning of the question `text` the model reads as at most `tokens` tokens
+    (its own marks and "query: " prefix included)."""
+    if engine.token_count(text, True) <= tokens:
+        return text
+    shortest, longest = 0, len(text)
+    while shortest < longest:
+        middle = (shortest + longest + 1) // 2
+        if engine.token_count(text[:middle], True) <= tokens:
+            shortest = middle
+        else:
+            longest = middle - 1
+    return text[:shortest]
 
 
 def passage_texts(record, units: list[dict]) -> list[str]:
