@@ -99,6 +99,10 @@ class PhrasingVectors:
         """`text` in the phrasings' space (unit length)."""
         return encode([text])[0]
 
+    def ends(self) -> np.ndarray:
+        """Per article, where its rows end (the next article's first row, or the number of rows)."""
+        return np.append(self.starts[1:], len(self.vectors))
+
     def scores(self, text: str) -> np.ndarray:
         """Per article, the best cosine similarity of `text` with one of its phrasings (at least 0)."""
         similarities = self.vectors @ self.query_vector(text)
@@ -108,10 +112,8 @@ class PhrasingVectors:
         """`scores(text)` of the articles at `articles` (indices into `article_ids`) alone: only their
         phrasings are read, not every vector (the search scores the few articles it ranks)."""
         articles = np.asarray(articles, dtype=np.int64)
-        firsts, following = self.starts[articles], articles + 1
-        last = len(self.starts) - 1
-        ends = np.where(following <= last, self.starts[np.minimum(following, last)], len(self.vectors))
-        counts = ends - firsts
+        firsts = self.starts[articles]
+        counts = self.ends()[articles] - firsts
         if 4 * int(counts.sum()) > len(self.vectors):  # a quarter of them: one pass over all is cheaper
             return self.scores(text)[articles]
         offsets = np.cumsum(counts) - counts
@@ -162,8 +164,8 @@ def embed_reusing(pairs: list[tuple[str, str]], previous: tuple[PhrasingVectors,
     known: dict[tuple[str, str], int] = {}
     if previous is not None:
         old, texts = previous
-        ends = [*old.starts[1:].tolist(), len(texts)]
-        for article_id, start, end in zip(old.article_ids, old.starts.tolist(), ends, strict=True):
+        spans = zip(old.article_ids, old.starts.tolist(), old.ends().tolist(), strict=True)
+        for article_id, start, end in spans:
             for row in range(start, end):
                 known[(article_id, texts[row])] = row
     missing = [pair for pair in pairs if pair not in known]

@@ -169,8 +169,7 @@ class PassageVectors(PhrasingVectors):
     def unit_scores(self, text: str, row: int, count: int) -> np.ndarray | None:
         """The cosine similarity of `text` with each of the first `count` passages of the article at
         `row` (its answer units' passages, in page order); None when it has fewer passages."""
-        start = int(self.starts[row])
-        end = int(self.starts[row + 1]) if row + 1 < len(self.starts) else len(self.vectors)
+        start, end = int(self.starts[row]), int(self.ends()[row])
         if end - start < count:
             return None
         return np.asarray(self.vectors[start:start + count]) @ self.query_vector(text)
@@ -206,9 +205,9 @@ def build(articles: list[tuple[object, list[dict] | None]], previous: PassageVec
         return None, 0
     old: dict[str, tuple[int, int, str]] = {}
     if previous is not None:
-        ends = [*previous.starts[1:].tolist(), len(previous.vectors)]
         old = {article_id: (start, end, digest) for article_id, start, end, digest
-               in zip(previous.article_ids, previous.starts.tolist(), ends, previous.hashes, strict=True)}
+               in zip(previous.article_ids, previous.starts.tolist(), previous.ends().tolist(),
+                      previous.hashes, strict=True)}
     todo = [(n, passage_texts(record, units)) for n, (record, units) in enumerate(articles)
             if units is not None]
     total = sum(len(texts) for _, texts in todo)
