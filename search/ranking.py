@@ -122,10 +122,17 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     cards = evidence.choose_cards(ranked, derived.docs, first,
                                   lambda d: "answer" in state.catalog[derived.ids[d]], config)
     results.confidence = evidence.confidence(ranked, cards[0] if cards else None, len(docnums) > 0, config)
-    results.answers = [_answer(state, derived, parsed, card) for card in cards]
+    terms, snippets = parsed.terms, {}
+
+    def snippet_of(text: str) -> str:  # a card's text is also its article's snippet source
+        if text not in snippets:
+            snippets[text] = snippet(text, terms, state.analyzer)
+        return snippets[text]
+
+    results.answers = [_answer(state, derived, snippet_of, card) for card in cards]
     by_article = {card.article: card for card in cards}
     results.articles = [
-        _article_hit(state, derived, parsed, int(d), ranked.score(int(d)),
+        _article_hit(state, derived, snippet_of, int(d), ranked.score(int(d)),
                      by_article.get(int(d)) or _best(ranked, derived, state, int(d), config))
         for d in docnums[offset:]]
     if len(docnums):
@@ -229,18 +236,18 @@ def _unit(state, derived: _Derived, card: evidence.Card) -> dict:
     return state.catalog[derived.ids[card.article]].answer.to_dict()
 
 
-def _answer(state, derived: _Derived, parsed, card: evidence.Card) -> Answer:
+def _answer(state, derived: _Derived, snippet_of, card: evidence.Card) -> Answer:
     record = state.catalog[derived.ids[card.article]]
     unit = _unit(state, derived, card)
     return Answer(
         article_id=record["id"], title=record["title"], heading=unit["heading"], anchor=unit["anchor"],
-        text=unit["text"], snippet=snippet(unit["text"], parsed.terms, state.analyzer),
+        text=unit["text"], snippet=snippet_of(unit["text"]),
         url=article_url(record["id"], unit["anchor"]), score=round(card.coverage, 4),
         visibility=record["visibility"], draft=record.get("draft", False),
         markdown=unit.get("markdown") or unit["text"])
 
 
-def _article_hit(state, derived: _Derived, parsed, docnum: int, score: float,
+def _article_hit(state, derived: _Derived, snippet_of, docnum: int, score: float,
                  card: evidence.Card | None) -> ArticleHit:
     record = state.catalog[derived.ids[docnum]]
     # The snippet comes from the article's best unit (its prose); else its summary.
@@ -251,7 +258,7 @@ def _article_hit(state, derived: _Derived, parsed, docnum: int, score: float,
     return ArticleHit(
         id=record["id"], title=record["title"], summary=record["summary"],
         category=record["category"], lang=record["lang"], tags=record["tags"],
-        url=article_url(record["id"]), snippet=snippet(source, parsed.terms, state.analyzer),
+        url=article_url(record["id"]), snippet=snippet_of(source),
         score=round(score, 4), visibility=record["visibility"], draft=record.get("draft", False))
 
 
