@@ -1,5 +1,8 @@
 """The analyzer: domain words stay whole, particles drop out, text is folded."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from search.analysis import Analyzer, fold_text
 
 WORDS = [("花呗", 3000, "nz"), ("微粒贷", None, None), ("Apple Pay", None, None), ("余额不足", None, None)]
@@ -120,6 +123,24 @@ def test_matches_are_the_pipelines_spans_of_the_wanted_terms_on_real_text():
     # A Chinese word between two Latin words, left unsegmented, still parts them.
     assert Analyzer(COMPOUNDS).matches("Google 的 Pay Later", {"paylat", "googlepaylat"}) == [
         ("paylat", 9, 18)]
+
+
+_PIECES = ["Apple", "Pay", "later", "Google", "PAY", "花呗", "的", "绑卡", "失败", "退款到账", "银行卡",
+           " ", "  ", "，", "。", "-", "iPhone13", "６", "綁定", "pay", "Later"]
+_COMPOUNDS_ANALYZER = Analyzer(COMPOUNDS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14), st.integers(0, 2**16))
+def test_matches_are_the_pipelines_spans_of_the_wanted_terms_on_any_mix(pieces, pick):
+    """The same on texts mixing Chinese runs, Latin words of the multi-word terms and punctuation
+    in every order: a Chinese run between two parts of a compound parts them whether or not it is
+    segmented."""
+    analyzer, text = _COMPOUNDS_ANALYZER, "".join(pieces)
+    spans = _pipeline_spans(analyzer, text)
+    terms = sorted({term for term, _, _ in spans} | {"applepay", "paylat", "googlepaylat"})
+    wanted = {term for n, term in enumerate(terms) if pick >> (n % 16) & 1}
+    assert analyzer.matches(text, wanted) == [s for s in spans if s[0] in wanted]
 
 
 def _fold_text_whole(text: str) -> str:
