@@ -62,6 +62,7 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+(?:['.][^\W_{_HAN}]+)*)")
 _WORD_RUNS = re.compile(rf"[^\W_{_HAN}]+(?:['.][^\W_{_HAN}]+)*")  # the `word` alternative of `_RUNS`
 _IS_HAN = re.compile(rf"[{_HAN}]")
+_LATIN_CHAR = re.compile(r"[^\W_]", re.ASCII)
 _HAN_RUN = re.compile(rf"[{_HAN}]+")
 _T2S = OpenCC("t2s")
 
@@ -373,6 +374,12 @@ class Analyzer:
     def words(self, text: str, min_length: int = 3) -> list[str]:
         """Unstemmed lower-case Latin words of `text`, for spelling and pinyin."""
         return latin_words(text, min_length)
+
+
+def inside_latin_word(text: str, position: int) -> bool:
+    """Whether `position` falls between two ASCII letters or digits (inside a Latin word)."""
+    return (0 < position < len(text) and bool(_LATIN_CHAR.match(text[position - 1]))
+            and bool(_LATIN_CHAR.match(text[position])))
 
 
 def latin_words(text: str, min_length: int = 3) -> list[str]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import html
 import re
 
-from search.analysis import Analyzer
+from search.analysis import Analyzer, inside_latin_word
 
 SNIPPET_CHARS = 120
 MAX_TEXT_CHARS = 4000  # long sections: the snippet comes from their beginning
 MIN_MARKED_CHARS = 2  # a matched term shorter than this is not marked
 ANALYZED_CHARS = 2 * SNIPPET_CHARS  # of a longer text, only the stretch where the terms are is analyzed
 
-_WORD_CHAR = re.compile(r"[^\W_]", re.ASCII)
 
 
 def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET_CHARS) -> str:
@@ -65,23 +64,17 @@ def _densest(folded: str, terms: set[str], size: int) -> int:
     return start
 
 
-def _inside_word(text: str, position: int) -> bool:
-    """Whether `position` falls between two ASCII letters or digits (inside a Latin word)."""
-    return (0 < position < len(text) and bool(_WORD_CHAR.match(text[position - 1]))
-            and bool(_WORD_CHAR.match(text[position])))
-
-
 def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """`start` moved forward and `end` back to the nearest word boundary (Chinese characters are
     words of their own; a window never starts or ends inside a Latin word)."""
-    if _inside_word(text, start):
+    if inside_latin_word(text, start):
         forward = start
-        while forward < end and _inside_word(text, forward):
+        while forward < end and inside_latin_word(text, forward):
             forward += 1
         start = forward if forward < end else start
-    if _inside_word(text, end):
+    if inside_latin_word(text, end):
         back = end
-        while back > start and _inside_word(text, back):
+        while back > start and inside_latin_word(text, back):
             back -= 1
         end = back if back > start else end
     while start < end and text[start] == " ":

@@ -220,13 +220,13 @@ def test_the_model_reads_the_question_with_its_typos_corrected(tmp_path, cache):
 
 def test_the_model_reads_a_long_question_up_to_its_token_budget():
     """A message pasted whole into the search box costs the model no more than its first
-    `QUERY_TOKENS` tokens; a question within them is read whole."""
+    `QUERY_TOKENS` tokens, up to the last whole word; a question within them is read whole."""
     engine = passages._engine()
     long = "My card payment was declined at the supermarket again this morning. " * 6
     read = passages.within_tokens(engine, long, passages.QUERY_TOKENS)
-    assert long.startswith(read) and len(read) < len(long)
-    one_more = long[:len(read) + 1]
-    assert engine.token_count(read, True) <= passages.QUERY_TOKENS < engine.token_count(one_more, True)
+    assert long.startswith(read) and long[len(read)] == " "
+    next_word = long[:long.index(" ", len(read) + 1)]
+    assert engine.token_count(read, True) <= passages.QUERY_TOKENS < engine.token_count(next_word, True)
     assert np.allclose(passages._query(long), passages._query(read))
     question = "被 keep-alive 缓存的页面切回来时想重新拉数据 用哪个钩子"
     assert passages.within_tokens(engine, question, passages.QUERY_TOKENS) == question
