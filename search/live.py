@@ -261,11 +261,15 @@ def _serve_syncs(articles_dir: Path, index_dir: Path, meaning: bool = False) -> 
     # publication of the save: it does not delay it.)
     with contextlib.suppress(Exception):
         preload(index_dir)
-    def save_waiting() -> bool:  # the parent wrote a line (YIELD) while this sync ran
-        return bool(select.select([sys.stdin], [], [], 0)[0])
+    # Requests are read without a buffer (a byte at a time up to each line's end): a buffered
+    # reader could take a YIELD in with the SYNC before it, where `select` no longer sees it.
+    requests = open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
 
-    for request in sys.stdin:
-        if request == YIELD:
+    def save_waiting() -> bool:  # the parent wrote a line (YIELD) while this sync ran
+        return bool(select.select([requests], [], [], 0)[0])
+
+    for request in iter(requests.readline, b""):
+        if request.decode("utf-8") == YIELD:
             continue  # it came after the embedding it was for: nothing to stop
         try:
             report = sync_index(articles_dir, index_dir, meaning=meaning, stop=save_waiting)

@@ -3,6 +3,7 @@ kept in step by the writer, re-ordering what the words found."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -183,6 +184,13 @@ def test_an_embedding_cut_short_keeps_what_it_had_for_the_rest(cache, monkeypatc
     assert pending == 0 and vectors.article_ids == ["a", "b", "c"] and vectors.hashes == ["two"] * 3
 
 
+def long_pages(count: int) -> dict:
+    """`count` pages of one long passage each (about 0.15 s of the model's time apiece)."""
+    words = "parcel refund ledger wallet transfer merchant voucher receipt balance limit".split()
+    return {f"page-{n:02d}": (f"Topic {n}", " ".join(
+        f"{words[(n * 7 + k) % len(words)]} {n * 100 + k}." for k in range(160))) for n in range(count)}
+
+
 @pytest.mark.e2e
 def test_a_save_does_not_wait_for_the_writer_to_embed_a_whole_knowledge_base(tmp_path, cache):
     """The live writer's first sync with the model embeds every page (here 64 long passages, about
@@ -190,9 +198,7 @@ def test_a_save_does_not_wait_for_the_writer_to_embed_a_whole_knowledge_base(tmp
     from search.live import LiveIndexer
     from tests.conftest import eventually
 
-    words = "parcel refund ledger wallet transfer merchant voucher receipt balance limit".split()
-    pages = {f"page-{n:02d}": (f"Topic {n}", " ".join(
-        f"{words[(n * 7 + k) % len(words)]} {n * 100 + k}." for k in range(160))) for n in range(64)}
+    pages = long_pages(64)
     articles = write_pages(tmp_path / "articles", pages)
     index = tmp_path / "index"
     sync_index(articles, index)  # by words
@@ -206,6 +212,31 @@ def test_a_save_does_not_wait_for_the_writer_to_embed_a_whole_knowledge_base(tmp
         eventually(lambda: len(stored_passages(index).article_ids) == len(pages) + 1, timeout=120)
     finally:
         live.stop()
+
+
+@pytest.mark.e2e
+def test_the_writer_sees_a_save_that_arrives_with_its_sync_request(tmp_path, cache):
+    """The writer's child reads its requests a line at a time: a "yield" written right behind the
+    "sync" it is for (a save as the sync starts) stops that sync's embedding after its first batch.
+    Read through a buffer, both lines came in at once and the child's `select` saw nothing waiting:
+    the sync embedded every page first."""
+    import subprocess
+    import sys
+
+    from search.live import SYNC, YIELD
+
+    articles = write_pages(tmp_path / "articles", long_pages(3 * passages.BATCH))
+    sync_index(articles, tmp_path / "index")  # by words
+    child = subprocess.Popen([sys.executable, "-m", "search.live", str(articles), str(tmp_path / "index"),
+                              "--meaning"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        child.stdin.write(SYNC + YIELD)
+        child.stdin.flush()
+        report = json.loads(child.stdout.readline())
+    finally:
+        child.stdin.close()
+        child.wait(timeout=60)
+    assert report["embedding"] == 2 * passages.BATCH  # one batch embedded, the rest for later syncs
 
 
 def test_the_model_reads_the_question_with_its_typos_corrected(tmp_path, cache):
