@@ -19,7 +19,6 @@ MIN_MARKED_CHARS = 2  # a matched term shorter than this is not marked
 ANALYZED_CHARS = 2 * SNIPPET_CHARS  # of a longer text, only the stretch where the terms are is analyzed
 
 
-
 def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET_CHARS) -> str:
     """The `width`-character window of `text` with the most matched terms, marked."""
     text = " ".join(text.split())[:MAX_TEXT_CHARS]
