@@ -101,10 +101,13 @@ class RankingConfig:
     # phrases exactly stays first. 0 turns it off.
     passage_weight: float = 1.0
     passage_k: float = 30.0
-    # It also chooses an article's answer unit where the words cannot: when the unit they choose
-    # covers less than this share of the question (its card would not be confident), the unit
-    # whose passage is most similar to the question is the card. 0 turns it off.
+    # It also helps choose an article's answer unit where the words cannot: when the unit they
+    # choose covers less than `unit_meaning_below` of the question (its card would not be
+    # confident), each unit's word choice gains `unit_meaning_weight` × how far its passage's
+    # similarity to the question lies above the article's mean, in standard deviations of the
+    # article's units (so the model's scale does not matter). 0 turns either off.
     unit_meaning_below: float = 0.5
+    unit_meaning_weight: float = 0.05
 
     # -- rule 3: the vocabulary bridge (search.bridge) ------------------------------------------
     # A Chinese word of the question held by at most `bridge_max_articles` documents gets

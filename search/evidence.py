@@ -553,11 +553,12 @@ def best_unit(ranking: Ranking, docs: DocMap, article: int, has_answer: bool, co
         choice, covered, own = ranking.units.choice(children)
         best = int(np.argmax(choice))
         # Where no unit holds much of the question (`unit_meaning_below`), the words do not tell
-        # which one answers: the meaning model, where the index has it, chooses.
+        # well which one answers: the meaning model, where the index has it, adds its view.
         if covered[best] < config.unit_meaning_below and ranking.units.meaning is not None:
             similarity = ranking.units.meaning(article, len(children))
-            if similarity is not None:
-                best = int(np.argmax(similarity))
+            if similarity is not None and similarity.std() > 0:
+                nearer = (similarity - similarity.mean()) / similarity.std()
+                best = int(np.argmax(choice + config.unit_meaning_weight * nearer))
         return Card(article, int(children[best]), float(covered[best]), float(own[best]))
     if has_answer:
         coverage_of, score = ranking.space.at(ranking.coverage, [article])[0], ranking.score(article)
