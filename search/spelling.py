@@ -50,7 +50,8 @@ def _corrections(state, parsed, internal: bool, typo_weight: float = TYPO_WEIGHT
         if not terms or any(_indexed(scorer, term) for term in terms):
             continue  # a stop word, or another form of a word the articles use
         suggestion = _closest_word(word, vocabulary)
-        if suggestion and state.analyzer.terms(suggestion) != terms:
+        # Never a stop word for a word that is not one (wouldnt → would drops the "not").
+        if suggestion and state.analyzer.terms(suggestion) not in ([], terms):
             corrections[word] = suggestion
     by_term = {c.alternatives[0][0]: c for c in parsed.concepts}
     for word, suggestion in corrections.items():
