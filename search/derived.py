@@ -90,7 +90,7 @@ class Derived:
     spelling: dict[bool, dict[str, int]]  # internal? → word → document frequency
     lengths: dict[str, np.ndarray]  # scored field → length by docnum
     postings: dict[str, SegmentPostings]  # Whoosh segment id → its stored long posting lists
-    documents: dict[str, np.ndarray] | None  # "articles", "units", "parent" by docnum (None: not stored)
+    documents: dict[str, np.ndarray]  # "articles", "units", "parent" by docnum
     classifier: object | None  # a QuestionClassifier
     classifier_key: str
     meaning: object | None  # PhrasingVectors
@@ -818,6 +818,12 @@ def _read_state(path: Path | None) -> dict:
 
 
 # -- reading -----------------------------------------------------------------------------------
+def complete(path: Path) -> bool:
+    """Whether `path` holds all `load` reads: a derived folder stored by an earlier kb (without the
+    segment list or the document map) is computed again instead."""
+    return (path / SEGMENT_LIST).is_file() and (path / "documents").is_dir()
+
+
 def load(path: Path, analyzer: Analyzer) -> Derived:
     """What `build` stored in `path`; arrays memory-mapped."""
     state = json.loads((path / STATE).read_text("utf-8"))
@@ -839,7 +845,7 @@ def load(path: Path, analyzer: Analyzer) -> Derived:
         lengths={name: np.load(path / "lengths" / f"{name}.npy", mmap_mode="r")
                  for name in SCORED_FIELDS},
         documents={name: np.load(path / "documents" / f"{name}.npy", mmap_mode="r")
-                   for name in ("articles", "units", "parent")} if (path / "documents").is_dir() else None,
+                   for name in ("articles", "units", "parent")},
         classifier=model, classifier_key=state.get("classifier_key", ""),
         meaning=meaning, meaning_key=state.get("meaning_key", ""), by_tag=_by_tag(catalog),
         passages=vectors)
@@ -849,10 +855,6 @@ def _stored_records(path: Path) -> list[tuple[ArticleRecord, int]]:
     """(record, document number) of each article of the commit, in document order. The records of
     a segment are made once per process: a newer commit of the same generation (after an edit)
     re-uses those of every segment it still has, so a reader's reload reads only new segments."""
-    if not (path / SEGMENT_LIST).is_file():  # stored by an earlier kb: one catalog file
-        data = json.loads((path / "catalog.json").read_text("utf-8"))
-        pairs = zip(data["records"], data["docnums"], strict=True)
-        return [(ArticleRecord.from_stored(record), number) for record, number in pairs]
     found = []
     for entry, records in _per_segment(path, _records_made, _piece_records):
         deleted, offset = set(entry["deleted"]), entry["offset"]

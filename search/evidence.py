@@ -34,7 +34,6 @@ from search.config import RankingConfig
 from search.query import ParsedQuery
 from search.scoring import Bm25Scorer, Candidates, Extra, top
 
-ARTICLE_KIND, UNIT_KIND = "article", "unit"
 HAN_FIELDS = frozenset({"grams", "chars"})  # fuzzy evidence made of Chinese characters
 
 
@@ -75,34 +74,11 @@ class DocMap:
     @classmethod
     def stored(cls, documents: dict[str, np.ndarray], docnums: dict[str, int], body_lengths: np.ndarray
                ) -> DocMap:
-        """From what the writer stored (`search.derived`'s document map): nothing read from the index."""
+        """From the document map of the derived state (`search.derived`): nothing read from the index."""
         articles, units = np.asarray(documents["articles"]), np.asarray(documents["units"])
         return cls(articles, units, np.asarray(documents["parent"]),
                    {number: article_id for article_id, number in docnums.items()},
                    articles & (np.asarray(body_lengths) == 0))
-
-    @classmethod
-    def build(cls, reader) -> DocMap:
-        """Read from the index (one whose derived state has no stored document map)."""
-        size = reader.doc_count_all()
-        kinds = {}
-        for kind in (ARTICLE_KIND, UNIT_KIND):
-            mask = np.zeros(size, dtype=bool)
-            if ("kind", kind) in reader:
-                mask[list(reader.postings("kind", kind).all_ids())] = True
-            kinds[kind] = mask
-        parent = np.full(size, -1, dtype=np.int64)
-        article_ids = {}
-        for term in reader.lexicon("article_id"):
-            docs = np.fromiter(reader.postings("article_id", term).all_ids(), dtype=np.int64)
-            article = docs[kinds[ARTICLE_KIND][docs]]
-            if len(article):
-                parent[docs] = article[0]
-                article_ids[int(article[0])] = term.decode("utf-8") if isinstance(term, bytes) else term
-        body = np.fromiter((reader.doc_field_length(d, "body", 0) or 0 for d in range(size)),
-                           dtype=np.int64, count=size)
-        return cls(kinds[ARTICLE_KIND], kinds[UNIT_KIND], parent, article_ids,
-                   kinds[ARTICLE_KIND] & (body == 0))
 
 
 @dataclass

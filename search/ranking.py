@@ -59,10 +59,7 @@ def _derive(state, config: RankingConfig) -> _Derived:
     by_config = _derived[id(state)]
     key = _bm25_key(config)
     if key not in by_config:
-        if state.documents is not None:
-            docs = evidence.DocMap.stored(state.documents, state.docnums, state.scorers[True].lengths["body"])
-        else:
-            docs = evidence.DocMap.build(state.searcher.reader())
+        docs = evidence.DocMap.stored(state.documents, state.docnums, state.scorers[True].lengths["body"])
         ids = docs.article_ids
         order = np.zeros(len(docs.articles), dtype=np.int64)
         order[sorted(ids, key=ids.__getitem__)] = np.arange(len(ids))
@@ -282,8 +279,8 @@ def _allowed(state, lang: str | None, category: str | None, internal: bool) -> n
         # No such category: nothing is allowed, and nothing is cached (the cache would grow
         # with every distinct value a visitor types).
         return np.zeros(state.searcher.reader().doc_count_all(), dtype=bool)
-    if key not in state.allowed and state.documents is not None:
-        # From the records and the stored document map: each document is its article's.
+    if key not in state.allowed:
+        # From the records and the document map: each document is its article's.
         ok = np.zeros(len(state.documents["parent"]), dtype=bool)
         for article_id, number in state.docnums.items():
             record = state.catalog[article_id]
@@ -292,15 +289,4 @@ def _allowed(state, lang: str | None, category: str | None, internal: bool) -> n
                           and (not category or record.category == category))
         parent = np.asarray(state.documents["parent"])
         state.allowed[key] = (parent >= 0) & ok[np.maximum(parent, 0)]
-    if key not in state.allowed:
-        reader = state.searcher.reader()
-        allowed = np.ones(reader.doc_count_all(), dtype=bool)
-        if reader.has_deletions():
-            allowed[:] = False
-            allowed[list(reader.all_doc_ids())] = True  # deleted documents linger until a merge
-        for field, value in (("visibility", None if internal else "public"), ("lang", lang),
-                             ("category", category)):
-            if value:
-                allowed &= state.scorers[True].mask(field, value)
-        state.allowed[key] = allowed
     return state.allowed[key]

@@ -81,8 +81,8 @@ class _State:
     meaning: _ArticleModel  # the phrasing embeddings
     passages: _ArticleModel  # the passage embeddings of the meaning model (its model None: off)
     allowed: dict  # (lang, category, internal) → boolean array of searchable docnums, cached
-    docnums: dict[str, int] = field(default_factory=dict)  # article id → its article document
-    documents: dict[str, np.ndarray] | None = None  # stored document map (`derived._Commit.documents`)
+    docnums: dict[str, int]  # article id → its article document
+    documents: dict[str, np.ndarray]  # the document map (`derived._Commit.documents`)
     toc: int = 0  # Whoosh TOC generation of the commit
     revision: int = 0  # of its derived state
     raw_searcher: object = None  # the Whoosh searcher itself
@@ -220,10 +220,10 @@ class Versions:
             analyzer = previous.analyzer
         else:  # in a forked worker, the one `preload` made in the parent: pages shared
             analyzer = shared_analyzer([tuple(w) for w in lexicon.get("words", [])])
-        if path is not None:
+        if path is not None and derived.complete(path):
             stored = derived.load(path, analyzer)
         else:
-            log.warning("the index in %s has no stored derived state (written by an older kb?): "
+            log.warning("the index in %s has no stored derived state, or one of an older kb: "
                         "computing it in this process; `kb index` stores it", self.index_dir)
             stored = derived.compute(searcher, analyzer, key)
         guarded = _Guarded(searcher, threading.Lock())
