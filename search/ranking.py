@@ -151,7 +151,7 @@ def ranked_query(state, text: str, lang: str | None, category: str | None, inter
     bridge.expand(state, parsed, internal, config)
     derived = _derive(state, config)
     ranked = rank(state, derived, parsed, _allowed(state, lang, category, internal), internal, config,
-                  meaning_text=corrected)
+                  corrected)
     return parsed, corrected, derived, ranked
 
 
@@ -163,11 +163,11 @@ def _corrected(text: str, corrections: dict[str, str]) -> str:
 
 
 def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, config: RankingConfig,
-         include=(), meaning_text: str | None = None) -> evidence.Ranking:
+         meaning_text: str, include=()) -> evidence.Ranking:
     """The ranking of `parsed` over the `allowed` documents, exactness and cut-off applied. The
     ranking covers the documents the query's postings touch (and `include`): no other can score.
     The meaning model, where the index has it, reads `meaning_text` (the question with its typos
-    corrected; default: as typed)."""
+    corrected)."""
     extras = _extras(config, parsed.grams, parsed.latin_grams, parsed.words, parsed.chars)
     phrasing_extras = _extras(config, parsed.all_grams, parsed.all_latin_grams, parsed.words,
                               parsed.all_chars)
@@ -191,7 +191,6 @@ def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, 
     evidence.cut_off(ranked, config)
     model = state.passages.model
     if model is not None:
-        meaning_text = meaning_text or parsed.text
         rows = derived.model_rows["passages"]
         if config.passage_weight:
             evidence.fuse_meaning(ranked, evidence.ArticleModel(

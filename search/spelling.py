@@ -28,12 +28,11 @@ from rapidfuzz.distance import Levenshtein
 
 from search.word_tables import Tables, WordTable, package_file
 
-TYPO_WEIGHT = 0.7  # a spelling correction counts a little less than the word as typed
 STEM_FIELDS = ("title", "questions", "headings", "body", "tags")
 COMMON_ENGLISH = 100  # occurrences in the English word-frequency list that make a word a word
 
 
-def _corrections(state, parsed, internal: bool, typo_weight: float = TYPO_WEIGHT) -> dict[str, str]:
+def _corrections(state, parsed, internal: bool, typo_weight: float) -> dict[str, str]:
     """Misspelled Latin words of the query → the likeliest word of the knowledge base.
 
     Each correction also joins the query as a weaker alternative of the word,

@@ -60,8 +60,9 @@ def _both(index: SearchIndex, text: str, lang: str | None, internal: bool):
     rankings = []
     for include in ((), np.arange(len(derived.docs.articles))):
         parsed = parse_query(text, state.analyzer, state.synonyms, config.synonym_weight)
-        _corrections(state, parsed, internal, config.typo_weight)
-        rankings.append(ranking.rank(state, derived, parsed, allowed, internal, config, include=include))
+        corrected = ranking._corrected(parsed.text, _corrections(state, parsed, internal, config.typo_weight))
+        rankings.append(ranking.rank(state, derived, parsed, allowed, internal, config, corrected,
+                                     include=include))
     return (*rankings, derived, state)
 
 
