@@ -63,7 +63,6 @@ _LEADING = re.compile(r"^(?:to|a|an|the)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z][a-z0-9+#.'-]*")
 
 
-
 def clean_gloss(sense: str) -> str | None:
     """A dictionary sense as a short English term (lower case), or None if it is not one."""
     if _NOT_A_TERM.search(sense):
