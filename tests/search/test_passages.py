@@ -258,9 +258,22 @@ def test_the_model_reads_a_long_question_up_to_its_token_budget():
     assert long.startswith(read) and long[len(read)] == " "
     next_word = long[:long.index(" ", len(read) + 1)]
     assert engine.token_count(read, True) <= passages.QUERY_TOKENS < engine.token_count(next_word, True)
-    assert np.allclose(passages._query(long), passages._query(read))
     question = "被 keep-alive 缓存的页面切回来时想重新拉数据 用哪个钩子"
     assert passages.within_tokens(engine, question, passages.QUERY_TOKENS) == question
+
+
+def test_a_question_over_the_budget_loses_its_stop_words_first():
+    """So the budget holds more of what it asks; a negation stays (it changes what is asked), and a
+    question that fits is read as typed."""
+    engine = passages._engine()
+    long = ("Hi, I was at the shop and my card was declined, but I don't know why, so can you tell me "
+            "what I should do about it, because I have tried it again and it did not work")
+    read = passages.question_text(engine, long, passages.QUERY_TOKENS)
+    assert engine.token_count(long, True) > passages.QUERY_TOKENS >= engine.token_count(read, True)
+    assert read == "shop card declined, but don't know tell because tried not work"
+    assert np.allclose(passages._query(long), passages._query(read))
+    short = "why was my card declined at the shop"
+    assert passages.question_text(engine, short, passages.QUERY_TOKENS) == short
 
 
 KEEP_ALIVE = """---
