@@ -5,7 +5,8 @@ and bodies (`search.documents` puts them in the `spell` field; `search.derived`
 stores the vocabularies with their document frequencies). A word is corrected
 only when it is found nowhere: never a word the articles use, never a stop word,
 never another form of a word they use (days when they say day), never Chinese
-(`Analyzer.words` yields Latin words only), and never a common English word: a question
+(`Analyzer.words` yields Latin words only), never a word typed in capitals (an abbreviation:
+USA is not a misspelled "use"), and never a common English word: a question
 about a passport in a wallet's help center is not a misspelled "password", nor are begin,
 idea, town, month or choose misspellings of been, ideal, down, money or those — words
 BANKING77's customers wrote and the old rule "corrected", 194 of its 1,500 questions.
@@ -44,7 +45,7 @@ def _corrections(state, parsed, internal: bool, typo_weight: float) -> dict[str,
     scorer = state.scorers[internal]
     corrections = {}
     for word in state.analyzer.words(parsed.text):
-        if word in vocabulary or is_common_english(word):
+        if word in vocabulary or is_common_english(word) or _in_capitals(parsed.text, word):
             continue
         terms = state.analyzer.terms(word)
         if not terms or any(_indexed(scorer, term) for term in terms):
@@ -80,6 +81,11 @@ def _closest_word(word: str, vocabulary: dict[str, int]) -> str | None:
         return None
     best = min(distance for _, distance, _ in matches)
     return max((m for m, d, _ in matches if d == best), key=vocabulary.__getitem__)
+
+
+def _in_capitals(text: str, word: str) -> bool:
+    """Whether `text` has `word` typed in capitals: an abbreviation (USA, KYC), not a typo."""
+    return re.search(rf"(?<![A-Za-z]){re.escape(word.upper())}(?![A-Za-z])", text) is not None
 
 
 def _replace_word(text: str, word: str, replacement: str) -> str:

@@ -225,7 +225,7 @@ def spelling_kb(build):
         "agent.md": "# Talk to an agent\n\nAn alert tells you when an agent answers.\n",
         "xss.md": "# 安全\n\n## css 样式\n\n样式注入。\n\n## HTML 注入\n\nv-html 渲染用户内容有 xss 风险。\n",
         "password.md": "# Reset your password\n\nIf you accidentally shared it, choose a new one.\n",
-        "call.md": "# Call us\n\nThe amount you were charged is on the receipt, as it would be.\n",
+        "call.md": "# Call us\n\nUse the number on the receipt, with the amount charged, as it would be.\n",
     })
 
 
@@ -245,6 +245,11 @@ def test_did_you_mean_still_corrects_words_found_nowhere(spelling_kb):
 def test_did_you_mean_offers_no_stop_word(spelling_kb):
     # The articles have "would" (a stop word): "wouldnt" is not a misspelling of it.
     assert spelling_kb.search("why wouldnt my payment go through").did_you_mean is None
+
+
+def test_did_you_mean_leaves_abbreviations_typed_in_capitals(spelling_kb):
+    # The articles have "use", one letter from "usa" (which no English word list holds).
+    assert spelling_kb.search("can I pay from the USA").did_you_mean is None
 
 
 @pytest.mark.parametrize("query", ["renew my passport", "how tall is mount everest"])
