@@ -64,6 +64,8 @@ class WordTable:
     def ensure(self) -> Path | None:
         """The table file, built from the data file when there is none. None without the data
         file or when the cache folder is not writable."""
+        if self._memory is not None:  # kept in memory (the cache folder was not writable): read once
+            return None
         source = self.source()
         if source is None:
             return None
@@ -71,6 +73,8 @@ class WordTable:
         if target.is_file():
             return target
         with self._lock:
+            if self._memory is not None:
+                return None
             if target.is_file():
                 return target
             tables = self.read(source)

@@ -33,9 +33,12 @@ def test_an_unwritable_cache_folder_keeps_the_table_in_memory(tmp_path, monkeypa
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the folder would be", "utf-8")
     monkeypatch.setenv("KB_CACHE_DIR", str(blocked / "cache"))
-    table = source_table(tmp_path, [])
+    reads = []
+    table = source_table(tmp_path, reads)
     assert table.ensure() is None
     assert table.lookup("words", "passport") == "13481"
+    assert table.lookup("words", "accidently") == "50" and table.lookup("words", "refnd") == ""
+    assert len(reads) == 1  # read once, not again at each word looked up
 
 
 def test_without_its_data_file_a_table_is_empty(tmp_path, monkeypatch):
