@@ -50,7 +50,6 @@ from search.word_tables import Tables, WordTable, package_file
 
 FORMAT = 3  # bump when the cleaning rules below or the table's layout change: a new file is built
 DATA_FILE = "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-FIELDS = ("title", "questions", "tags", "headings", "body")  # where an article holds a word
 MAX_GLOSS_WORDS = 2  # a gloss of more words is an explanation, not a term
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -131,18 +130,6 @@ def lookup(table: str, word: str) -> tuple[str, ...]:
     return tuple(found.split("\t")) if found else ()
 
 
-def _articles(scorer, terms: tuple[str, ...]) -> int:
-    """How many articles the searcher may see hold every term of `terms` in one field (the most
-    of any one article field: a close, cheap stand-in for the articles holding it anywhere)."""
-    seen = 0
-    for name in FIELDS:
-        docs = scorer._alternative(name, terms)[0]
-        if scorer.population is not None and len(docs):
-            docs = docs[scorer.population[docs]]
-        seen = max(seen, len(docs))
-    return seen
-
-
 def expand(state, parsed, internal: bool, config) -> dict[str, list[str]]:
     """Add the bridge's alternatives to `parsed`'s concepts (see the module doc); returns each
     bridged word with the alternatives it got, for explanations."""
@@ -164,7 +151,7 @@ def expand(state, parsed, internal: bool, config) -> dict[str, list[str]]:
             table = "en"
         else:
             continue
-        held = _articles(scorer, (term,))
+        held = scorer.holding((term,))
         rarer = config.bridge_rarer if table == "zh" else 0.0
         if held > config.bridge_max_articles and not rarer:
             continue  # the articles use the word itself
@@ -179,7 +166,7 @@ def expand(state, parsed, internal: bool, config) -> dict[str, list[str]]:
             alternative = tuple(analyzer.terms(word))
             if not alternative or alternative in known:
                 continue
-            others = _articles(scorer, alternative)
+            others = scorer.holding(alternative)
             if others and (held <= config.bridge_max_articles or held <= rarer * others):
                 known.add(alternative)
                 concept.alternatives.append((alternative, config.bridge_weight))

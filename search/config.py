@@ -54,6 +54,10 @@ class RankingConfig:
     # A word of the question found in no article whose parts are found (keep-alive's joined form,
     # 搜索词 over 搜索) weighs at most its parts' weights together: not as a word found nowhere.
     unfound_word_as_parts: bool = True
+    # A Chinese word of the question no article holds (jieba glued a character to a word its
+    # dictionary lacks: 带防抖) has the longest words inside it that articles hold (防抖) as
+    # alternatives at this weight (search.query.add_found_parts). 0 turns it off.
+    found_parts_weight: float = 1.0
     # Attribute rule: the share of the question's words found in the title or questions multiplies
     # the score by (1 + title_boost × that share), as a match in the title outranks one in the text.
     title_boost: float = 0.5

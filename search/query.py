@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams
@@ -174,6 +175,34 @@ def _groups(parsed: ParsedQuery, spans) -> list[tuple[int, list[int]]]:
     grouped = {n for head, parts in heads.items() for n in (head, *parts)}
     return sorted([(h, sorted(p)) for h, p in heads.items()]
                   + [(n, []) for n in range(len(parsed.concepts)) if n not in grouped])
+
+
+def add_found_parts(parsed: ParsedQuery, holding: Callable[[tuple[str, ...]], int], weight: float) -> None:
+    """In place: a Chinese word of the question of three characters or more that no article holds
+    (`holding(terms)`: how many do) gets as alternatives, at `weight`, the longest words inside it
+    that articles hold and the question does not already have. jieba guesses an unknown word by
+    gluing characters together (给输入框做一个带防抖的 ref → 带防抖), and its search mode yields only
+    the dictionary's words inside a word: a word the pages use that the dictionary lacks (防抖,
+    首屏) was lost."""
+    if not weight:
+        return
+    known = {(term,) for term in parsed.terms}
+    for concept in parsed.concepts:
+        if concept.required or len(concept.alternatives[0][0]) != 1:
+            continue
+        word = concept.alternatives[0][0][0]
+        if len(word) < 3 or not _HAN.fullmatch(word) or holding((word,)):
+            continue
+        found: list[str] = []
+        for length in range(len(word) - 1, 1, -1):
+            for start in range(len(word) - length + 1):
+                part = word[start:start + length]
+                if not any(part in longer for longer in found) and holding((part,)):
+                    found.append(part)
+        for part in found:
+            if (part,) not in known:
+                known.add((part,))
+                concept.alternatives.append(((part,), weight))
 
 
 def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms, weight: float) -> None:

@@ -21,7 +21,7 @@ from search.catalog import related
 from search.config import RankingConfig
 from search.derived import SCORED_FIELDS
 from search.highlight import snippet
-from search.query import ParsedQuery, parse_query
+from search.query import ParsedQuery, add_found_parts, parse_query
 from search.results import Answer, ArticleHit, SearchResults, article_url
 from search.schema import CHARS_FIELD, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, VALUES_FIELD
 from search.scoring import Bm25Scorer, Extra
@@ -143,12 +143,14 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
 
 def ranked_query(state, text: str, lang: str | None, category: str | None, internal: bool,
                  config: RankingConfig) -> tuple[ParsedQuery, str, _Derived, evidence.Ranking]:
-    """The question `text` parsed (typos corrected, the vocabulary bridge's alternatives added) and
-    ranked over what the search may return: (parsed query, its text with each misspelt word
-    corrected — did you mean —, derived state, ranking)."""
+    """The question `text` parsed (typos corrected; the vocabulary bridge's alternatives and the
+    indexed words inside a glued unknown word added) and ranked over what the search may return:
+    (parsed query, its text with each misspelt word corrected — did you mean —, derived state,
+    ranking)."""
     parsed = parse_query(text, state.analyzer, state.synonyms, config.synonym_weight)
     corrected = _corrected(parsed.text, _corrections(state, parsed, internal, config.typo_weight))
     bridge.expand(state, parsed, internal, config)
+    add_found_parts(parsed, state.scorers[internal].holding, config.found_parts_weight)
     derived = _derive(state, config)
     ranked = rank(state, derived, parsed, _allowed(state, lang, category, internal), internal, config,
                   corrected)

@@ -157,6 +157,7 @@ class Extra(NamedTuple):
 
 K1 = 1.2
 B_DEFAULT = 0.75
+WORD_FIELDS = ("title", "questions", "tags", "headings", "body")  # where an article holds a word
 CACHE_SIZE = 50000  # (field, term) score lists kept per index version
 
 
@@ -228,6 +229,18 @@ class Bm25Scorer:
             both, left, right = np.intersect1d(docs, other_docs, assume_unique=True, return_indices=True)
             docs, scores = both, scores[left] + other_scores[right]
         return docs, scores
+
+    def holding(self, terms: tuple[str, ...]) -> int:
+        """How many articles the searcher may see hold every term of `terms` in one field (the
+        most of any one article field: a close, cheap stand-in for the articles holding them
+        anywhere)."""
+        seen = 0
+        for name in WORD_FIELDS:
+            docs = self._alternative(name, terms)[0]
+            if self.population is not None and len(docs):
+                docs = docs[self.population[docs]]
+            seen = max(seen, len(docs))
+        return seen
 
     def _extra_term(self, extra: Extra, token: str) -> tuple[np.ndarray, np.ndarray]:
         """`term` of an extra's token, kept to the documents the extra may score (`Extra.among`)."""

@@ -30,7 +30,6 @@ from rapidfuzz.distance import Levenshtein
 
 from search.word_tables import Tables, WordTable, package_file
 
-STEM_FIELDS = ("title", "questions", "headings", "body", "tags")
 COMMON_ENGLISH = 100  # occurrences in the English word-frequency list that make a word a word
 
 
@@ -48,7 +47,7 @@ def _corrections(state, parsed, internal: bool, typo_weight: float) -> dict[str,
         if word in vocabulary or is_common_english(word) or _in_capitals(parsed.text, word):
             continue
         terms = state.analyzer.terms(word)
-        if not terms or any(_indexed(scorer, term) for term in terms):
+        if not terms or any(scorer.holding((term,)) for term in terms):
             continue  # a stop word, or another form of a word the articles use
         suggestion = _closest_word(word, vocabulary)
         # Never a stop word for a word that is not one (wouldnt → would drops the "not").
@@ -61,15 +60,6 @@ def _corrections(state, parsed, internal: bool, typo_weight: float) -> dict[str,
         if concept is not None and alternative:
             concept.alternatives.append((alternative, typo_weight))
     return corrections
-
-
-def _indexed(scorer, term: str) -> bool:
-    """Whether an article the searcher may see holds `term` (an analyzed, stemmed term)."""
-    for name in STEM_FIELDS:
-        docs = scorer.term(name, term)[0]
-        if len(docs) and (scorer.population is None or scorer.population[docs].any()):
-            return True
-    return False
 
 
 def _closest_word(word: str, vocabulary: dict[str, int]) -> str | None:

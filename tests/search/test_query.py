@@ -37,3 +37,21 @@ def test_a_hyphenated_word_also_stands_joined_heading_its_parts():
     words = [c.alternatives[0][0][0] for c in parsed.concepts]
     assert words[:2] == ["keep", "aliv"] and "keepal" in words  # as <KeepAlive> is indexed
     assert (words.index("keepal"), [0, 1]) in parsed.groups
+
+
+def test_an_unknown_word_no_article_holds_gets_the_held_words_inside_it():
+    from search.analysis import Analyzer
+    from search.query import add_found_parts, parse_query
+
+    held = {"防抖", "输入框", "首屏"}
+    holding = lambda terms: int(all(t in held for t in terms))  # noqa: E731
+
+    parsed = parse_query("给输入框做一个带防抖的 ref", Analyzer(), {})
+    add_found_parts(parsed, holding, 1.0)
+    by_word = {c.alternatives[0][0][0]: c.alternatives for c in parsed.concepts}
+    assert by_word["带防抖"] == [(("带防抖",), 1.0), (("防抖",), 1.0)]
+    assert by_word["输入框"] == [(("输入框",), 1.0)]  # held itself: left as it is
+
+    off = parse_query("给输入框做一个带防抖的 ref", Analyzer(), {})
+    add_found_parts(off, holding, 0.0)
+    assert all(len(c.alternatives) == 1 for c in off.concepts)

@@ -547,3 +547,38 @@ def test_a_question_worded_as_a_listed_question_is_answered_by_the_overview(buil
     assert index.search("phone number for customer service complaints").answers[0].heading == "Complaints"
     # A listed question that a section's own heading holds is still answered by that section.
     assert index.search("refund still pending").answers[0].heading == "Refund still pending"
+
+
+def test_a_word_jieba_glues_to_a_character_still_finds_the_page_that_has_it(build):
+    # jieba cuts 带防抖 as one unknown word and yields no word inside it (防抖 is not in its
+    # dictionary): the question's rarest word was lost, and the page with 输入框 and ref won.
+    files = {
+        "custom-ref.md": """
+            # 自定义 ref
+
+            用 customRef 可以创建一个防抖 ref：只在最后一次修改之后过一段时间才更新。
+            """,
+        "forms.md": """
+            # 表单输入绑定
+
+            用 v-model 把输入框的值绑定到一个 ref 上，每次输入都会更新它。
+            """,
+        "validation.md": """
+            # 表单校验
+
+            输入框失去焦点时校验用户输入的内容，不合格就在输入框下方提示。
+            """,
+        "events.md": """
+            # 事件处理
+
+            在输入框上按回车时调用方法，方法里读取模板 ref 拿到输入框元素。
+            """,
+        "lifecycle.md": """
+            # 生命周期
+
+            组件挂载之后调用 onMounted 注册的回调。
+            """}
+    query = "给输入框做一个带防抖的 ref"
+    assert build(files).search(query).articles[0].id == "custom-ref"
+    glued = build(files, replace(RankingConfig(), found_parts_weight=0.0))
+    assert glued.search(query).articles[0].id == "forms"
