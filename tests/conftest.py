@@ -19,6 +19,8 @@ from search.indexer import sync_index
 from search.searcher import SearchIndex
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"  # the team's evaluation sets and corpora, beside the clone (CI has it)
 AGENT_TOKEN = "kb-test-7Qx2Lm9Vr4Tz8Nw3Hp6Jd5Fc1Yb0Ks"
 
 
@@ -159,3 +161,22 @@ def eventually(check, timeout: float = 3.0) -> float:
             pytest.fail(f"still not true after {timeout}s: {check.__doc__ or check}")
         time.sleep(0.05)
     return time.monotonic() - started
+
+
+def shared_folder(*parts: str) -> Path:
+    """A folder of ../shared; where it is absent the test is skipped, saying so in one line."""
+    path = SHARED.joinpath(*parts)
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent (../shared ships with the team's shared folder)")
+    return path
+
+
+def real_pages(per_language: int) -> list[Path]:
+    """Every starter article and the first `per_language` tldr pages of each language (English,
+    Chinese) — the starter articles only where ../shared is absent."""
+    tldr = SHARED / "corpora" / "tldr"
+    paths = sorted((ROOT / "articles").rglob("[!_]*.md"))
+    for pages in ("pages.zh", "pages"):
+        paths += sorted((tldr / pages).rglob("*.md"))[:per_language]
+    return paths
+

@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search.analysis import Analyzer, fold_text
+from tests.conftest import real_pages
 
 WORDS = [("花呗", 3000, "nz"), ("微粒贷", None, None), ("Apple Pay", None, None), ("余额不足", None, None)]
 
@@ -78,14 +79,7 @@ COMPOUNDS = WORDS + [("Google Pay Later", None, None), ("pay later", None, None)
 def _real_texts() -> list[str]:
     """Every starter article and 400 tldr pages of each language (absent without ../shared: the
     starter KB only), and a few made to test folding and compounds."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    tldr = root.parent / "shared" / "corpora" / "tldr"
-    paths = sorted((root / "articles").rglob("*.md"))
-    for pages in ("pages.zh", "pages"):
-        paths += sorted((tldr / pages).rglob("*.md"))[:400]
-    texts = [p.read_text("utf-8") for p in paths]
+    texts = [p.read_text("utf-8") for p in real_pages(400)]
     texts += ["Apple Pay apple pay APPLE  PAY 花呗Apple Pay绑卡", "綁定銀行卡 ＡＰＰＬＥ　ｐａｙ", "",
               "的 了 吗", "Google 的 Pay Later", "Google Pay 花呗 Later"]
     assert sum(map(len, texts)) > 20_000
@@ -179,19 +173,12 @@ def test_fold_text_folds_as_a_conversion_of_the_whole_text_on_real_text():
     the whole text gave: on every starter article and tldr page, their paragraphs, the same in
     traditional characters (OpenCC s2twp), and texts whose phrase conversion changes their length
     or that hold compatibility ideographs and full-width letters."""
-    from pathlib import Path
-
     from opencc import OpenCC
 
     from search.analysis import fold_text
 
-    root = Path(__file__).resolve().parents[2]
-    tldr = root.parent / "shared" / "corpora" / "tldr"
-    paths = sorted((root / "articles").rglob("*.md"))
-    for pages in ("pages.zh", "pages"):
-        paths += sorted((tldr / pages).rglob("*.md"))[:300]  # absent without ../shared: starter KB only
     texts = []
-    for path in paths:
+    for path in real_pages(300):
         text = path.read_text("utf-8")
         texts += [text, *text.split("\n\n")]
     to_traditional = OpenCC("s2twp")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search.answer_types import asked, values
+from tests.conftest import SHARED, real_pages
 
 
 @pytest.mark.parametrize("question, kinds", [
@@ -40,23 +41,16 @@ def test_what_a_section_states(text, kinds):
 def test_values_finds_what_searching_each_pattern_finds_on_real_text():
     """`values` tries the patterns only where a value can start; on every section of the starter
     articles and of tldr pages (English and Chinese) and on edge cases it finds what `search` does."""
-    from pathlib import Path
-
     from kb.articles import parse_article
     from search.answer_types import VALUES, _folded
 
-    root = Path(__file__).resolve().parents[2]
-    tldr = root.parent / "shared" / "corpora" / "tldr"
-    paths = sorted((root / "articles").rglob("[!_]*.md"))
-    for pages in ("pages.zh", "pages"):
-        paths += sorted((tldr / pages).rglob("*.md"))[:600]  # absent without ../shared: starter KB only
-    texts = [f"{s.heading}\n{s.text}" for p in paths
+    texts = [f"{s.heading}\n{s.text}" for p in real_pages(600)
              for s in parse_article(p.read_bytes(), "x-" + p.name).sections]
     texts += ["每月 10 日", "每个月  ３ 号", "次月 十五 日常", "pay $ 5 now", "¥5", "€ 20",
               "on the day of each month",
               "the 2nd", "2023点", "12345:67", "at 12:30", "5pm", "5 am", "10 %", "三 至 五 个工作日",
               "1.5 to 2 hours", "٣ days", "", "no numbers here"]
-    assert len(texts) > (1000 if tldr.exists() else 100)  # the starter KB's sections alone: 161
+    assert len(texts) > (1000 if (SHARED / "corpora" / "tldr").exists() else 100)  # starter KB alone: 161
     found = 0
     for text in texts:
         expected = [kind for kind, pattern in VALUES.items() if pattern.search(_folded(text))]

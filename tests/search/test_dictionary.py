@@ -12,9 +12,9 @@ import pytest
 from kb.corpus import load_lexicon
 from search import dictionary
 from search.analysis import add_domain_words, new_segmenter
+from tests.conftest import shared_folder
 
 ROOT = Path(__file__).resolve().parents[2]
-TLDR_ZH = ROOT.parent / "shared" / "corpora" / "tldr" / "pages.zh"
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +57,8 @@ def test_starter_articles_segment_exactly_as_with_jiebas_own_load(table, plain):
 
 
 def test_tldr_chinese_pages_segment_exactly_as_with_jiebas_own_load(table, plain):
-    if not TLDR_ZH.is_dir():
-        pytest.skip(f"{TLDR_ZH} is absent")
     words = load_lexicon(ROOT / "articles")[0].words
-    texts = [p.read_text("utf-8") for p in sorted(TLDR_ZH.rglob("*.md"))]
+    texts = [p.read_text("utf-8") for p in sorted(shared_folder("corpora", "tldr", "pages.zh").rglob("*.md"))]
     assert sum(map(len, texts)) > 400_000
     _assert_same_segmentation(*_pair(table, plain, words), texts)
 

@@ -14,6 +14,7 @@ from kb.sections import Section
 from search.config import RankingConfig
 from search.indexer import sync_index
 from search.searcher import SearchIndex
+from tests.conftest import shared_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,9 +71,7 @@ def test_the_card_comes_from_the_top_article(starter, query, article):
 
 @pytest.fixture(scope="module")
 def vue_en(tmp_path_factory):
-    root = ROOT.parent / "shared" / "eval" / "docs" / "vue-en" / "docs"
-    if not root.is_dir():
-        pytest.skip(f"{root} is absent (../shared/eval/docs ships with the team's shared folder)")
+    root = shared_folder("eval", "docs", "vue-en", "docs")
     index_dir = tmp_path_factory.mktemp("vue-en") / "index"
     sync_index(root, index_dir)
     index = SearchIndex(index_dir)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,9 @@ from kb.check import check_articles
 from kb.corpus import load_corpus
 from kb.links import LinkMap, media_file
 from kb.markdown import block_lines, parse
+from tests.conftest import shared_folder
 from web.render import render_article
 
-DOCS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "docs"
 CORPORA = ["vue-zh", "vue-en"]
 RAW = re.compile(r""":::|\{#|```|~~~|\[\[|<Tabs|^\s*import\s+(\S+\s+from\s+)?['"]""", re.M)
 
@@ -58,9 +57,7 @@ def _page(html: str) -> _Page:
 
 @pytest.fixture(scope="module", params=CORPORA)
 def site(request):
-    root = DOCS / request.param / "docs"
-    if not root.is_dir():
-        pytest.skip(f"{root} is absent (../shared/eval/docs ships with the team's shared folder)")
+    root = shared_folder("eval", "docs", request.param, "docs")
     corpus = load_corpus(root)
     links = LinkMap.from_articles(corpus.articles)
     pages = {}
