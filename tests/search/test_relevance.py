@@ -225,6 +225,7 @@ def spelling_kb(build):
         "xss.md": "# 安全\n\n## css 样式\n\n样式注入。\n\n## HTML 注入\n\nv-html 渲染用户内容有 xss 风险。\n",
         "password.md": "# Reset your password\n\nIf you accidentally shared it, choose a new one.\n",
         "call.md": "# Call us\n\nUse the number on the receipt, with the amount charged, as it would be.\n",
+        "other.md": "# Someone else\n\nPay someone else with their phone number, as the wiki explains.\n",
     })
 
 
@@ -246,9 +247,15 @@ def test_did_you_mean_offers_no_stop_word(spelling_kb):
     assert spelling_kb.search("why wouldnt my payment go through").did_you_mean is None
 
 
-def test_did_you_mean_leaves_abbreviations_typed_in_capitals(spelling_kb):
-    # The articles have "use", one letter from "usa" (which no English word list holds).
-    assert spelling_kb.search("can I pay from the USA").did_you_mean is None
+@pytest.mark.parametrize("query", ["can I pay from the USA", "can I pay from the usa", "wifi password",
+                                   "send money with zelle"])
+def test_did_you_mean_leaves_short_words_and_names_alone(spelling_kb, query):
+    # The articles have use, one letter from usa (which no English word list holds), and else, two
+    # letters from zelle; an abbreviation or a name is no misspelling, and "pay from the use" got
+    # a confident card.
+    results = spelling_kb.search(query)
+    assert results.did_you_mean is None
+    assert results.confidence != "high"
 
 
 @pytest.mark.parametrize("query", ["renew my passport", "how tall is mount everest"])
