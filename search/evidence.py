@@ -532,8 +532,9 @@ def best_unit(ranking: Ranking, docs: DocMap, article: int, has_answer: bool, co
         # well which one answers: the meaning model, where the index has it, adds its view.
         if covered[best] < config.unit_meaning_below and ranking.units.meaning is not None:
             similarity = ranking.units.meaning(article, len(children))
-            if similarity is not None and similarity.std() > 0:
-                nearer = (similarity - similarity.mean()) / similarity.std()
+            spread = similarity.std() if similarity is not None else 0.0
+            if spread > 0:
+                nearer = (similarity - similarity.mean()) / spread
                 best = int(np.argmax(choice + config.unit_meaning_weight * nearer))
         return Card(article, int(children[best]), float(covered[best]), float(own[best]))
     if has_answer:
