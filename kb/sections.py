@@ -47,6 +47,9 @@ class Section:
     text: str
     line: int  # 1-based line of the heading in the file
     markdown: str = ""  # the unit's own body source (without its heading)
+    # Its text without code blocks, where it has some (None: its text has no code); snippets
+    # come from it, so a page's code does not stand in for its words.
+    prose: str | None = None
 
 
 @dataclass
@@ -108,7 +111,9 @@ def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None
         text = "\n".join(b.render(lang) for b in blocks)
         if level == 1 and not text:
             continue
-        sections.append(Section(anchor, heading or title, level, text, first_line + max(line, 0), markdown))
+        prose = "\n".join(b.render(lang) for b in blocks if b.kind != "code")
+        sections.append(Section(anchor, heading or title, level, text, first_line + max(line, 0), markdown,
+                                prose if prose != text else None))
     summary = next((b.text for b in all_blocks if b.kind == "p"), "")
     return ParsedBody(tokens, shape.title, sections, all_anchors(tokens),
                       [(url, first_line + line, kind) for url, line, kind in links(tokens)],

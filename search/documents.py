@@ -11,7 +11,7 @@ from __future__ import annotations
 from kb.articles import Article
 from search import answer_types
 from search.analysis import Analyzer, char_bigrams, han_characters, latin_char_grams, latin_words, pinyin_keys
-from search.records import ArticleRecord
+from search.records import ArticleRecord, Unit
 from search.schema import ARTICLE, CONTENT, UNIT
 
 
@@ -52,9 +52,10 @@ def article_documents(article: Article, source: str, analyzer: Analyzer) -> list
             # The kinds of value it states (a duration, a time of day…), for questions asking one.
             "u_values": " ".join(answer_types.term(kind)
                                  for kind in answer_types.values(f"{section.heading}\n{section.text}")),
-            "data": {"anchor": section.anchor, "heading": section.heading, "text": section.text,
-                     # The section's own Markdown, for rendering the answer card (tables as tables).
-                     "markdown": section.markdown or section.text},
+            "data": Unit(section.anchor, section.heading, section.text,
+                         # The section's own Markdown, for rendering the answer card (tables as
+                         # tables); its text without code, for snippets.
+                         section.markdown or section.text, section.prose).to_dict(),
         })
     spelling = spelling_words(article)  # for did-you-mean
     content = {**common, "uid": f"c:{article.id}", "kind": CONTENT, "data": {"source": source}}

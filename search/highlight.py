@@ -19,8 +19,14 @@ MIN_MARKED_CHARS = 2  # a matched term shorter than this is not marked
 ANALYZED_CHARS = 2 * SNIPPET_CHARS  # of a longer text, only the stretch where the terms are is analyzed
 
 
-def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET_CHARS) -> str:
-    """The `width`-character window of `text` with the most matched terms, marked."""
+def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET_CHARS,
+            prose: str | None = None) -> str:
+    """The `width`-character window of `text` with the most different matched terms (then the most
+    matches), marked: a window holding pass, child and component answers "pass data to a child
+    component" better than one repeating data three times. From `prose` (the text without its code)
+    when that holds a term: a page's words, not its code, are what a reader takes in."""
+    if prose is not None and any(term and term in prose.lower() for term in terms):
+        text = prose
     text = " ".join(text.split())[:MAX_TEXT_CHARS]
     before = after = False
     if len(text) > ANALYZED_CHARS:
@@ -29,8 +35,9 @@ def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET
         base = _densest(text.lower(), terms, ANALYZED_CHARS)
         before, after = base > 0, base + ANALYZED_CHARS < len(text)
         text = text[base:base + ANALYZED_CHARS]
-    spans = _merge([(s, e) for _, s, e in analyzer.matches(text, terms) if e - s >= MIN_MARKED_CHARS])
-    start = _best_window_start(spans, len(text), width)
+    found = sorted((s, e, term) for term, s, e in analyzer.matches(text, terms) if e - s >= MIN_MARKED_CHARS)
+    spans = _merge([(s, e) for s, e, _ in found])
+    start = _best_window_start(found, len(text), width)
     start, end = _word_bounds(text, start, min(len(text), start + width))
     pieces, cursor = [], start
     for s, e in spans:
@@ -45,22 +52,35 @@ def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET
 
 
 def _densest(folded: str, terms: set[str], size: int) -> int:
-    """Where a `size`-character stretch of `folded` holding the most occurrences of `terms` starts."""
-    positions = sorted(m.start() for term in terms if term
-                       for m in re.finditer(re.escape(term), folded))[:500]
-    if not positions:
+    """Where a `size`-character stretch of `folded` holding the most different `terms` (then the
+    most occurrences of them) starts."""
+    found = sorted((m.start(), term) for term in terms if term
+                   for m in re.finditer(re.escape(term), folded))[:500]
+    if not found:
         return 0
-    best, count, left = positions[0], 0, 0
-    for right, position in enumerate(positions):
-        while position - positions[left] > size - SNIPPET_CHARS:
-            left += 1
-        if right - left + 1 > count:
-            best, count = positions[left], right - left + 1
+    best = _most_terms([position for position, _ in found], [term for _, term in found],
+                       size - SNIPPET_CHARS)
     start = max(0, min(best - SNIPPET_CHARS // 6, len(folded) - size))
     while 0 < start < len(folded) and folded[start - 1].isalnum() and folded[start].isascii() \
             and folded[start].isalnum():
         start -= 1  # not inside a Latin word
     return start
+
+
+def _most_terms(positions: list[int], terms: list[str], reach: int) -> int:
+    """Of the sorted match `positions` (of `terms`), the one where a stretch of `reach` characters
+    starting there holds the most different terms, then the most matches."""
+    best, best_key, left, held = positions[0], (0, 0), 0, {}
+    for right, position in enumerate(positions):
+        held[terms[right]] = held.get(terms[right], 0) + 1
+        while position - positions[left] > reach:
+            held[terms[left]] -= 1
+            if not held[terms[left]]:
+                del held[terms[left]]
+            left += 1
+        if (len(held), right - left + 1) > best_key:
+            best, best_key = positions[left], (len(held), right - left + 1)
+    return best
 
 
 def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -92,13 +112,11 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _best_window_start(spans: list[tuple[int, int]], length: int, width: int) -> int:
-    if not spans or length <= width:
+def _best_window_start(found: list[tuple[int, int, str]], length: int, width: int) -> int:
+    """Where the window over the matches `found` ((start, end, term), in text order) with the most
+    different terms, then the most matches, should start."""
+    if not found or length <= width:
         return 0
-    best, best_count = 0, -1
-    for i, (s, _) in enumerate(spans):
-        count = sum(1 for s2, _ in spans[i:] if s2 < s + width)
-        if count > best_count:
-            best, best_count = s, count
+    best = _most_terms([s for s, _, _ in found], [term for _, _, term in found], width - 1)
     # Start a little before the first match so it reads in context.
     return max(0, min(best - width // 6, length - width))

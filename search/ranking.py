@@ -22,6 +22,7 @@ from search.config import RankingConfig
 from search.derived import SCORED_FIELDS
 from search.highlight import snippet
 from search.query import ParsedQuery, add_found_parts, parse_query
+from search.records import Unit
 from search.results import Answer, ArticleHit, SearchResults, article_url
 from search.schema import CHARS_FIELD, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, VALUES_FIELD
 from search.scoring import Bm25Scorer, Extra
@@ -121,10 +122,10 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     results.confidence = evidence.confidence(ranked, cards[0] if cards else None, len(docnums) > 0, config)
     terms, snippets = parsed.terms, {}
 
-    def snippet_of(text: str) -> str:  # a card's text is also its article's snippet source
-        if text not in snippets:
-            snippets[text] = snippet(text, terms, state.analyzer)
-        return snippets[text]
+    def snippet_of(text: str, prose: str | None = None) -> str:  # a card's unit is its article's too
+        if (text, prose) not in snippets:
+            snippets[(text, prose)] = snippet(text, terms, state.analyzer, prose=prose)
+        return snippets[(text, prose)]
 
     results.answers = [_answer(state, derived, snippet_of, card) for card in cards]
     by_article = {card.article: card for card in cards}
@@ -228,10 +229,10 @@ def _best(ranked, derived: _Derived, state, docnum: int, config: RankingConfig) 
     return evidence.best_unit(ranked, derived.docs, docnum, has_answer, config)
 
 
-def _unit(state, derived: _Derived, card: evidence.Card) -> dict:
+def _unit(state, derived: _Derived, card: evidence.Card) -> Unit:
     if card.unit >= 0:
-        return dict(state.searcher.stored_fields(card.unit)["data"])
-    return state.catalog[derived.ids[card.article]].answer.to_dict()
+        return Unit.from_stored(state.searcher.stored_fields(card.unit)["data"])
+    return state.catalog[derived.ids[card.article]].answer
 
 
 def _answer(state, derived: _Derived, snippet_of, card: evidence.Card) -> Answer:
@@ -239,10 +240,10 @@ def _answer(state, derived: _Derived, snippet_of, card: evidence.Card) -> Answer
     unit = _unit(state, derived, card)
     return Answer(
         article_id=record["id"], title=record["title"], heading=unit["heading"], anchor=unit["anchor"],
-        text=unit["text"], snippet=snippet_of(unit["text"]),
+        text=unit.text, snippet=snippet_of(unit.text, unit.prose),
         url=article_url(record["id"], unit["anchor"]), score=round(card.coverage, 4),
         visibility=record["visibility"], draft=record.get("draft", False),
-        markdown=unit.get("markdown") or unit["text"])
+        markdown=unit.markdown or unit.text)
 
 
 def _article_hit(state, derived: _Derived, snippet_of, docnum: int, score: float,
@@ -250,13 +251,14 @@ def _article_hit(state, derived: _Derived, snippet_of, docnum: int, score: float
     record = state.catalog[derived.ids[docnum]]
     # The snippet comes from the article's best unit (its prose); else its summary.
     if card is not None and (card.score > 0 or card.unit < 0):
-        source = _unit(state, derived, card)["text"]
+        unit = _unit(state, derived, card)
+        source, prose = unit.text, unit.prose
     else:
-        source = record["summary"] or " ".join(record["questions"])
+        source, prose = record["summary"] or " ".join(record["questions"]), None
     return ArticleHit(
         id=record["id"], title=record["title"], summary=record["summary"],
         category=record["category"], lang=record["lang"], tags=record["tags"],
-        url=article_url(record["id"]), snippet=snippet_of(source),
+        url=article_url(record["id"]), snippet=snippet_of(source, prose),
         score=round(score, 4), visibility=record["visibility"], draft=record.get("draft", False))
 
 

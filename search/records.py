@@ -56,17 +56,20 @@ class Unit(_Stored):
     heading: str
     text: str
     markdown: str | None = None  # the unit's own body Markdown, where the indexer stores it
-    _optional = frozenset({"markdown"})
+    prose: str | None = None  # its text without code, where it has code (snippets come from it)
+    _optional = frozenset({"markdown", "prose"})
 
     @classmethod
     def from_stored(cls, data: dict) -> Unit:
         return cls(anchor=data["anchor"], heading=data["heading"], text=data["text"],
-                   markdown=data.get("markdown"))
+                   markdown=data.get("markdown"), prose=data.get("prose"))
 
     def to_dict(self) -> dict:
         data = {"anchor": self.anchor, "heading": self.heading, "text": self.text}
         if self.markdown is not None:
             data["markdown"] = self.markdown
+        if self.prose is not None:
+            data["prose"] = self.prose
         return data
 
 

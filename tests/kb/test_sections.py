@@ -26,6 +26,12 @@ def test_title_heading_and_code_fences_are_not_units():
     sections = split_sections(body, "Title")
     assert [s.heading for s in sections] == ["Title"]
     assert "## not a heading" in sections[0].text
+    assert sections[0].prose == "Lead."  # the text without its code, for snippets
+
+
+def test_a_section_without_code_has_no_separate_prose():
+    assert [s.prose for s in split_sections("Lead.\n\n## Fees\n| a | b |\n|---|---|\n| 1 | 2 |\n", "T")] \
+        == [None, None]
 
 
 def test_bold_line_that_is_no_question_is_no_unit():

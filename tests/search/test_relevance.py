@@ -285,6 +285,39 @@ def test_snippets_start_at_a_word_and_mark_no_stop_words_or_single_characters(bu
     assert "<mark>付款</mark>" in zh and "<mark>不</mark>" not in zh
 
 
+
+def test_a_snippet_shows_the_most_different_words_of_the_question(build):
+    """"pass data to a child component": the window that holds pass, child and component, not the
+    one that repeats data (the card of Props › One-Way Data Flow showed "…your app's data flow
+    harder to understand…")."""
+    body = ("Data flows down. The data store keeps data, and data views read that data. " * 3
+            + "Nothing else is said in this part of the page at all. " * 3
+            + "To pass values to a child component, declare them as props on it. The end.")
+    index = build({"props.md": "# Props\n\n" + body + "\n"})
+    snippet = index.search("pass data to a child component").articles[0].snippet
+    assert all(f"<mark>{word}</mark>" in snippet for word in ("pass", "child", "component")), snippet
+
+
+def test_a_snippet_comes_from_the_prose_not_the_code(build):
+    index = build({"cache.md": """
+        # Caching
+
+        ```js
+        include(cache); include(cache); include(cache); include(cache); include(cache);
+        ```
+
+        Choose which pages the cache keeps with the include option, by name.
+
+        ```js
+        include(cache); include(cache); include(cache); include(cache); include(cache);
+        ```
+        """})
+    results = index.search("cache include")
+    for snippet in (results.articles[0].snippet, results.answers[0].snippet):
+        assert "Choose which pages" in snippet and "include(" not in snippet, snippet
+    assert "include(cache)" in results.answers[0].text  # the card's text is the whole section
+
+
 # -- which unit answers: its own words, its headings, the kind of value asked ---------------------
 def test_a_section_counts_the_headings_it_sits_under(build):
     index = build({"account.md": """
