@@ -215,6 +215,20 @@ def compound_terms(words: list[tuple[str, int | None, str | None]]) -> dict[tupl
     return compounds
 
 
+def han_words(segmenter: jieba.Tokenizer, run: str, mode: str = "search") -> list[tuple[str, int, int]]:
+    """The words of one run of Chinese characters, with their offsets: jieba's (HMM on), and after
+    a two-character word jieba's HMM glued from a stop character and another one — a word no
+    dictionary has, which changes with the character before it (给子组件 → 给子, 向子组件 → 向子) —
+    its two characters, so that its content character is a word of its own (子) wherever it comes.
+    (The stop filter then drops the stop character.)"""
+    words = []
+    for word, start, end in segmenter.tokenize(run, mode=mode, HMM=True):
+        words.append((word, start, end))
+        if len(word) == 2 and (word[0] in STOP or word[1] in STOP) and not segmenter.FREQ.get(word):
+            words += [(word[0], start, start + 1), (word[1], start + 1, end)]
+    return words
+
+
 class JiebaTokenizer(Tokenizer):
     """Folds characters, segments Chinese runs with jieba, splits other words."""
 
@@ -229,7 +243,7 @@ class JiebaTokenizer(Tokenizer):
         for match in _RUNS.finditer(fold_text(value)):
             if match.group("han"):
                 base = match.start()
-                pieces = self.segmenter.tokenize(match.group("han"), mode=self.mode, HMM=True)
+                pieces = han_words(self.segmenter, match.group("han"), self.mode)
             else:
                 base = 0
                 pieces = [(match.group("word"), match.start(), match.end())]
@@ -360,7 +374,7 @@ class Analyzer:
         if tokens is None:
             if len(self._runs) >= TERMS_CACHE:
                 self._runs.clear()
-            tokens = self._runs[run] = tuple(self._segmenter.tokenize(run, mode=self._mode, HMM=True))
+            tokens = self._runs[run] = tuple(han_words(self._segmenter, run, self._mode))
         return tokens
 
     def _spans(self, text: str) -> tuple[tuple[str, int, int], ...]:

@@ -22,6 +22,15 @@ def test_multi_word_term_is_kept_beside_its_parts():
     assert terms[:3] == ["appl", "pay", "applepay"]
 
 
+def test_a_character_glued_to_a_stop_character_is_a_word_too():
+    """jieba's HMM makes 给子 of 给子组件 and 向子 of 向子组件: the content character 子 is a word of
+    its own beside them; a dictionary word with a stop character in it (在于) is left whole."""
+    analyzer = Analyzer()
+    assert analyzer.terms("给子组件") == ["给子", "子", "组件"]
+    assert "子" in analyzer.terms("向子组件传递数据")
+    assert analyzer.terms("问题在于网络") == ["问题", "在于", "网络"]
+
+
 def test_question_particles_and_stop_words_are_dropped():
     terms = Analyzer(WORDS).terms("为什么我的付款失败了吗？ Why is the payment failing")
     assert "吗" not in terms and "为什么" not in terms and "the" not in terms

@@ -267,6 +267,21 @@ def test_did_you_mean_leaves_english_words_the_knowledge_base_lacks(spelling_kb,
     assert results.confidence != "high"
 
 
+
+def test_a_character_jieba_glues_to_a_stop_word_is_still_found(build):
+    """jieba's HMM glues a stop character to the next one, differently by what comes before (给子组件
+    → 给子, 向子组件 → 向子, 在子组件 → 在子): those words match nothing, and the rarest of them
+    decided "怎么给子组件传数据" for a page about slots that happens to write 给子组件."""
+    index = build({
+        "props.md": "# 组件通信\n\n父组件向子组件传递数据，在子组件里声明 props 就能读取它。\n",
+        "slots.md": "# 插槽\n\n渲染函数可以给子组件传一个插槽，组件的结构由插槽决定。\n",
+        "other.md": "# 其他\n\n组件可以有数据，也可以没有。\n",
+    })
+    results = index.search("怎么给子组件传数据")
+    assert [hit.id for hit in results.articles][0] == "props"
+    assert results.answers[0].article_id == "props"
+
+
 # -- snippets -------------------------------------------------------------------------------------
 def test_snippets_start_at_a_word_and_mark_no_stop_words_or_single_characters(build):
     body = ("We are here all day and night for you. " * 4
