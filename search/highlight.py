@@ -25,8 +25,10 @@ def snippet(text: str, terms: set[str], analyzer: Analyzer, width: int = SNIPPET
     matches), marked: a window holding pass, child and component answers "pass data to a child
     component" better than one repeating data three times. From `prose` (the text without its code)
     when that holds a term: a page's words, not its code, are what a reader takes in."""
-    if prose is not None and any(term and term in prose.lower() for term in terms):
-        text = prose
+    if prose is not None:
+        folded = prose.lower()
+        if any(term and term in folded for term in terms):
+            text = prose
     text = " ".join(text.split())[:MAX_TEXT_CHARS]
     before = after = False
     if len(text) > ANALYZED_CHARS:

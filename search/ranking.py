@@ -239,9 +239,9 @@ def _answer(state, derived: _Derived, snippet_of, card: evidence.Card) -> Answer
     record = state.catalog[derived.ids[card.article]]
     unit = _unit(state, derived, card)
     return Answer(
-        article_id=record["id"], title=record["title"], heading=unit["heading"], anchor=unit["anchor"],
+        article_id=record["id"], title=record["title"], heading=unit.heading, anchor=unit.anchor,
         text=unit.text, snippet=snippet_of(unit.text, unit.prose),
-        url=article_url(record["id"], unit["anchor"]), score=round(card.coverage, 4),
+        url=article_url(record["id"], unit.anchor), score=round(card.coverage, 4),
         visibility=record["visibility"], draft=record.get("draft", False),
         markdown=unit.markdown or unit.text)
 
