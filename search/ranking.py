@@ -96,6 +96,15 @@ def _rows(docnums: np.ndarray, size: int) -> np.ndarray:
     return rows
 
 
+def _term_weights(parsed: ParsedQuery, weights: np.ndarray) -> dict[str, float]:
+    """Each term of the question with its concept's weight (its rarity), for snippets."""
+    found: dict[str, float] = {}
+    for concept, weight in zip(parsed.concepts, weights, strict=False):
+        for term in concept.terms:
+            found[term] = max(found.get(term, 0.0), float(weight))
+    return found
+
+
 def _normal(text: str) -> str:
     """A phrasing compared for exactness: folded, lower case, letters and digits only."""
     return re.sub(r"[\W_]+", "", fold_text(text).lower())
@@ -121,10 +130,11 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
                                   lambda d: "answer" in state.catalog[derived.ids[d]], config)
     results.confidence = evidence.confidence(ranked, cards[0] if cards else None, len(docnums) > 0, config)
     terms, snippets = parsed.terms, {}
+    weights = _term_weights(parsed, ranked.units.weights)
 
     def snippet_of(text: str, prose: str | None = None) -> str:  # a card's unit is its article's too
         if (text, prose) not in snippets:
-            snippets[(text, prose)] = snippet(text, terms, state.analyzer, prose=prose)
+            snippets[(text, prose)] = snippet(text, terms, state.analyzer, prose=prose, weights=weights)
         return snippets[(text, prose)]
 
     results.answers = [_answer(state, derived, snippet_of, card) for card in cards]
