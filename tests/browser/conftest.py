@@ -60,6 +60,11 @@ def write_extras(articles: Path) -> None:
         "## 到账时间表\n| 付款方式 | 到账时间 |\n| --- | --- |\n| 钱包余额 | 即时 |\n"
         "| 信用付 | 即时恢复额度 |\n"
         "| 储蓄卡 | 1–7 个工作日 |\n| 信用卡 | 1–15 个工作日，以银行入账为准 |\n", "utf-8")
+    (articles / "payments" / "callback.md").write_text(  # a card whose code is wider than a phone
+        "---\ntitle: 支付结果回调\nid: payment-callback\ncategory: 支付\n---\n商户用回调接收支付结果。\n\n"
+        "## 回调示例\n回调是一个 POST 请求：\n\n```\ncurl -X POST 'https://merchant.example.com/wallet/notify"
+        "?order_id=2026120700001234&amount=100.00&currency=CNY&sign=9f86d081884c7d659a2feaa0c55ad015'\n```\n",
+        "utf-8")
     (articles / "payments" / "red-packet-draft.md").write_text(
         "---\ntitle: 红包领取说明\nid: red-packet-draft\ncategory: 优惠活动\ndraft: true\n---\n"
         "红包领取后 24 小时内有效。\n", "utf-8")

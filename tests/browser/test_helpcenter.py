@@ -69,9 +69,12 @@ def test_phone_width_is_usable(browser, base_url):
     context = browser.new_context(base_url=base_url, viewport={"width": 375, "height": 740}, is_mobile=True,
                                   has_touch=True, locale="zh-CN")
     page = context.new_page()
-    for url in ("/", "/search?q=退款多久到账", "/articles/refund-timeline"):
+    for url in ("/", "/search?q=退款多久到账", "/articles/refund-timeline", "/search?q=支付结果回调示例",
+                "/articles/payment-callback"):
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, url
+    page.goto("/search?q=支付结果回调示例")  # the card's code scrolls sideways in its own box
+    expect(page.locator(".answer-card pre")).to_be_visible()
     page.goto("/")
     box = page.get_by_role("combobox")
     box.fill("银行卡退款")
