@@ -108,12 +108,13 @@ def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None
         lang = detect(" ".join((title, prose))) if detect else "en"
     sections = []
     for (_, heading, level, anchor, line), blocks, markdown in units:
-        text = "\n".join(b.render(lang) for b in blocks)
+        lines = [b.render(lang) for b in blocks]
+        text = "\n".join(lines)
         if level == 1 and not text:
             continue
-        prose = "\n".join(b.render(lang) for b in blocks if b.kind != "code")
+        words = "\n".join(rendered for b, rendered in zip(blocks, lines, strict=True) if b.kind != "code")
         sections.append(Section(anchor, heading or title, level, text, first_line + max(line, 0), markdown,
-                                prose if prose != text else None))
+                                words if words != text else None))
     summary = next((b.text for b in all_blocks if b.kind == "p"), "")
     return ParsedBody(tokens, shape.title, sections, all_anchors(tokens),
                       [(url, first_line + line, kind) for url, line, kind in links(tokens)],

@@ -106,6 +106,12 @@ def test_language_is_detected_from_prose_not_code():
     assert parse_article(body.encode(), "install.md").lang == "zh"
 
 
+def test_language_is_detected_from_the_whole_page_not_its_last_section():
+    body = ("---\ntitle: Wallet guide\n---\n钱包可以付款、转账和提现，绑定银行卡后即可使用。\n\n"
+            "## 常见问题\n付款失败时请先检查余额。\n\n## Links\nSee the developer reference.\n")
+    assert parse_article(body.encode(), "guide.md").lang == "zh"
+
+
 def test_the_overview_is_headed_by_the_title_from_the_file_name():
     article = parse_article(b"Copyright notice.\n", "LICENSE.md")
     assert article.title == "LICENSE" and article.sections[0].heading == "LICENSE"
