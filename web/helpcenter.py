@@ -134,7 +134,7 @@ def search():
                            category_filter=category or "", categories=_categories(),
                            groups=[(None, mine), (t("other_lang_articles"), others)],
                            first_number=offset + 1, page=page, pages=pages,
-                           popular=_popular() if not results.articles else [])
+                           popular=_popular() if not found else [])
 
 
 @bp.get("/articles/<path:article_id>")
