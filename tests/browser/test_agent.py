@@ -241,3 +241,27 @@ def test_agents_see_drafts_with_a_badge_and_a_preview_link(console, browser):
     public.goto("/search?q=红包领取说明")
     expect(public.locator("main")).not_to_contain_text("红包领取后")
     public.context.close()
+
+
+def test_enter_and_copy_act_on_the_results_of_the_text_in_the_box(page, context, base_url):
+    """An agent types a new question and presses Enter (or Ctrl+C) at once, before the results
+    follow the text: the console opened (and copied) the previous question's answer."""
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    sign_in(page)
+    box = page.locator("#agent-q")
+    box.press_sequentially("冻结", delay=15)
+    results = page.locator("#agent-results li")
+    expect(results.first).to_contain_text("冻结")
+    box.fill("refund still pending")
+    box.press("Enter")
+    panel = page.locator("#panel")
+    expect(panel.get_by_role("heading", level=2).first).to_contain_text("Where is my refund?")
+    expect(results.first).to_contain_text("Refund still pending")
+
+    box.focus()
+    box.fill("冻结")
+    box.press("Control+c")
+    expect(page.locator("#toast")).to_have_text("已复制答案")
+    expect(results.first).to_contain_text("冻结")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() == results.first.locator(".answer").inner_text().strip()

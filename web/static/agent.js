@@ -2,7 +2,10 @@
 // response never replaces a newer one), "/" focuses the search box, ↑/↓ move
 // through the results, Enter opens the highlighted one in the side panel, "c"
 // copies its answer text (Ctrl+C / ⌘C from the search box, when no text is selected
-// there). At 700 px and less the panel opens over the results; Esc closes it.
+// there). Enter and copy act on the results of the text in the box: pressed before
+// they follow a new text, they wait for them (the agent reads out the answer to the
+// question typed, never the one before). At 700 px and less the panel opens over the
+// results; Esc closes it.
 // Results in the interface language come first. The last 10 viewed articles are
 // kept in localStorage.
 (function () {
@@ -22,6 +25,8 @@
   var timer = null;
   var results = [];   // [{element, articleId, anchor, title, copyText}]
   var selected = -1;
+  var shownFor = "";  // the text whose results are listed
+  var pending = null;  // Enter or copy pressed before the results followed the text
 
   list.tabIndex = 0;
 
@@ -60,7 +65,8 @@
     list.appendChild(li);
   }
 
-  function render(data) {
+  function render(data, text) {
+    shownFor = text;
     list.innerHTML = "";
     results = [];
     selected = -1;
@@ -93,17 +99,32 @@
     });
     countLine.textContent = root.dataset.count.replace("{n}", String(data.total || 0));
     if (results.length) select(0, false);
+    var action = pending;
+    pending = null;
+    if (action) action();
+  }
+
+  // Run `action` on the results of the text now in the box: at once if they are listed, else
+  // when they arrive (searching now instead of after the typing pause).
+  function onCurrentResults(action) {
+    if (input.value.trim() === shownFor) {
+      action();
+      return;
+    }
+    pending = action;
+    clearTimeout(timer);
+    runSearch();
   }
 
   function runSearch() {
     var text = input.value.trim();
     var mine = ++sequence;
-    if (!text) { render({}); countLine.textContent = ""; return; }
+    if (!text) { render({}, text); countLine.textContent = ""; return; }
     fetch(root.dataset.searchUrl + "?limit=10&prefer=" + root.dataset.prefer + "&q=" + encodeURIComponent(text),
           { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : {}; })
-      .then(function (data) { if (mine === sequence) render(data); })
-      .catch(function () { /* keep the last results on a network hiccup */ });
+      .then(function (data) { if (mine === sequence) render(data, text); })
+      .catch(function () { if (mine === sequence) pending = null; /* keep the last results */ });
   }
 
   function remember(article) {
@@ -237,10 +258,10 @@
     var inBox = event.target === input;
     var modified = event.ctrlKey || event.metaKey || event.altKey;
     if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "c" && inBox
-        && input.selectionStart === input.selectionEnd && selected >= 0) {
+        && input.selectionStart === input.selectionEnd && (selected >= 0 || input.value.trim())) {
       // Nothing selected in the box to copy: copy the highlighted answer instead.
       event.preventDefault();
-      copySelected();
+      onCurrentResults(copySelected);
     } else if (modified) {
       return;
     } else if (event.key === "/" && !typing(event.target)) {
@@ -255,13 +276,14 @@
       // From the box, ↓ enters the list on the highlighted result; in the list it moves.
       select(inBox && event.key === "ArrowDown" ? Math.max(selected, 0) : selected + step);
       list.focus({ preventScroll: true });
-    } else if (event.key === "Enter" && (inBox || event.target === list) && selected >= 0) {
+    } else if (event.key === "Enter" && (inBox || event.target === list)
+               && (selected >= 0 || input.value.trim())) {
       event.preventDefault();
       list.focus({ preventScroll: true });  // from the box too: then "c" and ↑/↓ act on the results
-      openSelected();
+      onCurrentResults(openSelected);
     } else if (event.key === "c" && !typing(event.target)) {
       event.preventDefault();
-      copySelected();
+      onCurrentResults(copySelected);
     } else if (event.key === "Escape" && panel.classList.contains("open")) {
       event.preventDefault();
       closePanel();
