@@ -44,6 +44,21 @@ def test_type_ahead_with_the_keyboard(page):
     expect(page.get_by_role("heading", level=1)).to_contain_text("退款多久到账")
 
 
+def test_typing_after_picking_a_suggestion_searches_what_was_typed(page):
+    """A suggestion highlighted, then more typed and Enter at once (before new suggestions come):
+    that opened the suggestion picked for the shorter text."""
+    page.goto("/?lang=en")
+    box = page.get_by_role("combobox")
+    box.press_sequentially("退")
+    expect(page.get_by_role("option").first).to_have_text("退款多久到账")
+    box.press("ArrowDown")
+    box.press("End")
+    box.type("款怎么申请")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    expect(page.locator("input#q")).to_have_value("退款怎么申请")
+
+
 def test_deep_link_lands_on_the_section(page):
     page.set_viewport_size({"width": 1280, "height": 500})
     page.goto("/articles/refund-timeline#退款一直没到账")

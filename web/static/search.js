@@ -62,6 +62,9 @@
     }
 
     input.addEventListener("input", function () {
+      // What is typed now is what Enter searches for: a suggestion picked for the shorter text is
+      // no longer the pick (until new suggestions come and one is picked).
+      if (active >= 0) highlight(-1);
       clearTimeout(timer);
       timer = setTimeout(fetchSuggestions, 120);
     });
