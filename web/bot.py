@@ -1,8 +1,8 @@
 """The answer bot: answers a customer only when the search is sure, otherwise offers a human.
 
 `reply(index, question)` decides from `SearchResults.confidence` alone (the rule of
-the relevance work): "high" answers with the best answer unit; "low" and "none"
-offer up to three articles and a hand-over. A customer who asks for a person
+the relevance work): "high" answers with the best answer unit; "low" offers up to
+three articles and a hand-over, "none" a hand-over only. A customer who asks for a person
 (转人工, 人工客服, talk to a person…) is handed over at once, without a search; one
 who says the answer did not help (没帮助, not helpful…) is offered a person too.
 The bot searches public articles only, whoever asks: internal playbooks never
@@ -74,7 +74,9 @@ def reply(index: SearchIndex, question: str, not_helpful_before: bool = False) -
     if says_not_helpful(question):
         return Reply("none", handover=True, reason="not_helpful")
     results = index.search(question, limit=MAX_ARTICLES, internal=False)
-    articles = results.articles[:MAX_ARTICLES]
+    # With confidence "none" nothing holds a word of the question (what was found shares letters
+    # or characters with it): no article is offered, as the help center shows its no-results page.
+    articles = results.articles[:MAX_ARTICLES] if results.confidence != "none" else []
     if results.confidence == "high" and results.answers:
         reason = "not_helpful" if not_helpful_before else None
         return Reply("high", results.answers[0], articles, not_helpful_before, reason, results.total)
