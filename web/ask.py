@@ -29,9 +29,11 @@ def converse(question: str, conversation, lang: str) -> tuple[str, Reply]:
     """Answer `question` in the visitor's `conversation` (a new one if it is not theirs)."""
     if not handovers.owns(conversation):
         conversation = handovers.start()
-    answer = reply(current_index(), question, handovers.voted_not_helpful(conversation))
+    earlier = [turn["question"] for turn in handovers.turns([conversation])[conversation]]
+    answer = reply(current_index(), question, handovers.voted_not_helpful(conversation), earlier)
     handovers.add_turn(conversation, clean_text(question), lang, answer)
-    analytics.record("ask", "bot", lang=lang, query=question, results=answer.found,
+    # A follow-up is recorded as searched (with its topic): 信用卡的呢 alone says nothing of a gap.
+    analytics.record("ask", "bot", lang=lang, query=answer.searched or question, results=answer.found,
                      confidence=answer.confidence if answer.found is not None else None,
                      article_id=answer.answer.article_id if answer.answer else None, reason=answer.reason,
                      conversation=conversation)

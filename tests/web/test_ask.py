@@ -46,6 +46,38 @@ def test_no_answer_offers_a_person(client, question):
     assert body["handover"] == {"offered": True, "reason": "no_answer"}
 
 
+def test_a_follow_up_is_asked_with_its_topic(client):
+    """那余额呢 after 退款多久到账 asks about a refund to the balance; alone it found 余额不足 (a
+    payment failing for a low balance)."""
+    conversation = ask(client, "退款多久到账")["conversation"]
+    body = ask(client, "那余额呢？", conversation)
+    assert body["answer"]["article_id"] == "refund-timeline" and body["answer"]["heading"] == "到账时间"
+    assert ask(client, "那余额呢？")["answer"]["article_id"] == "payment-failed"  # a new conversation
+
+
+def test_a_follow_up_on_the_topic_keeps_its_own_words(client):
+    """那手续费呢 after 提现多久到账: the fee, not the delay its topic asked about; and after a
+    follow-up, the next one still goes with the last question of its own."""
+    conversation = ask(client, "提现多久到账")["conversation"]
+    assert ask(client, "那手续费呢", conversation)["answer"]["heading"] == "提现收手续费吗？"
+    assert ask(client, "转人工", conversation)["handover"]["reason"] == "asked_for_human"
+    body = ask(client, "那余额呢", conversation)
+    assert body["answer"]["article_id"] == "faq-withdraw"
+
+
+@pytest.mark.parametrize("message, follow_up", [
+    ("信用卡的呢", True), ("那充值呢？", True), ("如果是境外的呢", True), ("还有别的办法吗", True),
+    ("What about credit cards?", True), ("and for a debit card?", True),
+    ("怎么解绑银行卡呢", False), ("我的钱怎么还没到呢", False), ("退款多久到账", False),
+    ("how long does a refund take", False),
+    ("what if my phone and my card were both stolen last night", False),
+])
+def test_what_a_follow_up_is(message, follow_up):
+    from web.bot import is_follow_up
+
+    assert is_follow_up(message) is follow_up
+
+
 @pytest.mark.parametrize(
     "message",
     ["转人工", "我要人工客服", "轉人工", "talk to a person", "I want to speak with a human", "agent please"],
