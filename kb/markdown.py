@@ -54,6 +54,8 @@ _IMPORT_EXPORT = re.compile(r"^\s{0,3}(import\s+(?:[\w*{}\s,$]+\s+from\s+)?['\"]
 _MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
 _JSX_TAGS_LINE = re.compile(r"^\s*(?:</?[A-Z][\w.]*(?:\s+[^<>]*?)?/?>\s*)+$")
 _JSX_OPEN_START = re.compile(r"^\s*<[A-Z][\w.]*(\s|$)")
+_JSX_OPENING = re.compile(r"<[A-Z][\w.]*(?:\s+[^<>]*?)?(?<!/)>")  # not self-closing
+_JSX_CLOSING = re.compile(r"</[A-Z][\w.]*\s*>")
 # What each line `strip_mdx` blanks holds: `import`, `export`, `{/*` or a component tag `<Tag`, `</Tag`.
 _MDX_MARKS = re.compile(r"import|export|\{/\*|</?[A-Z]")
 _ATTR = r"(?:[#.][^\s{}]+|[\w-]+=\S+)"
@@ -98,30 +100,55 @@ def strip_mdx(source: str) -> str:
     """Blank MDX-only lines (imports, exports, JSX tag lines, `{/* */}`) outside code fences.
 
     Lines are blanked, never removed, so line numbers stay those of the file."""
+    return _mdx_lines(source)[0]
+
+
+def component_lines(source: str) -> frozenset[int]:
+    """The 0-based lines of `source` that lie inside a JSX component written over several lines
+    (`<VideoLink href="…">` / a label / `</VideoLink>`): the component's content, not the page's
+    own prose, whatever it renders (a link's label, a tab's text)."""
+    return _mdx_lines(source)[1]
+
+
+def _mdx_lines(source: str) -> tuple[str, frozenset[int]]:
+    """`strip_mdx`'s text and `component_lines`' lines, from one pass over the lines."""
     if not _MDX_MARKS.search(source):
-        return source  # no line can be blanked (most pages: the parse of every article starts here)
+        return source, frozenset()  # no line can be blanked (most pages: every parse starts here)
     lines = source.split("\n")
     fence: str | None = None
     in_jsx = False
+    depth = 0  # components open around the line
+    inside: set[int] = set()
     for i, line in enumerate(lines):
         opened = _FENCE_OPEN.match(line)
         if fence:
             if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
                     and not line.strip()[len(opened.group(1)):].strip():
                 fence = None
+            elif depth:
+                inside.add(i)
             continue
         if opened:
             fence = opened.group(1)
+            if depth:
+                inside.add(i)
             continue
         if in_jsx:
             lines[i] = ""
             in_jsx = not line.rstrip().endswith(">")
-        elif _IMPORT_EXPORT.match(line) or _MDX_COMMENT.match(line) or _JSX_TAGS_LINE.match(line):
+            if not in_jsx and not line.rstrip().endswith("/>"):
+                depth += 1
+        elif _IMPORT_EXPORT.match(line) or _MDX_COMMENT.match(line):
             lines[i] = ""
+        elif _JSX_TAGS_LINE.match(line):
+            lines[i] = ""
+            depth = max(0, depth + len(_JSX_OPENING.findall(line)) - len(_JSX_CLOSING.findall(line)))
         elif _JSX_OPEN_START.match(line) and ">" not in line:
             lines[i] = ""  # a component whose attributes run over several lines
             in_jsx = True
-    return "\n".join(lines)
+        elif depth and line.strip():
+            inside.add(i)
+    return "\n".join(lines), frozenset(inside)
 
 
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:

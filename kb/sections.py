@@ -25,6 +25,7 @@ from kb.markdown import (
     _parse_inline,
     all_anchors,
     block_lines,
+    component_lines,
     detect_lang,
     inline_text,
     links,
@@ -115,7 +116,12 @@ def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None
         words = "\n".join(rendered for b, rendered in zip(blocks, lines, strict=True) if b.kind != "code")
         sections.append(Section(anchor, heading or title, level, text, first_line + max(line, 0), markdown,
                                 words if words != text else None))
-    summary = next((b.text for b in all_blocks if b.kind == "p"), "")
+    # The first paragraph of the page's own: not the label of a component around it (a video
+    # link's "Watch an interactive video lesson"), unless the page has no other.
+    inside = component_lines(body)
+    paragraphs = [b for b in all_blocks if b.kind == "p"]
+    summary = next((b.text for b in paragraphs if b.line not in inside),
+                   paragraphs[0].text if paragraphs else "")
     return ParsedBody(tokens, shape.title, sections, all_anchors(tokens),
                       [(url, first_line + line, kind) for url, line, kind in links(tokens)],
                       prose, summary, [b for _, b, _ in units])

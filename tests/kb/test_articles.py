@@ -91,6 +91,20 @@ def test_mdx_summary_is_prose_not_an_import():
     assert article.summary == "The help center for merchants."
 
 
+def test_summary_is_the_pages_own_prose_not_a_components_label():
+    """The Vue guide opens 4 pages with a video link component; its label was their summary."""
+    article = parse_article(
+        b'# Component v-model\n\n<ScrimbaLink href="https://scrimba.com/x" title="Lesson" type="scrimba">\n'
+        b"  Watch an interactive video lesson on Scrimba\n</ScrimbaLink>\n\n## Basic Usage\n\n"
+        b"v-model can be used on a component to implement a two-way binding.\n", "v-model.md")
+    assert article.summary == "v-model can be used on a component to implement a two-way binding."
+    # Its label is still the page's text, and a page holding nothing else keeps it as its summary.
+    assert "Watch an interactive video lesson" in article.body
+    only = parse_article(b"# Tabs\n\n<Tabs>\n<TabItem value=\"npm\">\n\nInstall it with npm.\n\n"
+                         b"</TabItem>\n</Tabs>\n", "tabs.mdx")
+    assert only.summary == "Install it with npm."
+
+
 def test_headings_are_never_empty_and_never_the_title_again():
     # issue 11: a heading that is only a code span came out empty, and the table of contents
     # repeated the page title
