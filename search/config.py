@@ -58,6 +58,10 @@ class RankingConfig:
     # dictionary lacks: 带防抖) has the longest words inside it that articles hold (防抖) as
     # alternatives at this weight (search.query.add_found_parts). 0 turns it off.
     found_parts_weight: float = 1.0
+    # Two neighbouring Latin words of the question that articles write as one (log in → login,
+    # look up → lookup) have that joined word as an alternative (search.query.add_joined_words),
+    # weighing no more than the two words. False turns it off.
+    joined_words: bool = True
     # Attribute rule: the share of the question's words found in the title or questions multiplies
     # the score by (1 + title_boost × that share), as a match in the title outranks one in the text.
     title_boost: float = 0.5

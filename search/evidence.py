@@ -314,6 +314,9 @@ def _rank(scorer: Bm25Scorer, space: Candidates, docs: DocMap, parsed: ParsedQue
     weights[_unfound_numbers(parsed, matched)] = 0.0
     if config.unfound_word_as_parts:
         _weigh_unfound_words_as_parts(weights, matched, parsed.groups)
+    for head, parts in parsed.groups:
+        if head in parsed.joined:  # log in → login: no rarer than the words typed
+            weights[head] = min(weights[head], float(weights[parts].sum()))
     covered = coverage(matched, weights, parsed.groups)
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 

@@ -56,6 +56,9 @@ class ParsedQuery:
     # 银行): one *group* per word of the question, as (head concept, concepts inside it), by
     # index into `concepts`. Coverage counts groups, so a word is not counted twice.
     groups: list[tuple[int, list[int]]] = field(default_factory=list)
+    # Concepts that join two words of the question as pages write them as one (log in → login):
+    # such a group weighs no more than its words (`add_joined_words`).
+    joined: list[int] = field(default_factory=list)
     # The kinds of value the question asks for (search.answer_types): 多久 asks a duration.
     asks: list[str] = field(default_factory=list)
 
@@ -203,6 +206,42 @@ def add_found_parts(parsed: ParsedQuery, holding: Callable[[tuple[str, ...]], in
             if (part,) not in known:
                 known.add((part,))
                 concept.alternatives.append(((part,), weight))
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+# Stop words that end a phrasal verb a page may write as one word (log in → login, check in).
+PARTICLES = frozenset({"in", "on"})
+
+
+def add_joined_words(parsed: ParsedQuery, analyzer: Analyzer, holding: Callable[[tuple[str, ...]], int]
+                     ) -> None:
+    """In place: two neighbouring Latin words of the question that pages write as one (log in →
+    login, look up → lookup, keep alive → KeepAlive) head a group of the words' own concepts, as a
+    hyphenated name's joined form does (`_with_joined_forms`): a page holding either form has the
+    word. Only where the joined form is a term some article holds (`holding(terms)`: how many do)
+    and the question lacks, and neither word is a stop word but the particle of a phrasal verb
+    second (on mount is not onMounted, my component not MyComponent). Listed in `parsed.joined`,
+    such a group weighs no more than its words (a code name joined by chance, ChildComponent for
+    "child component", is rare)."""
+    words = list(_LATIN_WORD.finditer(parsed.text))
+    for first, second in zip(words, words[1:], strict=False):
+        if (parsed.text[first.end():second.start()] != " " or not analyzer.terms(first.group(0))
+                or not (analyzer.terms(second.group(0)) or second.group(0).lower() in PARTICLES)):
+            continue
+        joined = analyzer.terms(first.group(0) + second.group(0))
+        if len(joined) != 1 or joined[0] in parsed.terms or not holding((joined[0],)):
+            continue
+        # The words' own groups: each a concept standing alone (not part of a longer word).
+        alone = {parsed.concepts[head].alternatives[0][0]: n for n, (head, parts) in enumerate(parsed.groups)
+                 if not parts}
+        own = sorted({alone[(t,)] for w in (first, second) for t in analyzer.terms(w.group(0))
+                      if (t,) in alone}, reverse=True)
+        if not own:
+            continue
+        members = sorted(parsed.groups.pop(n)[0] for n in own)
+        parsed.concepts.append(Concept([((joined[0],), 1.0)]))
+        parsed.groups.append((len(parsed.concepts) - 1, members))
+        parsed.joined.append(len(parsed.concepts) - 1)
 
 
 def _expand_synonyms(parsed: ParsedQuery, terms: list[str], synonyms, weight: float) -> None:

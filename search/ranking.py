@@ -21,7 +21,7 @@ from search.catalog import related
 from search.config import RankingConfig
 from search.derived import SCORED_FIELDS
 from search.highlight import snippet
-from search.query import ParsedQuery, add_found_parts, parse_query
+from search.query import ParsedQuery, add_found_parts, add_joined_words, parse_query
 from search.records import Unit
 from search.results import Answer, ArticleHit, SearchResults, article_url
 from search.schema import CHARS_FIELD, GRAMS_FIELD, LATIN_GRAMS_FIELD, PINYIN_FIELD, VALUES_FIELD
@@ -162,6 +162,8 @@ def ranked_query(state, text: str, lang: str | None, category: str | None, inter
     corrected = _corrected(parsed.text, _corrections(state, parsed, internal, config.typo_weight))
     bridge.expand(state, parsed, internal, config)
     add_found_parts(parsed, state.scorers[internal].holding, config.found_parts_weight)
+    if config.joined_words:
+        add_joined_words(parsed, state.analyzer, state.scorers[internal].holding)
     derived = _derive(state, config)
     ranked = rank(state, derived, parsed, _allowed(state, lang, category, internal), internal, config,
                   corrected)

@@ -55,3 +55,24 @@ def test_an_unknown_word_no_article_holds_gets_the_held_words_inside_it():
     off = parse_query("给输入框做一个带防抖的 ref", Analyzer(), {})
     add_found_parts(off, holding, 0.0)
     assert all(len(c.alternatives) == 1 for c in off.concepts)
+
+
+@pytest.mark.parametrize(("question", "joined"), [
+    ("i cant log in", ["login"]),  # a particle may end it
+    ("keep alive include by name", ["keepal"]),
+    ("hook on mount", []),  # a stop word first: onMounted is another thing
+    ("my component inside a table", []),
+    ("sign up today", []),  # no article holds "signup"
+])
+def test_two_words_pages_write_as_one_head_a_group_of_them(question, joined):
+    from search.analysis import Analyzer
+    from search.query import add_joined_words, parse_query
+
+    held = {"login", "keepal", "onmount", "mycompon"}
+    holding = lambda terms: int(all(t in held for t in terms))  # noqa: E731
+    parsed = parse_query(question, Analyzer(), {})
+    add_joined_words(parsed, Analyzer(), holding)
+    words = [c.alternatives[0][0][0] for c in parsed.concepts]
+    assert [words[n] for n in parsed.joined] == joined
+    if joined == ["keepal"]:
+        assert (words.index("keepal"), [words.index("keep"), words.index("aliv")]) in parsed.groups

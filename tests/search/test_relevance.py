@@ -184,6 +184,31 @@ def test_a_long_manual_whose_section_answers_beats_short_pages_on_generic_words(
     assert results.answers[0].heading == "Settlement time"
 
 
+def test_two_words_a_page_writes_as_one_find_it(build):
+    """"i cant log in": the pages write Login; no article held "log", so the search had confidence
+    none (the no-results page) for one of the commonest questions of a wallet's help center."""
+    files = {"security.md": """
+        # Keeping your account secure
+
+        ## Resetting a password
+
+        Login password: tap Forgot password on the sign-in screen and confirm the code.
+
+        ## Lost phone
+
+        Freeze your account at once.
+        """, "refunds.md": """
+        # Where is my refund?
+
+        A refund goes back to the account you paid with.
+        """}
+    results = build(files).search("i cant log in")
+    assert results.articles[0].id == "security" and results.answers[0].heading == "Resetting a password"
+    assert results.confidence != "none"
+    off = build(files, replace(RankingConfig(), joined_words=False)).search("i cant log in")
+    assert off.confidence == "none"
+
+
 # -- confidence and an honest no ------------------------------------------------------------------
 @pytest.mark.parametrize("query", ["天气怎么样", "pizza delivery", "红烧肉怎么做", "who won the world cup"])
 def test_off_topic_questions_get_no_confident_answer(starter, query):
