@@ -4,11 +4,12 @@
         | StopFilter(STOP_WORDS, minsize=1) | StemFilter()
 
 `JiebaTokenizer` first folds each character (full-width → half-width, traditional
-→ simplified, one character for one so offsets stay true), then hands Chinese runs
-to jieba in search mode (a long word also yields its dictionary sub-words, for
-recall) and splits the rest into words. `CompoundFilter` keeps multi-word domain
-terms such as "Apple Pay" whole, beside their parts. Question particles and
-English stop words are dropped so they never dominate the score.
+→ simplified, a phone's ’ → ', one character for one so offsets stay true), then
+hands Chinese runs to jieba in search mode (a long word also yields its dictionary
+sub-words, for recall) and splits the rest into words (hasnt read as hasn't).
+`CompoundFilter` keeps multi-word domain terms such as "Apple Pay" whole, beside
+their parts. Question particles and English stop words (can't and cant alike) are
+dropped so they never dominate the score.
 
 The segmenter is a private `jieba.Tokenizer` with the domain dictionary added, so
 two knowledge bases in one process do not share words.
@@ -50,7 +51,12 @@ has had having would should could might must shall i me my mine myself our ours 
 his she her hers they them their theirs its itself there here than then so such into about over
 again just also very too only some any all each both more most other another same own these those
 i'm i've i'd i'll don't doesn't didn't can't cannot isn't aren't wasn't
+im ive dont doesnt didnt cant isnt arent wasnt
 """.split())
+# Other contractions say what is asked (the money hasn't arrived, the ATM won't give it): typed
+# without the apostrophe, they are read with it.
+CONTRACTIONS = {word.replace("'", ""): word for word in
+                "hasn't haven't hadn't won't wouldn't shouldn't couldn't weren't".split()}
 SPANS_CACHE = 20000  # analyzed questions kept per analyzer
 TERMS_CACHE = 200_000  # Chinese runs segmented and words stemmed, remembered per analyzer
 STOP = (frozenset(STOP_WORDS) | ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
@@ -81,11 +87,15 @@ def _traditional_characters() -> str:
 _VARIANTS_FROM, _VARIANTS_TO = "帐", "账"  # 帐户/账户 are both "simplified"; fold to one
 _VARIANTS = str.maketrans(_VARIANTS_FROM, _VARIANTS_TO)
 _TRADITIONAL = frozenset(_traditional_characters())  # a set: far faster than a character class
+# A phone's keyboard writes can’t with a typographic apostrophe: folded to ', as a page's can't.
+_APOSTROPHES = frozenset("\u2019\u2018\u02bc")
 
 
 @functools.lru_cache(maxsize=65536)
 def fold_char(char: str) -> str:
     """One character, full-width folded to half-width and traditional to simplified."""
+    if char in _APOSTROPHES:
+        return "'"
     folded = unicodedata.normalize("NFKC", char)
     if len(folded) != 1:
         folded = char
@@ -112,7 +122,7 @@ def fold_text(text: str) -> str:
     Remembers recent texts: indexing folds each text for its terms, then again for its
     spelling words and character grams (the phrase-level conversion is slow pure Python)."""
     traditional = not _TRADITIONAL.isdisjoint(text)
-    if not traditional and unicodedata.is_normalized("NFKC", text):
+    if not traditional and unicodedata.is_normalized("NFKC", text) and _APOSTROPHES.isdisjoint(text):
         return text  # the common case, checked in C
     folded = text.translate(_FOLDS)
     if traditional:
@@ -248,7 +258,7 @@ class JiebaTokenizer(Tokenizer):
                 base = 0
                 pieces = [(match.group("word"), match.start(), match.end())]
             for text, start, end in pieces:
-                token.text = text
+                token.text = CONTRACTIONS.get(text.lower(), text)
                 token.boost = 1.0
                 token.stopped = False
                 if keeporiginal:
@@ -348,6 +358,7 @@ class Analyzer:
                 pieces = self._han_tokens(han) if han else ((match.group("word"), 0, match.end() - base),)
             for piece, start, end in pieces:
                 piece = piece.lower()
+                piece = CONTRACTIONS.get(piece, piece)
                 self._add_term(out, piece, (base + start, base + end) if offsets else None)
                 if compounds:
                     window.append((piece, base + start, base + end))

@@ -1,5 +1,6 @@
 """The analyzer: domain words stay whole, particles drop out, text is folded."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +44,16 @@ def test_traditional_and_full_width_fold_to_the_same_terms():
     assert analyzer.terms("帳戶凍結") == analyzer.terms("账户冻结")
     assert analyzer.terms("ＡＰＰＬＥ　ＰＡＹ") == analyzer.terms("apple pay")
     assert len(fold_text("ＡＢＣ綁定")) == 5
+
+
+@pytest.mark.parametrize("typed", ["I can’t log in", "I can't log in", "i cant log in", "I can‘t log in"])
+def test_a_phones_apostrophe_and_a_missing_one_read_as_a_contraction(typed):
+    """A phone's keyboard types can’t (U+2019): it was can + t, the lone t a word of the question
+    matching any page with a t in code; typed cant or hasnt, the contraction was a rare word."""
+    analyzer = Analyzer(WORDS)
+    assert analyzer.terms(typed) == ["log"] == [t.text for t in analyzer.pipeline(typed)]
+    assert analyzer.terms("it hasn’t arrived") == analyzer.terms("it hasnt arrived") == ["hasn't", "arriv"]
+    assert len(fold_text("can’t")) == 5
 
 
 def test_spans_point_into_the_original_text():
