@@ -6,7 +6,8 @@
 `JiebaTokenizer` first folds each character (full-width → half-width, traditional
 → simplified, a phone's ’ → ', one character for one so offsets stay true), then
 hands Chinese runs to jieba in search mode (a long word also yields its dictionary
-sub-words, for recall) and splits the rest into words (hasnt read as hasn't).
+sub-words, for recall) and splits the rest into words (hasnt read as hasn't, daily
+as day).
 `CompoundFilter` keeps multi-word domain terms such as "Apple Pay" whole, beside
 their parts. Question particles and English stop words (can't and cant alike) are
 dropped so they never dominate the score.
@@ -53,10 +54,15 @@ again just also very too only some any all each both more most other another sam
 i'm i've i'd i'll don't doesn't didn't can't cannot isn't aren't wasn't
 im ive dont doesnt didnt cant isnt arent wasnt
 """.split())
-# Other contractions say what is asked (the money hasn't arrived, the ATM won't give it): typed
-# without the apostrophe, they are read with it.
-CONTRACTIONS = {word.replace("'", ""): word for word in
-                "hasn't haven't hadn't won't wouldn't shouldn't couldn't weren't".split()}
+# Words read as another form of themselves. Other contractions say what is asked (the money
+# hasn't arrived, the ATM won't give it): typed without the apostrophe, they are read with it. An
+# adjective of a time is its noun, as the stemmer cannot tell: a "daily limit" is a limit per day.
+WORD_FORMS = {
+    **{word.replace("'", ""): word for word in
+       "hasn't haven't hadn't won't wouldn't shouldn't couldn't weren't".split()},
+    "hourly": "hour", "daily": "day", "nightly": "night", "weekly": "week", "monthly": "month",
+    "yearly": "year",
+}
 SPANS_CACHE = 20000  # analyzed questions kept per analyzer
 TERMS_CACHE = 200_000  # Chinese runs segmented and words stemmed, remembered per analyzer
 STOP = (frozenset(STOP_WORDS) | ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
@@ -258,7 +264,7 @@ class JiebaTokenizer(Tokenizer):
                 base = 0
                 pieces = [(match.group("word"), match.start(), match.end())]
             for text, start, end in pieces:
-                token.text = CONTRACTIONS.get(text.lower(), text)
+                token.text = WORD_FORMS.get(text.lower(), text)
                 token.boost = 1.0
                 token.stopped = False
                 if keeporiginal:
@@ -358,7 +364,7 @@ class Analyzer:
                 pieces = self._han_tokens(han) if han else ((match.group("word"), 0, match.end() - base),)
             for piece, start, end in pieces:
                 piece = piece.lower()
-                piece = CONTRACTIONS.get(piece, piece)
+                piece = WORD_FORMS.get(piece, piece)
                 self._add_term(out, piece, (base + start, base + end) if offsets else None)
                 if compounds:
                     window.append((piece, base + start, base + end))

@@ -19,7 +19,7 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 # Bump when fields or analysis change: an index of another version is rebuilt in full.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 ARTICLE, CONTENT, UNIT, META = "article", "content", "unit", "meta"
 
 # Fields scored for articles and for units, with their query-time weights:

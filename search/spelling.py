@@ -32,7 +32,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from search.analysis import CONTRACTIONS
+from search.analysis import WORD_FORMS
 from search.word_tables import Tables, WordTable, package_file
 
 COMMON_ENGLISH = 100  # occurrences in the English word-frequency list that make a word a word
@@ -55,7 +55,7 @@ def _corrections(state, parsed, internal: bool, typo_weight: float) -> dict[str,
     corrections = {}
     for word in state.analyzer.words(parsed.text):
         if (len(word) < SHORTEST_CORRECTED or word in vocabulary or is_common_english(word)
-                or word in CONTRACTIONS):  # hasnt is hasn't, not a misspelt havnt
+                or word in WORD_FORMS):  # hasnt is hasn't, not a misspelt havnt
             continue
         terms = state.analyzer.terms(word)
         if not terms or any(scorer.holding((term,)) for term in terms):

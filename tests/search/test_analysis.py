@@ -56,6 +56,13 @@ def test_a_phones_apostrophe_and_a_missing_one_read_as_a_contraction(typed):
     assert len(fold_text("can’t")) == 5
 
 
+def test_an_adjective_of_a_time_is_its_noun():
+    analyzer = Analyzer(WORDS)
+    assert analyzer.terms("daily limit") == ["day", "limit"]
+    assert {"day", "limit"} <= set(analyzer.terms("the limit per day"))
+    assert analyzer.terms("Monthly fee") == ["month", "fee"]
+
+
 def test_spans_point_into_the_original_text():
     text = "請問 Apple Pay 綁卡失敗"
     for _term, start, end in Analyzer(WORDS).spans(text):

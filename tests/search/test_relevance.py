@@ -61,6 +61,8 @@ def starter(tmp_path_factory):
     ("card declined", None),  # "Adding a bank card" and "Why was my payment declined?" both have it
     ("why did my payment fail", "en-payment-declined"),
     ("my account is frozen", "en-account-security"),
+    # The limits table says "per day": its card came from a payment page's "daily limit" line.
+    ("what are the daily transfer limits", "en-limits-fees"),
 ])
 def test_the_card_comes_from_the_top_article(starter, query, article):
     results = starter.search(query)
