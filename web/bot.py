@@ -56,7 +56,8 @@ def is_follow_up(message: str) -> bool:
     if not bare:
         return False
     if re.search(r"[\u4e00-\u9fff]", bare) and (bare.endswith("呢") or re.match(_FOLLOW_UP_OPENING, bare)):
-        return bool(_FOLLOW_UP_ZH.fullmatch(bare))
+        # A Latin name counts as one character: 那 Apple Pay 呢 names one thing.
+        return bool(_FOLLOW_UP_ZH.fullmatch(re.sub(r"[a-z0-9]+", "x", bare)))
     return bool(_FOLLOW_UP_EN.match(text)) and len(text.split()) <= FOLLOW_UP_WORDS
 
 

@@ -67,6 +67,7 @@ def test_a_follow_up_on_the_topic_keeps_its_own_words(client):
 
 @pytest.mark.parametrize("message, follow_up", [
     ("信用卡的呢", True), ("那充值呢？", True), ("如果是境外的呢", True), ("还有别的办法吗", True),
+    ("那 Apple Pay 呢", True), ("用 Apple Pay 付款为什么一直失败呢", False),
     ("What about credit cards?", True), ("and for a debit card?", True),
     ("怎么解绑银行卡呢", False), ("我的钱怎么还没到呢", False), ("退款多久到账", False),
     ("how long does a refund take", False),
