@@ -214,13 +214,13 @@ def _unfound_numbers(parsed: ParsedQuery, matched: np.ndarray) -> np.ndarray:
                      for concept, row in zip(parsed.concepts, matched, strict=True)], dtype=bool)
 
 
-def _weigh_unfound_words_as_parts(weights: np.ndarray, matched: np.ndarray,
-                                  groups: list[tuple[int, list[int]]]) -> None:
-    """In place: a word of the question found in no article whose parts are found (non-props →
-    nonprop, 搜索词 → 搜索) weighs no more than its parts together — its rarity comes from how it is
+def _weigh_as_parts(weights: np.ndarray, groups: list[tuple[int, list[int]]], heads: set[int]) -> None:
+    """In place: each word of the question heading a group in `heads` weighs no more than its parts
+    together — a word found in no article whose parts are found (non-props → nonprop, 搜索词 → 搜索),
+    or two words joined as a page writes them (log in → login): its rarity comes from how it is
     written, not from what it asks, and would otherwise outweigh every other word."""
     for head, parts in groups:
-        if parts and not matched[head].any():
+        if parts and head in heads:
             weights[head] = min(weights[head], float(weights[parts].sum()))
 
 
@@ -312,11 +312,10 @@ def _rank(scorer: Bm25Scorer, space: Candidates, docs: DocMap, parsed: ParsedQue
     among = articles if population is None else articles & population[cand]
     weights = concept_weights(matched, among, docs.count_articles(population))
     weights[_unfound_numbers(parsed, matched)] = 0.0
+    as_parts = set(parsed.joined)
     if config.unfound_word_as_parts:
-        _weigh_unfound_words_as_parts(weights, matched, parsed.groups)
-    for head, parts in parsed.groups:
-        if head in parsed.joined:  # log in → login: no rarer than the words typed
-            weights[head] = min(weights[head], float(weights[parts].sum()))
+        as_parts |= {head for head, _ in parsed.groups if not matched[head].any()}
+    _weigh_as_parts(weights, parsed.groups, as_parts)
     covered = coverage(matched, weights, parsed.groups)
     exact = words.sum(axis=0) if len(words) else np.zeros(size, dtype=np.float32)
 
