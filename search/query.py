@@ -223,10 +223,10 @@ def add_joined_words(parsed: ParsedQuery, analyzer: Analyzer, holding: Callable[
     second (on mount is not onMounted, my component not MyComponent). Listed in `parsed.joined`,
     such a group weighs no more than its words (a code name joined by chance, ChildComponent for
     "child component", is rare)."""
-    words = list(_LATIN_WORD.finditer(parsed.text))
-    for first, second in zip(words, words[1:], strict=False):
-        if (parsed.text[first.end():second.start()] != " " or not analyzer.terms(first.group(0))
-                or not (analyzer.terms(second.group(0)) or second.group(0).lower() in PARTICLES)):
+    words = [(m, analyzer.terms(m.group(0))) for m in _LATIN_WORD.finditer(parsed.text)]
+    for (first, first_terms), (second, second_terms) in zip(words, words[1:], strict=False):
+        if (parsed.text[first.end():second.start()] != " " or not first_terms
+                or not (second_terms or second.group(0).lower() in PARTICLES)):
             continue
         joined = analyzer.terms(first.group(0) + second.group(0))
         if len(joined) != 1 or joined[0] in parsed.terms or not holding((joined[0],)):
@@ -234,8 +234,7 @@ def add_joined_words(parsed: ParsedQuery, analyzer: Analyzer, holding: Callable[
         # The words' own groups: each a concept standing alone (not part of a longer word).
         alone = {parsed.concepts[head].alternatives[0][0]: n for n, (head, parts) in enumerate(parsed.groups)
                  if not parts}
-        own = sorted({alone[(t,)] for w in (first, second) for t in analyzer.terms(w.group(0))
-                      if (t,) in alone}, reverse=True)
+        own = sorted({alone[(t,)] for t in first_terms + second_terms if (t,) in alone}, reverse=True)
         if not own:
             continue
         members = sorted(parsed.groups.pop(n)[0] for n in own)
