@@ -103,15 +103,10 @@ def strip_mdx(source: str) -> str:
     return _mdx_lines(source)[0]
 
 
-def component_lines(source: str) -> frozenset[int]:
-    """The 0-based lines of `source` that lie inside a JSX component written over several lines
-    (`<VideoLink href="…">` / a label / `</VideoLink>`): the component's content, not the page's
-    own prose, whatever it renders (a link's label, a tab's text)."""
-    return _mdx_lines(source)[1]
-
-
 def _mdx_lines(source: str) -> tuple[str, frozenset[int]]:
-    """`strip_mdx`'s text and `component_lines`' lines, from one pass over the lines."""
+    """`strip_mdx`'s text, and the 0-based lines that lie inside a JSX component written over
+    several lines (`<VideoLink href="…">` / a label / `</VideoLink>`): the component's content,
+    not the page's own prose, whatever it renders (a link's label, a tab's text)."""
     if not _MDX_MARKS.search(source):
         return source, frozenset()  # no line can be blanked (most pages: every parse starts here)
     lines = source.split("\n")
@@ -318,6 +313,13 @@ def markdown_it() -> MarkdownIt:
 def parse(source: str) -> list[Token]:
     """The token stream of a Markdown body (MDX-only lines blanked first)."""
     return markdown_it().parse(strip_mdx(source))
+
+
+def parse_page(source: str) -> tuple[list[Token], frozenset[int]]:
+    """`parse(source)`, and the lines of `source` inside its JSX components (`_mdx_lines`), from
+    one pass over its lines."""
+    stripped, inside = _mdx_lines(source)
+    return markdown_it().parse(stripped), inside
 
 
 def _parse_inline(text: str) -> list[Token]:

@@ -25,12 +25,12 @@ from kb.markdown import (
     _parse_inline,
     all_anchors,
     block_lines,
-    component_lines,
     detect_lang,
     inline_text,
     links,
     outline,
     parse,
+    parse_page,
     slugify,
 )
 
@@ -72,7 +72,7 @@ def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None
     """Parse `body` (its first line being file line `first_line`) once into units and facts.
 
     `lang` formats table rows; when None, `detect(prose)` chooses it (default 'en')."""
-    tokens = parse(body)
+    tokens, inside = parse_page(body)  # inside: lines of JSX components' content
     lines = body.split("\n")
     shape = outline(tokens)
     title = title or shape.title
@@ -118,7 +118,6 @@ def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None
                                 words if words != text else None))
     # The first paragraph of the page's own: not the label of a component around it (a video
     # link's "Watch an interactive video lesson"), unless the page has no other.
-    inside = component_lines(body)
     paragraphs = [b for b in all_blocks if b.kind == "p"]
     summary = next((b.text for b in paragraphs if b.line not in inside),
                    paragraphs[0].text if paragraphs else "")
