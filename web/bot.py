@@ -16,6 +16,7 @@ No Flask here: `kb eval --triage` runs the same decisions as `/api/ask`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from search.analysis import fold_text
@@ -61,7 +62,7 @@ def is_follow_up(message: str) -> bool:
     return bool(_FOLLOW_UP_EN.match(text)) and len(text.split()) <= FOLLOW_UP_WORDS
 
 
-def topic(earlier: list[str]) -> str:
+def topic(earlier: Sequence[str]) -> str:
     """The last of the customer's `earlier` messages that was a question of its own (not a
     follow-up, not asking for a person, not saying an answer did not help), or ""."""
     for message in reversed(earlier):
@@ -101,7 +102,7 @@ class Reply:
 
 
 def reply(index: SearchIndex, question: str, not_helpful_before: bool = False,
-          earlier: list[str] = ()) -> Reply:
+          earlier: Sequence[str] = ()) -> Reply:
     """The bot's reply to `question`; `not_helpful_before`: the customer already voted an answer
     of this conversation unhelpful, so a person is offered beside any answer; `earlier`: the
     customer's earlier messages in the conversation, oldest first."""
@@ -110,7 +111,7 @@ def reply(index: SearchIndex, question: str, not_helpful_before: bool = False,
     if says_not_helpful(question):
         return Reply("none", handover=True, reason="not_helpful")
     searched, results = question, index.search(question, limit=MAX_ARTICLES, internal=False)
-    about = topic(list(earlier)) if is_follow_up(question) else ""
+    about = topic(earlier) if is_follow_up(question) else ""
     if about:
         # A follow-up answers alone where it finds the topic's article (its own words choose the
         # section: 提现多久到账 → 那手续费呢 is the fee, not the delay); with its topic where alone
