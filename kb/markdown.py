@@ -20,7 +20,14 @@ What this module adds on top of the parse, as small rules over the tokens:
   tokens, resolved later by `kb.links`;
 - MDX: `import`/`export` lines, `{/* comments */}` and lines holding only JSX component
   tags (`<Tabs>`, `</TabItem>`, `<Foo x="1" />`) are blanked before parsing (outside code
-  fences), so the Markdown between them is parsed and nothing else shows.
+  fences), so the Markdown between them is parsed and nothing else shows;
+- other sites' block markup, rewritten line by line before parsing (outside code fences, the
+  line count kept): MkDocs content tabs `=== "Tab"` become admonitions titled by the tab,
+  GitBook `{% hint style="info" %}` / `{% tab title="…" %}` and Hugo `{{< hint info >}}` /
+  `{{% notice tip "Title" %}}` become containers, and any other line holding only GitBook
+  tags or Hugo shortcodes (`{% tabs %}`, `{{< figure … >}}`) is blanked;
+- footnotes (`[^1]`), task lists (`- [x]`) and definition lists (`Term` / `: definition`) are
+  mdit-py-plugins' own.
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 OVERVIEW_ANCHOR = "overview"
 # Callout kinds → the four styles the site draws (others are drawn as `note`).
@@ -56,8 +66,20 @@ _JSX_TAGS_LINE = re.compile(r"^\s*(?:</?[A-Z][\w.]*(?:\s+[^<>]*?)?/?>\s*)+$")
 _JSX_OPEN_START = re.compile(r"^\s*<[A-Z][\w.]*(\s|$)")
 _JSX_OPENING = re.compile(r"<[A-Z][\w.]*(?:\s+[^<>]*?)?(?<!/)>")  # not self-closing
 _JSX_CLOSING = re.compile(r"</[A-Z][\w.]*\s*>")
-# What each line `strip_mdx` blanks holds: `import`, `export`, `{/*` or a component tag `<Tag`, `</Tag`.
-_MDX_MARKS = re.compile(r"import|export|\{/\*|</?[A-Z]")
+# What each line `prepare_source` blanks or rewrites holds: `import`, `export`, `{/*`, a component tag
+# `<Tag`, `</Tag`, a content tab `===`, a GitBook tag `{%` or a Hugo shortcode `{{<`, `{{%`.
+_LINE_MARKS = re.compile(r"import|export|\{/\*|</?[A-Z]|===|\{%|\{\{[<%]")
+# Other sites' block markup (see the module doc): each pattern and the line it becomes.
+_TAB = re.compile(r'^(\s*)===[!+]?[ \t]+"(.*)"\s*$')  # MkDocs (pymdownx.tabbed)
+_SITE_BLOCKS = (
+    (re.compile(r'^\s*\{%-?\s*hint\s+style=["\']?(\w+)["\']?\s*-?%\}\s*$'), r"::: \1"),  # GitBook
+    (re.compile(r'^\s*\{%-?\s*tab\s+title=["\'](.*?)["\']\s*-?%\}\s*$'), r"::: tab \1"),
+    (re.compile(r"^\s*\{%-?\s*end(?:hint|tab)\s*-?%\}\s*$"), ":::"),
+    (re.compile(r'^\s*\{\{[<%]\s*(?:hint|notice|alert|callout|admonition)\s+(?:type=)?["\']?(\w+)["\']?'
+                r'(?:\s+(?:title=)?["\']?(.*?)["\']?)?\s*[>%]\}\}\s*$'), r"::: \1 \2"),  # Hugo
+    (re.compile(r"^\s*\{\{[<%]\s*/(?:hint|notice|alert|callout|admonition)\s*[>%]\}\}\s*$"), ":::"),
+)
+_SITE_TAGS_LINE = re.compile(r"^\s*(?:\{%.*?%\}|\{\{<.*?>\}\}|\{\{%.*?%\}\}\s*)+\s*$")
 _ATTR = r"(?:[#.][^\s{}]+|[\w-]+=\S+)"
 _HEADING_ATTRS = re.compile(r"\s*\{:?\s*(" + _ATTR + r"(?:\s+" + _ATTR + r")*)\s*\}\s*$")
 _ALERT = re.compile(r"^\[!([A-Za-z]+)\][+-]?[ \t]*(.*)$")
@@ -96,18 +118,19 @@ def _callout_name(params: str) -> tuple[str, str]:
     return match.group(1).lower(), title.strip().strip('"')
 
 
-def strip_mdx(source: str) -> str:
-    """Blank MDX-only lines (imports, exports, JSX tag lines, `{/* */}`) outside code fences.
+def prepare_source(source: str) -> str:
+    """Blank MDX-only lines (imports, exports, JSX tag lines, `{/* */}`) outside code fences,
+    and rewrite other sites' block markup (`=== "Tab"`, GitBook tags, Hugo shortcodes).
 
-    Lines are blanked, never removed, so line numbers stay those of the file."""
-    return _mdx_lines(source)[0]
+    Lines are blanked or rewritten, never removed, so line numbers stay those of the file."""
+    return _prepared_lines(source)[0]
 
 
-def _mdx_lines(source: str) -> tuple[str, frozenset[int]]:
-    """`strip_mdx`'s text, and the 0-based lines that lie inside a JSX component written over
+def _prepared_lines(source: str) -> tuple[str, frozenset[int]]:
+    """`prepare_source`'s text, and the 0-based lines that lie inside a JSX component written over
     several lines (`<VideoLink href="…">` / a label / `</VideoLink>`): the component's content,
     not the page's own prose, whatever it renders (a link's label, a tab's text)."""
-    if not _MDX_MARKS.search(source):
+    if not _LINE_MARKS.search(source):
         return source, frozenset()  # no line can be blanked (most pages: every parse starts here)
     lines = source.split("\n")
     fence: str | None = None
@@ -141,9 +164,24 @@ def _mdx_lines(source: str) -> tuple[str, frozenset[int]]:
         elif _JSX_OPEN_START.match(line) and ">" not in line:
             lines[i] = ""  # a component whose attributes run over several lines
             in_jsx = True
-        elif depth and line.strip():
-            inside.add(i)
+        else:
+            if "===" in line or "{%" in line or "{{" in line:
+                lines[i] = _site_block(line)
+            if depth and line.strip():
+                inside.add(i)
     return "\n".join(lines), frozenset(inside)
+
+
+def _site_block(line: str) -> str:
+    """`line` with another site's block markup in kb's (`=== "Tab"` → `!!! tab "Tab"`, a GitBook
+    hint → `::: info`), blank when it holds only tags kb has no use for, else as it is."""
+    tab = _TAB.match(line)
+    if tab:
+        return f'{tab.group(1)}!!! tab "{tab.group(2)}"'
+    for pattern, replacement in _SITE_BLOCKS:
+        if pattern.match(line):
+            return pattern.sub(replacement, line).rstrip()
+    return "" if _SITE_TAGS_LINE.match(line) else line
 
 
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
@@ -295,6 +333,7 @@ def _build() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     container_plugin(md, "callout", validate=lambda params, *_: bool(re.match(r"\s*[A-Za-z]", params)))
     admon_plugin(md)
+    md.use(footnote_plugin).use(tasklists_plugin).use(deflist_plugin)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.core.ruler.after("block", "kb_blocks", _blocks_rule)
     md.core.ruler.push("kb_anchors", _anchors_rule)
@@ -312,13 +351,13 @@ def markdown_it() -> MarkdownIt:
 
 def parse(source: str) -> list[Token]:
     """The token stream of a Markdown body (MDX-only lines blanked first)."""
-    return markdown_it().parse(strip_mdx(source))
+    return markdown_it().parse(prepare_source(source))
 
 
 def parse_page(source: str) -> tuple[list[Token], frozenset[int]]:
-    """`parse(source)`, and the lines of `source` inside its JSX components (`_mdx_lines`), from
+    """`parse(source)`, and the lines of `source` inside its JSX components (`_prepared_lines`), from
     one pass over its lines."""
-    stripped, inside = _mdx_lines(source)
+    stripped, inside = _prepared_lines(source)
     return markdown_it().parse(stripped), inside
 
 

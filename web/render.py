@@ -8,8 +8,10 @@ element ids. Links go through `kb.links` (`/articles/<id>#anchor`, `/media/<file
 that resolves to nothing shows its text without a dead link (`kb check` names it).
 
 Callouts (`::: tip`, `:::note[Title]`, `!!! warning`, `> [!NOTE]`) become
-`<div class="callout tip">` with a title, `::: details` a `<details>`; fences keep their
-language (`js{1,3}` → `language-js`) and title (```` ```ts [main.ts] ````).
+`<div class="callout tip">` with a title, `::: details` and MkDocs `??? note` a `<details>`
+(`???+` open), a content tab (`=== "Tab"`) a `<div class="container tab">` under its title;
+fences keep their language (`js{1,3}` → `language-js`) and title (```` ```ts [main.ts] ````).
+Footnotes, task lists and definition lists are rendered by their plugins' own rules.
 
 The sanitizer (nh3) runs on the rendered HTML: no scripts, event handlers or
 `javascript:` URLs. It never removes text that was in the source: inline HTML that
@@ -34,7 +36,7 @@ from web import per_index_version
 
 _TAGS = (nh3.ALLOWED_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "details", "summary",
                              "div", "span", "sup", "sub", "kbd", "mark", "figure", "figcaption", "del", "s",
-                             "input"}) - {"map", "area"}
+                             "input", "section"}) - {"map", "area"}
 _ATTRIBUTES = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "*": {"id", "class", "title", "lang"},
@@ -47,6 +49,7 @@ _ATTRIBUTES = {
 _LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 _RAW_TEXT = re.compile(r"^<\s*/?\s*(script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|"
                        r"plaintext)\b", re.I)
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]")
 _IMG_EXT = re.compile(r"\.(png|jpe?g|gif|svg|webp|avif|bmp|ico)$", re.I)
 _DEFAULT_TITLES = {"zh": {"note": "注意", "tip": "提示", "warning": "警告", "danger": "危险",
                           "details": "详情"},
@@ -59,8 +62,10 @@ _DEFAULT_TITLES = {"zh": {"note": "注意", "tip": "提示", "warning": "警告"
 # classes are limited to the ones kb's renderer writes, so `<div class="feedback">` styles nothing.
 _PAGE_IDS = frozenset(m.group(1) for template in (Path(__file__).parent / "templates").rglob("*.html")
                       for m in re.finditer(r'\bid="([^"{}]+)"', template.read_text("utf-8")))
-_CLASSES = frozenset({"anchor", "callout", "callout-title", "details", "container", "code-block",
-                      "code-title", "unresolved-link", "wikilink", *CALLOUT_STYLES.values()})
+_CLASSES = frozenset({"anchor", "callout", "callout-title", "details", "container", "tab", "code-block",
+                      "code-title", "unresolved-link", "wikilink", "footnotes", "footnote-ref",
+                      "footnote-item", "footnote-backref", "contains-task-list", "task-list-item",
+                      *CALLOUT_STYLES.values()})
 _ALIGN = re.compile(r"^\s*text-align\s*:\s*(left|right|center)\s*;?\s*$", re.I)
 
 
@@ -122,17 +127,22 @@ def _attrs(token: Token, **extra: str) -> str:
     return "".join(f' {k}="{html_lib.escape(v)}"' for k, v in attrs.items() if v != "")
 
 
-def _callout_open(kind: str, title: str, ctx: _Context) -> str:
+def _callout_open(kind: str, title: str, ctx: _Context, folds: str = "") -> str:
+    """The opening HTML of a callout; `folds` ("open" or "closed"): a callout that folds, as MkDocs
+    `???+ note` and `??? note` are (closed with `</details>`)."""
     md = markdown_it()
     title_html = md.renderInline(title) if title else ""
     if kind == "details":
         summary = title_html or _DEFAULT_TITLES[ctx.lang]["details"]
         return f'<details class="callout details"><summary>{summary}</summary>\n'
     style = CALLOUT_STYLES.get(kind)
-    if style is None:  # an unknown container (`::: code-group`, `::: v-pre`): a plain wrapper
+    if style is None and not folds:  # an unknown container (`::: code-group`, `::: v-pre`): a plain wrapper
         return f'<div class="container {html_lib.escape(kind)}">\n' + (
             f'<p class="callout-title">{title_html}</p>\n' if title_html else "")
     label = title_html or _DEFAULT_TITLES[ctx.lang].get(kind, kind.title())
+    if folds:
+        opened = " open" if folds == "open" else ""
+        return f'<details class="callout {style or "note"}"{opened}><summary>{label}</summary>\n'
     return f'<div class="callout {style}"><p class="callout-title">{label}</p>\n'
 
 
@@ -242,6 +252,14 @@ class _Renderer:
         return ""
 
     @staticmethod
+    def text(self, tokens, idx, options, env):
+        content, ctx = tokens[idx].content, env.get("kb")
+        if "[^" in content and ctx is not None and not ctx.page:
+            # A section shown alone (the answer card) lacks the page's footnotes: their marks go.
+            content = _FOOTNOTE_MARK.sub("", content)
+        return html_lib.escape(content, quote=False)
+
+    @staticmethod
     def fence(self, tokens, idx, options, env):
         token = tokens[idx]
         info = token.info.strip()
@@ -279,11 +297,12 @@ class _Renderer:
     @staticmethod
     def admonition_open(self, tokens, idx, options, env):
         token = tokens[idx]
-        return _callout_open(token.meta.get("tag", "note"), _admonition_title(token), env["kb"])
+        folds = "" if not token.markup.startswith("?") else "open" if token.markup.endswith("+") else "closed"
+        return _callout_open(token.meta.get("tag", "note"), _admonition_title(token), env["kb"], folds)
 
     @staticmethod
     def admonition_close(self, tokens, idx, options, env):
-        return "</div>\n"
+        return "</details>\n" if tokens[idx].markup.startswith("?") else "</div>\n"
 
     @staticmethod
     def admonition_title_open(self, tokens, idx, options, env):
@@ -298,7 +317,7 @@ def _install(md) -> None:
     if getattr(md, "_kb_render_rules", False):
         return
     for name in ("heading_open", "paragraph_open", "link_open", "link_close", "image", "wikilink",
-                 "toc_marker", "fence", "html_block", "html_inline", "callout_open", "callout_close",
+                 "toc_marker", "text", "fence", "html_block", "html_inline", "callout_open", "callout_close",
                  "admonition_open", "admonition_close", "admonition_title_open", "admonition_title_close"):
         md.add_render_rule(name, getattr(_Renderer, name))
     md.add_render_rule("container_callout_open", _Renderer.callout_open)

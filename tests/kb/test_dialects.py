@@ -85,3 +85,27 @@ def test_markdown_inside_html_blocks(articles):
     assert [s.heading for s in alerts.sections][-1] == "在 HTML 块里的标题"
     assert alerts.sections[-1].text == "HTML 块里的 Markdown 链接 也会被解析。"
     assert alerts.sections[-1].markdown.startswith("HTML 块里的 [Markdown 链接]")
+
+
+def test_tabs_hints_shortcodes_footnotes_task_and_definition_lists(articles):
+    """Other sites' markup is read, not shown as text: MkDocs content tabs (`=== "Tab"`, body
+    indented — once an indented code block), GitBook hints and tabs, Hugo hint/notice shortcodes,
+    footnotes, task lists and definition lists."""
+    tabs = articles["mkdocs/tabs.md"].sections[0].text.split("\n")
+    assert tabs[:6] == ["安装方式见下面的标签页。", "macOS", "用 Homebrew 安装：", "brew install kb",
+                        "Windows", "从官网下载安装包。"]
+    assert "余额" in tabs and "钱包里可以直接使用的钱。" in tabs
+    notes = articles["mkdocs/tabs.md"].sections[1].text  # footnotes: at the page's end
+    assert "标签页是 pymdownx.tabbed 的写法。" in notes
+    assert 'if (a === "x") {}' in tabs  # inside a fence: as written
+    assert not [line for line in tabs if "===" in line and "if" not in line and "//" not in line]
+    assert "[^" not in "\n".join(tabs) and ":   " not in "\n".join(tabs)
+    gitbook = articles["gitbook/hints.md"].sections[0].text
+    assert gitbook.split("\n") == ["提现前请确认银行卡信息。", "安卓", "打开设置页。", "iOS",
+                                   "打开个人中心。"]
+    hugo = articles["hugo/shortcodes.md"].sections[0].text
+    assert hugo.split("\n") == ["Refunds reach the card in 3 days.", "Good to know",
+                                "You can cancel a transfer within 30 minutes."]
+    tasks = articles["github/tasks.md"].sections[0].text.split("\n")
+    assert tasks[:2] == ["Bind a bank card", "Set a payment password"]
+    assert tasks[-1] == "{{ count }}" and "a === b" in tasks[-2]  # a template's braces are not shortcodes

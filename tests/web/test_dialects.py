@@ -19,7 +19,7 @@ def client(tmp_path_factory):
     shutil.copytree(ROOT, base / "articles")
     (base / "secret.txt").write_text("outside", "utf-8")
     report = sync_index(base / "articles", base / "index")
-    assert report.articles == 8 and not [p for p in report.problems if p.level == "error"]
+    assert report.articles == 12 and not [p for p in report.problems if p.level == "error"]
     return make_app(base / "articles", base / "index").test_client()
 
 
@@ -85,3 +85,33 @@ def test_categories_and_titles_in_listings(client):
     home = client.get("/").get_data(as_text=True)
     assert "Docusaurus 指南" in home and "MkDocs 手册" in home
     assert "Getting started" in client.get("/categories/Docusaurus 指南").get_data(as_text=True)
+
+
+def test_tabs_hints_shortcodes_footnotes_task_and_definition_lists(client):
+    tabs = page(client, "mkdocs/tabs")
+    assert '<div class="container tab">\n<p class="callout-title">macOS</p>' in tabs
+    assert '<code class="language-bash">brew install kb' in tabs  # a fence inside a tab, not indented code
+    assert '<p class="callout-title">Windows</p>\n<p>从官网下载安装包。</p>' in tabs
+    assert "<dl>\n<dt>余额</dt>\n<dd>钱包里可以直接使用的钱。</dd>" in tabs
+    assert '<sup class="footnote-ref"><a href="#fn1" id="fnref1"' in tabs
+    assert '<li id="fn1" class="footnote-item"><p>标签页是 pymdownx.tabbed 的写法。' in tabs
+    assert '=== "macOS"' not in tabs and '=== "Windows"' not in tabs and "[^" not in tabs
+    assert 'if (a === "x") {}' in tabs  # inside a fence: as written
+    folds = page(client, "mkdocs/admonitions")
+    assert '<details class="callout note"><summary>可以折叠吗</summary>' in folds  # ??? folds, closed
+    assert '<details class="callout tip" open=""><summary>提示</summary>' in folds  # ???+ open
+    gitbook = page(client, "gitbook/hints")
+    assert ('<div class="callout warning"><p class="callout-title">警告</p>\n<p>提现前请确认银行卡信息。'
+            in gitbook)
+    assert '<p class="callout-title">安卓</p>' in gitbook and "{%" not in gitbook
+    hugo = page(client, "hugo/shortcodes")
+    assert '<div class="callout note"><p class="callout-title">Info</p>' in hugo
+    assert '<div class="callout tip"><p class="callout-title">Good to know</p>' in hugo
+    assert "{{" not in hugo and "youtube" not in hugo
+    card = client.get("/search?q=安装方式 标签页").get_data(as_text=True)
+    assert "安装方式见下面的标签页" in card and "[^" not in card  # the card lacks the page's footnotes
+    tasks = page(client, "github/tasks")
+    checked = '<input type="checkbox" checked="checked" disabled="disabled"> Bind'
+    assert '<li class="task-list-item">' + checked in tasks
+    assert '<li class="task-list-item"><input type="checkbox" disabled="disabled"> Set' in tasks
+    assert "<p>{{ count }}</p>" in tasks
