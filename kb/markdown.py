@@ -79,7 +79,9 @@ _SITE_BLOCKS = (
                 r'(?:\s+(?:title=)?["\']?(.*?)["\']?)?\s*[>%]\}\}\s*$'), r"::: \1 \2"),  # Hugo
     (re.compile(r"^\s*\{\{[<%]\s*/(?:hint|notice|alert|callout|admonition)\s*[>%]\}\}\s*$"), ":::"),
 )
-_SITE_TAGS_LINE = re.compile(r"^\s*(?:\{%.*?%\}|\{\{<.*?>\}\}|\{\{%.*?%\}\}\s*)+\s*$")
+# A line of only such tags; a tag cannot hold its own end, so each is matched one way only (linear).
+_SITE_TAGS_LINE = re.compile(r"^\s*(?:(?:\{%(?:[^%]|%(?!\}))*%\}|\{\{<(?:[^>]|>(?!\}\}))*>\}\}"
+                             r"|\{\{%(?:[^%]|%(?!\}\}))*%\}\})\s*)+$")
 _ATTR = r"(?:[#.][^\s{}]+|[\w-]+=\S+)"
 _HEADING_ATTRS = re.compile(r"\s*\{:?\s*(" + _ATTR + r"(?:\s+" + _ATTR + r")*)\s*\}\s*$")
 _ALERT = re.compile(r"^\[!([A-Za-z]+)\][+-]?[ \t]*(.*)$")

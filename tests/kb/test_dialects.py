@@ -109,3 +109,16 @@ def test_tabs_hints_shortcodes_footnotes_task_and_definition_lists(articles):
     tasks = articles["github/tasks.md"].sections[0].text.split("\n")
     assert tasks[:2] == ["Bind a bank card", "Set a payment password"]
     assert tasks[-1] == "{{ count }}" and "a === b" in tasks[-2]  # a template's braces are not shortcodes
+
+
+def test_lines_of_many_tags_read_in_linear_time():
+    """A line of tags without an end (`{%%}{%%}…x`) once made the tag-line pattern backtrack: 25 took
+    2.5 s, each more one doubled it."""
+    import time
+
+    from kb.sections import parse_body
+
+    started = time.perf_counter()
+    for line in ("{%%}" * 30 + "x", "{{<>}}" * 30 + "x", "{%%}" * 20000 + "x", "{{% notice tip " + '"' * 20000):
+        assert parse_body(f"# t\n\n{line}\n").sections[0].text.startswith(line[:8])
+    assert time.perf_counter() - started < 2.0  # linear: ~0.05 s
