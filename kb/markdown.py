@@ -59,12 +59,14 @@ CALLOUT_STYLES = {
 }
 
 _FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})")
-_IMPORT_EXPORT = re.compile(r"^\s{0,3}(import\s+(?:[\w*{}\s,$]+\s+from\s+)?['\"][^'\"]+['\"];?\s*"
+# Each pattern here matches a line one way only (no two quantifiers may take the same spaces), so
+# a hostile line (`import` and 100,000 spaces, `<A` and as many) is read in linear time.
+_IMPORT_EXPORT = re.compile(r"^\s{0,3}(import(?:\s+[\w*{},$][\w*{}\s,$]*\sfrom)?\s*['\"][^'\"]+['\"];?\s*"
                             r"|export\s+(?:default|const|let|var|function|class|async)\b.*)$")
 _MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
-_JSX_TAGS_LINE = re.compile(r"^\s*(?:</?[A-Z][\w.]*(?:\s+[^<>]*?)?/?>\s*)+$")
+_JSX_TAGS_LINE = re.compile(r"^\s*(?:</?[A-Z][\w.]*(?:\s[^<>]*)?>\s*)+$")
 _JSX_OPEN_START = re.compile(r"^\s*<[A-Z][\w.]*(\s|$)")
-_JSX_OPENING = re.compile(r"<[A-Z][\w.]*(?:\s+[^<>]*?)?(?<!/)>")  # not self-closing
+_JSX_OPENING = re.compile(r"<[A-Z][\w.]*(?:\s[^<>]*)?(?<!/)>")  # not self-closing
 _JSX_CLOSING = re.compile(r"</[A-Z][\w.]*\s*>")
 # What each line `prepare_source` blanks or rewrites holds: `import`, `export`, `{/*`, a component tag
 # `<Tag`, `</Tag`, a content tab `===`, a GitBook tag `{%` or a Hugo shortcode `{{<`, `{{%`.
