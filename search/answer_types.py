@@ -22,7 +22,10 @@ import re
 
 from search.analysis import fold_text
 
-_NUMBER = r"(?:\d+(?:[.,]\d+)?|[一二两三四五六七八九十百千半几]+)"
+# A number of at most 15 digits (or 10 numerals): `values` tries a pattern at every digit, and an
+# unbounded run made each try read to the end of a long one (a line of 8,000 digits took 13 s).
+# Since every digit is tried, a longer number still matches through its last digits.
+_NUMBER = r"(?:\d{1,15}(?:[.,]\d{1,15})?|[一二两三四五六七八九十百千半几]{1,10})"
 _RANGE = rf"{_NUMBER}(?:\s*(?:[-–~～至到]|to)\s*{_NUMBER})?"
 
 ASKS = {
