@@ -10,9 +10,13 @@ not among its questions, as a front-matter snippet to paste. Plain data: the pag
 the CSV files and the command line render the same thing.
 
 Definitions. A *search* is a search or a question to the bot (`events.kind` search
-or ask, with a search run). *Click-through*: of the distinct (session, query) pairs
-searched, the share followed by a click on a result of that query. *Self-service
-rate*: of the sessions (a visitor on one day), the share without a hand-over.
+or ask, with a search run). *Zero-result rate*: the share of searches that found no
+article. *No-answer rate*: the share that gave the asker no answer — no article, or
+articles sharing only fragments with the question (confidence none: the help center
+showed its no-results page, the bot said it had no answer). *Click-through*: of the
+distinct (session, query) pairs searched, the share followed by a click on a result of
+that query. *Self-service rate*: of the sessions (a visitor on one day), the share
+without a hand-over.
 """
 
 from __future__ import annotations
@@ -69,13 +73,15 @@ def build(engine: Engine, days: int, questions_of: QuestionsOf, today: dt.date |
     in_period = EVENTS.c.day >= report.since
     searched = and_(in_period, EVENTS.c.kind.in_(("search", "ask")), EVENTS.c.results.is_not(None))
     zero = func.sum(case((EVENTS.c.results == 0, 1), else_=0))
+    unanswered = or_(EVENTS.c.results == 0, EVENTS.c.confidence == "none")
+    no_answer = func.sum(case((unanswered, 1), else_=0))
     with engine.connect() as connection:
         run = connection.execute
-        counts = {day: (n, z) for day, n, z in run(
-            select(EVENTS.c.day, func.count(), zero).where(searched).group_by(EVENTS.c.day))}
-        report.per_day = [{"day": d.isoformat(), "searches": counts.get(d.isoformat(), (0, 0))[0],
-                           "zero_result": counts.get(d.isoformat(), (0, 0))[1]}
-                          for d in (since + dt.timedelta(days=n) for n in range(days))]
+        counts = {day: (n, z, na) for day, n, z, na in run(
+            select(EVENTS.c.day, func.count(), zero, no_answer).where(searched).group_by(EVENTS.c.day))}
+        report.per_day = [{"day": day, **dict(zip(("searches", "zero_result", "no_answer"),
+                                                   counts.get(day, (0, 0, 0)), strict=True))}
+                          for day in ((since + dt.timedelta(days=n)).isoformat() for n in range(days))]
         report.totals = _totals(run, report, in_period, searched)
         report.top_queries = _top_queries(run, in_period, searched)
         report.content_gaps = [
@@ -85,8 +91,7 @@ def build(engine: Engine, days: int, questions_of: QuestionsOf, today: dt.date |
                 select(EVENTS.c.normalized, func.count(), zero,
                        func.sum(case((EVENTS.c.confidence == "none", 1), else_=0)),
                        func.max(EVENTS.c.query), func.max(EVENTS.c.day))
-                .where(and_(searched, EVENTS.c.normalized != "",
-                            or_(EVENTS.c.results == 0, EVENTS.c.confidence == "none")))
+                .where(and_(searched, EVENTS.c.normalized != "", unanswered))
                 .group_by(EVENTS.c.normalized).order_by(func.count().desc(), EVENTS.c.normalized).limit(TOP))]
         report.not_helpful = _not_helpful(run, since, questions_of)
         report.handover_reasons = [{"reason": reason, "count": n} for reason, n in run(
@@ -110,6 +115,7 @@ def _same_pairs(searched, clicked):
 def _totals(run, report: Report, in_period, searched) -> dict:
     searches = sum(d["searches"] for d in report.per_day)
     zero_result = sum(d["zero_result"] for d in report.per_day)
+    no_answer = sum(d["no_answer"] for d in report.per_day)
     asked, clicked = _pairs(searched), _pairs(and_(in_period, EVENTS.c.kind == "click"))
     both = _same_pairs(asked, clicked)
     pairs = run(select(func.count()).select_from(asked)).scalar()
@@ -125,6 +131,7 @@ def _totals(run, report: Report, in_period, searched) -> dict:
     clicks = run(select(func.count()).where(and_(in_period, EVENTS.c.kind == "click"))).scalar()
     return {
         "searches": searches, "zero_result": zero_result, "zero_result_rate": _rate(zero_result, searches),
+        "no_answer": no_answer, "no_answer_rate": _rate(no_answer, searches),
         "clicks": clicks, "click_through": _rate(pairs_clicked, pairs),
         "sessions": sessions, "sessions_with_handover": handed,
         "self_service_rate": _rate(sessions - handed, sessions),
@@ -222,7 +229,7 @@ def table_rows(report: Report, name: str) -> tuple[list[str], list[list]]:
 
 
 _EMPTY_HEADERS = {
-    "per_day": ["day", "searches", "zero_result"],
+    "per_day": ["day", "searches", "zero_result", "no_answer"],
     "top_queries": ["query", "normalized", "searches", "clicks", "click_through", "mean_click_position"],
     "content_gaps": ["query", "normalized", "count", "zero_result", "no_confidence", "last_day"],
     "not_helpful": ["article_id", "title", "not_helpful", "helpful"],
@@ -282,7 +289,8 @@ def to_text(report: Report) -> str:
     """The report for a terminal (`kb report`)."""
     t = report.totals
     lines = [f"Search insights, {report.since} – {report.until} ({report.days} days)",
-             f"searches {t['searches']} · zero-result rate {percent(t['zero_result_rate'])} · click-through "
+             f"searches {t['searches']} · zero-result rate {percent(t['zero_result_rate'])} · no-answer rate "
+             f"{percent(t['no_answer_rate'])} · click-through "
              f"{percent(t['click_through'])} · self-service rate {percent(t['self_service_rate'])} "
              f"({t['sessions'] - t['sessions_with_handover']} of {t['sessions']} sessions without a "
              "hand-over)",

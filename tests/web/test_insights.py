@@ -56,6 +56,7 @@ def test_the_page_shows_the_session(session_app):
         "答案不确定",
         "questions:",
         "- 钱怎么还没到",
+        "无答案率",
     ):
         assert shown in html, shown
     for raw in (CARD, PHONE, ID_NUMBER):
@@ -103,11 +104,19 @@ def test_csv_cells_cannot_run_as_formulas(session_app):
 def test_report_figures(session_app):
     from web import database
 
+    # Found by fragments only: the help center shows its no-results page (confidence none).
+    assert session_app.test_client().get("/api/search", query_string={"q": "pizza delivery"}).get_json()[
+        "confidence"] == "none"
+    session_app.extensions["kb_analytics"].flush()
     with session_app.app_context():
         built = report.build(database.engine(), 30, lambda i: ("标题", ["已有问题"]) if i else None)
     t = built.totals
-    assert t["searches"] == 9 and t["zero_result"] == 1
-    assert t["zero_result_rate"] == pytest.approx(1 / 9, abs=1e-4)
+    assert t["searches"] == 10 and t["zero_result"] == 1
+    assert t["zero_result_rate"] == pytest.approx(1 / 10, abs=1e-4)
+    # qqqzzz (nothing found) and pizza delivery (fragments)
+    assert t["no_answer"] == 2 and t["no_answer_rate"] == pytest.approx(2 / 10, abs=1e-4)
+    assert sum(d["no_answer"] for d in built.per_day) == 2
+    assert "pizza delivery" in [g["query"] for g in built.content_gaps]
     assert t["handovers"] == 1 and t["bot_conversations"] == 1 and t["handover_rate"] == 1.0
     assert t["sessions"] == 4 and t["sessions_with_handover"] == 1 and t["self_service_rate"] == 0.75
     assert 0 < t["click_through"] < 1
@@ -159,4 +168,5 @@ def test_kb_report_prints_the_same(session_app, kb_dir, built_index):
     text = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert text.returncode == 0, text.stderr
     assert "zero-result rate 11.1%" in text.stdout and "click-through" in text.stdout
+    assert "no-answer rate 11.1%" in text.stdout  # qqqzzz: found nothing
     assert "self-service rate 75.0%" in text.stdout and "- 钱怎么还没到" in text.stdout
