@@ -87,6 +87,7 @@ class Article:
     anchors: tuple[str, ...] = ()  # every element id of the rendered page (headings, FAQ)
     links: tuple[tuple[str, int, str], ...] = ()  # (url, file line, "link"|"image"|"wikilink"|"embed")
     slug: str = ""  # `slug:`/`permalink:`: another address links may use
+    template_tags: tuple[tuple[str, int], ...] = ()  # (another generator's tag shown as written, file line)
 
     @property
     def internal(self) -> bool:
@@ -346,6 +347,7 @@ def _parse_article(data: bytes, relpath: str, default_updated: str, default_cate
         translations=fields.text_list("translations"),
         anchors=tuple(parsed.anchors),
         links=tuple(parsed.links),
+        template_tags=tuple(parsed.template_tags),
         slug=(fields.text("slug") or fields.text("permalink")).strip("/"),
     )
 

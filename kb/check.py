@@ -3,7 +3,9 @@
 Loading problems (bad YAML, empty files, encoding, size, symlinks, duplicate ids) are
 errors. Unknown front-matter keys (with the nearest known key as a hint), `related:` ids,
 links and images that resolve to no article, anchor or file (`kb.links`, the renderer's
-rules), Markdown files that are not read as articles, and empty bodies are warnings.
+rules), Markdown files that are not read as articles, another site's template tags left in
+the text (`{{< ref "x" >}}`, `{% include x %}`: shown as written) and empty bodies are
+warnings.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ def _article_warnings(article: Article, ids: dict[str, Article], links: LinkMap,
         problem = _link_problem(article, url, target, ids, root)
         if problem:
             found.append(Problem(article.path, line, problem, level="warning"))
+    for tag, line in article.template_tags:
+        tool = "Hugo shortcode" if tag.startswith("{{") else "template tag (Liquid, Jinja, GitBook)"
+        shown = tag if len(tag) <= 60 else tag[:57] + "…"
+        found.append(Problem(article.path, line, f"{tool} `{shown}` is shown as written: kb does not run "
+                             "another site's templates; replace it with Markdown", level="warning"))
     if not article.body.strip():
         found.append(Problem(article.path, article.body_line, "empty body: only the title and questions "
                              "will be searchable", level="warning"))

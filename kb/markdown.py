@@ -560,6 +560,36 @@ def all_anchors(tokens: list[Token]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# Where a template tag of another site's generator opens, and how it closes (a whole line of them is
+# blanked or rewritten before parsing); a tag is on one line and at most `_TAG_CHARS` long.
+_TEMPLATE_OPEN = re.compile(r"\{\{<|\{\{%|\{%")
+_TEMPLATE_CLOSE = {"{{<": ">}}", "{{%": "%}}", "{%": "%}"}
+_TAG_CHARS = 200
+
+
+def template_tags(tokens: list[Token]) -> list[tuple[str, int]]:
+    """(tag, 0-based line) of each Hugo shortcode (`{{< ref "x" >}}`) or Liquid / GitBook tag
+    (`{% include x %}`) in the page's text, outside code: kb shows it as written."""
+    found = []
+    for block in tokens:
+        if block.type != "inline" or not block.children or "{" not in block.content:
+            continue
+        text = "".join("\n" if c.type in ("softbreak", "hardbreak") else c.content
+                       for c in block.children if c.type in ("text", "html_inline", "softbreak", "hardbreak"))
+        line = block.map[0] if block.map else 0
+        after = 0  # a tag found ends here: no other starts inside it
+        for match in _TEMPLATE_OPEN.finditer(text):
+            start = match.start()
+            if start < after:
+                continue
+            close = _TEMPLATE_CLOSE[match.group(0)]
+            end = text.find(close, match.end(), start + _TAG_CHARS)
+            if end >= 0 and "\n" not in text[start:end]:
+                after = end + len(close)
+                found.append((text[start:after], line + text.count("\n", 0, start)))
+    return found
+
+
 def links(tokens: list[Token]) -> list[tuple[str, int, str]]:
     """(url or wikilink target, 0-based line, kind) of every link and image in the page."""
     found = []

@@ -32,6 +32,7 @@ from kb.markdown import (
     parse,
     parse_page,
     slugify,
+    template_tags,
 )
 
 __all__ = ["OVERVIEW_ANCHOR", "Section", "ParsedBody", "parse_body", "split_sections", "slugify",
@@ -65,6 +66,7 @@ class ParsedBody:
     prose: str  # paragraphs, headings and table text, no code: for language detection
     summary: str  # the first prose paragraph
     blocks: list[list[Block]] = field(default_factory=list)
+    template_tags: list[tuple[str, int]] = field(default_factory=list)  # (tag, 1-based file line)
 
 
 def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None = None,
@@ -123,7 +125,8 @@ def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None
                    paragraphs[0].text if paragraphs else "")
     return ParsedBody(tokens, shape.title, sections, all_anchors(tokens),
                       [(url, first_line + line, kind) for url, line, kind in links(tokens)],
-                      prose, summary, [b for _, b, _ in units])
+                      prose, summary, [b for _, b, _ in units],
+                      [(tag, first_line + line) for tag, line in template_tags(tokens)])
 
 
 def split_sections(body: str, title: str, first_line: int = 1, lang: str = "en") -> list[Section]:

@@ -124,3 +124,15 @@ def test_hostile_lines_read_in_linear_time():
     texts = ["\n".join(s.text for s in parse_body(f"# t\n\n{line}\n").sections) for line in lines]
     assert [text[:5] for text in texts] == ["{%%}{", "{{<>}", "{%%}{", "{{% n", "impor", "", ""]
     assert time.perf_counter() - started < 2.0  # linear: ~0.1 s
+
+
+def test_check_names_template_tags_left_in_the_text(tmp_path):
+    """A line of only tags is read (above); a tag inside a line is shown as written, and `kb check`
+    says where — not for code, fences or Vue's `{{ }}`."""
+    (tmp_path / "a.md").write_text(
+        '---\ntitle: t\n---\n\nSee {{< ref "x.md" >}} and {% include note.html %}.\n\n'
+        "`{% raw %}` in code, {{ count }} in Vue.\n\n```\n{{< in fence >}}\n```\n\n"
+        'line one\nline two {{% param "x" %}}\n', "utf-8")
+    assert [(p.line, p.level, p.message.split("`")[1]) for p in check_articles(tmp_path)] == [
+        (5, "warning", '{{< ref "x.md" >}}'), (5, "warning", "{% include note.html %}"),
+        (14, "warning", '{{% param "x" %}}')]
