@@ -27,7 +27,9 @@ What this module adds on top of the parse, as small rules over the tokens:
   `{{% notice tip "Title" %}}` become containers, and any other line holding only GitBook
   tags or Hugo shortcodes (`{% tabs %}`, `{{< figure … >}}`) is blanked;
 - footnotes (`[^1]`), task lists (`- [x]`) and definition lists (`Term` / `: definition`) are
-  mdit-py-plugins' own.
+  mdit-py-plugins' own;
+- Obsidian comments (`%%…%%`, also over several lines) are removed before parsing, outside
+  code.
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ _JSX_OPENING = re.compile(r"<[A-Z][\w.]*(?:\s[^<>]*)?(?<!/)>")  # not self-closi
 _JSX_CLOSING = re.compile(r"</[A-Z][\w.]*\s*>")
 # What each line `prepare_source` blanks or rewrites holds: `import`, `export`, `{/*`, a component tag
 # `<Tag`, `</Tag`, a content tab `===`, a GitBook tag `{%` or a Hugo shortcode `{{<`, `{{%`.
-_LINE_MARKS = re.compile(r"import|export|\{/\*|</?[A-Z]|===|\{%|\{\{[<%]")
+_LINE_MARKS = re.compile(r"import|export|\{/\*|</?[A-Z]|===|\{%|\{\{[<%]|%%")
+_COMMENT_OR_CODE = re.compile(r"`+|%%")  # an Obsidian comment's mark, or an inline code span's
 # Other sites' block markup (see the module doc): each pattern and the line it becomes.
 _TAB = re.compile(r'^(\s*)===[!+]?[ \t]+"(.*)"\s*$')  # MkDocs (pymdownx.tabbed)
 _SITE_BLOCKS = (
@@ -141,7 +144,11 @@ def _prepared_lines(source: str) -> tuple[str, frozenset[int]]:
     in_jsx = False
     depth = 0  # components open around the line
     inside: set[int] = set()
+    in_comment = False  # inside an Obsidian comment running over lines
     for i, line in enumerate(lines):
+        if in_comment or ("%%" in line and not fence):
+            line, in_comment = _without_comments(line, in_comment)
+            lines[i] = line
         opened = _FENCE_OPEN.match(line)
         if fence:
             if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
@@ -174,6 +181,27 @@ def _prepared_lines(source: str) -> tuple[str, frozenset[int]]:
             if depth and line.strip():
                 inside.add(i)
     return "\n".join(lines), frozenset(inside)
+
+
+def _without_comments(line: str, in_comment: bool) -> tuple[str, bool]:
+    """`line` without its Obsidian comments (`%%…%%`, which may run over lines: `in_comment` says
+    whether one is open where the line starts), and whether one is open where it ends. `%%` in
+    inline code is code."""
+    kept, start, code = [], 0, None
+    for mark in _COMMENT_OR_CODE.finditer(line):
+        token = mark.group(0)
+        if token != "%%":
+            if not in_comment:
+                code = token if code is None else None if token == code else code
+        elif code is None:
+            if in_comment:
+                start = mark.end()
+            else:
+                kept.append(line[start:mark.start()])
+            in_comment = not in_comment
+    if not in_comment:
+        kept.append(line[start:])
+    return "".join(kept), in_comment
 
 
 def _site_block(line: str) -> str:

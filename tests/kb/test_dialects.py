@@ -119,10 +119,10 @@ def test_hostile_lines_read_in_linear_time():
     from kb.sections import parse_body
 
     started = time.perf_counter()
-    lines = ("{%%}" * 30 + "x", "{{<>}}" * 30 + "x", "{%%}" * 20000 + "x", "{{% notice tip " + '"' * 20000,
-             "import" + " " * 5000 + "x", "<A" + " " * 20000 + "x", "<A" + " " * 20000)
+    lines = ("{% %}" * 30 + "x", "{{<>}}" * 30 + "x", "{% %}" * 20000 + "x", "{{% notice tip " + '"' * 20000,
+             "import" + " " * 5000 + "x", "<A" + " " * 20000 + "x", "<A" + " " * 20000, "a%%`" * 20000)
     texts = ["\n".join(s.text for s in parse_body(f"# t\n\n{line}\n").sections) for line in lines]
-    assert [text[:5] for text in texts] == ["{%%}{", "{{<>}", "{%%}{", "{{% n", "impor", "", ""]
+    assert [text[:5] for text in texts] == ["{% %}", "{{<>}", "{% %}", "{{% n", "impor", "", "", "aa%%a"]
     assert time.perf_counter() - started < 2.0  # linear: ~0.1 s
 
 
@@ -136,3 +136,38 @@ def test_check_names_template_tags_left_in_the_text(tmp_path):
     assert [(p.line, p.level, p.message.split("`")[1]) for p in check_articles(tmp_path)] == [
         (5, "warning", '{{< ref "x.md" >}}'), (5, "warning", "{% include note.html %}"),
         (14, "warning", '{{% param "x" %}}')]
+
+
+def test_obsidian_comments_and_toml_front_matter(articles):
+    """Obsidian hides `%%…%%` (inline or over lines); Hugo and Zola write front matter in TOML
+    between `+++` lines — once shown as text, the title taken from the file name."""
+    wiki = "\n".join(s.text for s in articles["obsidian/wiki.md"].sections)
+    assert "这句话里有一条注释。" in wiki and "只给作者看" not in wiki and "整段注释" not in wiki
+    assert "%%" not in wiki.replace("50%%", "") and "50%%" in wiki  # in code: as written
+    toml = articles["hugo/toml.md"]
+    assert (toml.title, toml.summary, toml.updated, toml.tags) == (
+        "退款时效（TOML）", "Hugo 的 TOML 头信息。", "2025-03-04", ("退款",))
+    assert toml.unknown_keys == () and toml.sections[0].text == "退款一般 1-3 个工作日到账。"
+    assert toml.sections[0].line == 11  # the body's first line, as under YAML
+
+
+@pytest.mark.parametrize("source, problem", [
+    ('+++\ntitle = "x"\nbody', "x.md:1: error: front matter opened with '+++' is never closed"),
+    ('+++\ntitle = "a"\ntags = [1,\n+++\nbody', "x.md:3: error: invalid TOML in front matter: Invalid value"),
+    ('+++\ntitle = "a"\ntitle = "b"\n+++\n', "x.md:3: error: invalid TOML in front matter: "
+                                               "Cannot overwrite a value"),
+])
+def test_toml_front_matter_errors_name_the_line(source, problem):
+    from kb.articles import parse_article
+    from kb.errors import ArticleError
+
+    with pytest.raises(ArticleError) as raised:
+        parse_article(source.encode(), "x.md")
+    assert str(raised.value) == problem
+
+
+def test_a_toml_id_is_the_id_duplicates_are_decided_by():
+    from kb.articles import front_matter_id, parse_article
+
+    data = b'+++\nid = "refunds"\ntitle = "x"\n+++\nbody'
+    assert front_matter_id(data, "a/b.md") == parse_article(data, "a/b.md").id == "refunds"

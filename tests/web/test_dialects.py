@@ -19,7 +19,7 @@ def client(tmp_path_factory):
     shutil.copytree(ROOT, base / "articles")
     (base / "secret.txt").write_text("outside", "utf-8")
     report = sync_index(base / "articles", base / "index")
-    assert report.articles == 12 and not [p for p in report.problems if p.level == "error"]
+    assert report.articles == 13 and not [p for p in report.problems if p.level == "error"]
     return make_app(base / "articles", base / "index").test_client()
 
 
