@@ -29,7 +29,10 @@ What this module adds on top of the parse, as small rules over the tokens:
 - footnotes (`[^1]`), task lists (`- [x]`) and definition lists (`Term` / `: definition`) are
   mdit-py-plugins' own;
 - Obsidian comments (`%%…%%`, also over several lines) are removed before parsing, outside
-  code.
+  code;
+- Jekyll's kramdown attribute lines: `{: .note }` over a paragraph (Just the Docs' callout)
+  becomes a callout, `{: .note-title }` titles the quote below it, `* TOC` / `{:toc}` and any
+  other attribute line (`{: .fs-6 }`) go.
 """
 
 from __future__ import annotations
@@ -72,7 +75,11 @@ _JSX_OPENING = re.compile(r"<[A-Z][\w.]*(?:\s[^<>]*)?(?<!/)>")  # not self-closi
 _JSX_CLOSING = re.compile(r"</[A-Z][\w.]*\s*>")
 # What each line `prepare_source` blanks or rewrites holds: `import`, `export`, `{/*`, a component tag
 # `<Tag`, `</Tag`, a content tab `===`, a GitBook tag `{%` or a Hugo shortcode `{{<`, `{{%`.
-_LINE_MARKS = re.compile(r"import|export|\{/\*|</?[A-Z]|===|\{%|\{\{[<%]|%%")
+_LINE_MARKS = re.compile(r"import|export|\{/\*|</?[A-Z]|===|\{%|\{\{[<%]|%%|\{:")
+# A kramdown attribute list on a line of its own (Jekyll): `{: .note }`, `{:toc}`, `{: #id .fs-6 }`.
+_IAL_LINE = re.compile(r"^\s*\{:([^{}]*)\}\s*$")
+_TOC_ITEM = re.compile(r"^\s*(?:[*+-]|1\.)\s+TOC\s*$")
+_IAL_CALLOUTS = {"highlight": "note", "new": "tip"}  # Just the Docs' own callouts (and CALLOUT_STYLES)
 _COMMENT_OR_CODE = re.compile(r"`+|%%")  # an Obsidian comment's mark, or an inline code span's
 # Other sites' block markup (see the module doc): each pattern and the line it becomes.
 _TAB = re.compile(r'^(\s*)===[!+]?[ \t]+"(.*)"\s*$')  # MkDocs (pymdownx.tabbed)
@@ -145,10 +152,18 @@ def _prepared_lines(source: str) -> tuple[str, frozenset[int]]:
     depth = 0  # components open around the line
     inside: set[int] = set()
     in_comment = False  # inside an Obsidian comment running over lines
+    quoting = False  # the paragraph after `{: .note }`: a callout's lines
     for i, line in enumerate(lines):
         if in_comment or ("%%" in line and not fence):
             line, in_comment = _without_comments(line, in_comment)
             lines[i] = line
+        if quoting and not fence:
+            quoting = bool(line.strip())
+            lines[i] = "> " + line if quoting else line
+            continue
+        if "{:" in line and not fence and (ial := _IAL_LINE.match(line)):
+            lines[i], quoting = _attribute_line(ial.group(1), lines, i)
+            continue
         opened = _FENCE_OPEN.match(line)
         if fence:
             if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
@@ -181,6 +196,41 @@ def _prepared_lines(source: str) -> tuple[str, frozenset[int]]:
             if depth and line.strip():
                 inside.add(i)
     return "\n".join(lines), frozenset(inside)
+
+
+def _attribute_line(attributes: str, lines: list[str], index: int) -> tuple[str, bool]:
+    """A kramdown attribute list on a line of its own, at `lines[index]`: what the line becomes, and
+    whether the paragraph below becomes a callout. `{: .note }` over a paragraph is Just the Docs'
+    callout (`> [!NOTE]`, the paragraph quoted); `{: .note-title }` over a quote titles it from
+    the quote's first line; `{:toc}` after a `* TOC` item is the page's table of contents (both
+    go); under a heading, its `#id` is the heading's id (as `## Heading {#id}`); any other
+    (`{: .fs-6 }`) is styling, and goes."""
+    words = attributes.split()
+    ids = [word[1:] for word in words if word.startswith("#") and len(word) > 1]
+    if ids and index and re.match(r"^ {0,3}#{1,6}\s", lines[index - 1]) and "{#" not in lines[index - 1]:
+        lines[index - 1] = f"{lines[index - 1].rstrip()} {{#{ids[0]}}}"
+        return "", False
+    if words == ["toc"] or attributes.strip() == "toc":
+        before = index - 1
+        while before >= 0 and not lines[before].strip():
+            before -= 1
+        if before >= 0 and _TOC_ITEM.match(lines[before]):
+            lines[before] = ""
+        return "", False
+    for word in words:
+        name = word[1:].lower() if word.startswith(".") else ""
+        titled = name.endswith("-title")
+        kind = name[:-len("-title")] if titled else name
+        kind = _IAL_CALLOUTS.get(kind, kind)
+        if kind not in CALLOUT_STYLES or index + 1 >= len(lines) or not lines[index + 1].strip():
+            continue
+        if titled and lines[index + 1].lstrip().startswith(">"):
+            title = lines[index + 1].lstrip()[1:].strip()
+            lines[index + 1] = f"> [!{kind.upper()}] {title}"
+            return "", False
+        if not titled:
+            return f"> [!{kind.upper()}]", True
+    return "", False
 
 
 def _without_comments(line: str, in_comment: bool) -> tuple[str, bool]:

@@ -120,9 +120,11 @@ def test_hostile_lines_read_in_linear_time():
 
     started = time.perf_counter()
     lines = ("{% %}" * 30 + "x", "{{<>}}" * 30 + "x", "{% %}" * 20000 + "x", "{{% notice tip " + '"' * 20000,
-             "import" + " " * 5000 + "x", "<A" + " " * 20000 + "x", "<A" + " " * 20000, "a%%`" * 20000)
+             "import" + " " * 5000 + "x", "<A" + " " * 20000 + "x", "<A" + " " * 20000, "a%%`" * 20000,
+             "{:" + " " * 20000)
     texts = ["\n".join(s.text for s in parse_body(f"# t\n\n{line}\n").sections) for line in lines]
-    assert [text[:5] for text in texts] == ["{% %}", "{{<>}", "{% %}", "{{% n", "impor", "", "", "aa%%a"]
+    assert [text[:5] for text in texts] == ["{% %}", "{{<>}", "{% %}", "{{% n", "impor", "", "", "aa%%a",
+                                            "{:"]
     assert time.perf_counter() - started < 2.0  # linear: ~0.1 s
 
 
@@ -171,3 +173,15 @@ def test_a_toml_id_is_the_id_duplicates_are_decided_by():
 
     data = b'+++\nid = "refunds"\ntitle = "x"\n+++\nbody'
     assert front_matter_id(data, "a/b.md") == parse_article(data, "a/b.md").id == "refunds"
+
+
+def test_jekyll_attribute_lines(articles):
+    """Just the Docs (Jekyll, kramdown): `{: .note }` over a paragraph is a callout, `{: .x-title }`
+    titles the quote below, `{: #id }` under a heading is its id, `* TOC` / `{:toc}` and styling
+    lines go — all once shown as text."""
+    page = articles["jekyll/just-the-docs.md"]
+    assert [(s.anchor, s.heading) for s in page.sections] == [("overview", "提现说明"),
+                                                              ("arrival", "到账时间")]
+    assert page.sections[0].text.split("\n") == [
+        "提现前请先完成实名认证。认证一般几分钟内完成。", "注意安全", "不要把验证码告诉任何人。"]
+    assert page.sections[1].text == "工作日 1-3 天到账。"

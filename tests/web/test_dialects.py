@@ -19,7 +19,7 @@ def client(tmp_path_factory):
     shutil.copytree(ROOT, base / "articles")
     (base / "secret.txt").write_text("outside", "utf-8")
     report = sync_index(base / "articles", base / "index")
-    assert report.articles == 13 and not [p for p in report.problems if p.level == "error"]
+    assert report.articles == 14 and not [p for p in report.problems if p.level == "error"]
     return make_app(base / "articles", base / "index").test_client()
 
 
@@ -110,6 +110,10 @@ def test_tabs_hints_shortcodes_footnotes_task_and_definition_lists(client):
     assert "{{" not in hugo and "youtube" not in hugo
     card = client.get("/search?q=安装方式 标签页").get_data(as_text=True)
     assert "安装方式见下面的标签页" in card and "[^" not in card  # the card lacks the page's footnotes
+    jekyll = page(client, "jekyll/just-the-docs")
+    assert '<div class="callout note"><p class="callout-title">注意</p>\n<p>提现前请先完成实名认证' in jekyll
+    assert '<div class="callout warning"><p class="callout-title">注意安全</p>' in jekyll
+    assert '<h2 id="arrival">到账时间</h2>' in jekyll and "{:" not in jekyll and "TOC" not in jekyll
     tasks = page(client, "github/tasks")
     checked = '<input type="checkbox" checked="checked" disabled="disabled"> Bind'
     assert '<li class="task-list-item">' + checked in tasks
