@@ -18,21 +18,11 @@ What this module adds on top of the parse, as small rules over the tokens:
 - GitHub / Obsidian alerts `> [!NOTE] title` become callouts like `::: note title`;
 - wikilinks `[[page]]`, `[[page#heading|label]]` and embeds `![[file]]` become `wikilink`
   tokens, resolved later by `kb.links`;
-- MDX: `import`/`export` lines, `{/* comments */}` and lines holding only JSX component
-  tags (`<Tabs>`, `</TabItem>`, `<Foo x="1" />`) are blanked before parsing (outside code
-  fences), so the Markdown between them is parsed and nothing else shows;
-- other sites' block markup, rewritten line by line before parsing (outside code fences, the
-  line count kept): MkDocs content tabs `=== "Tab"` become admonitions titled by the tab,
-  GitBook `{% hint style="info" %}` / `{% tab title="…" %}` and Hugo `{{< hint info >}}` /
-  `{{% notice tip "Title" %}}` become containers, and any other line holding only GitBook
-  tags or Hugo shortcodes (`{% tabs %}`, `{{< figure … >}}`) is blanked;
 - footnotes (`[^1]`), task lists (`- [x]`) and definition lists (`Term` / `: definition`) are
-  mdit-py-plugins' own;
-- Obsidian comments (`%%…%%`, also over several lines) are removed before parsing, outside
-  code;
-- Jekyll's kramdown attribute lines: `{: .note }` over a paragraph (Just the Docs' callout)
-  becomes a callout, `{: .note-title }` titles the quote below it, `* TOC` / `{:toc}` and any
-  other attribute line (`{: .fs-6 }`) go.
+  mdit-py-plugins' own.
+
+Before the parse, `kb.dialects` rewrites other sites' markup line by line (MDX imports and
+components, MkDocs tabs, GitBook and Hugo tags, Obsidian comments, kramdown attribute lines).
 """
 
 from __future__ import annotations
@@ -52,48 +42,9 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-OVERVIEW_ANCHOR = "overview"
-# Callout kinds → the four styles the site draws (others are drawn as `note`).
-CALLOUT_STYLES = {
-    "note": "note", "info": "note", "important": "note", "abstract": "note", "summary": "note",
-    "seealso": "note", "todo": "note", "quote": "note", "example": "note", "question": "note",
-    "faq": "note", "help": "note", "tldr": "note",
-    "tip": "tip", "hint": "tip", "success": "tip", "check": "tip", "done": "tip",
-    "warning": "warning", "caution": "warning", "attention": "warning",
-    "danger": "danger", "error": "danger", "failure": "danger", "fail": "danger", "bug": "danger",
-}
+from kb.dialects import prepare_source, prepared_lines
 
-_FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})")
-# Each pattern here matches a line one way only (no two quantifiers may take the same spaces), so
-# a hostile line (`import` and 100,000 spaces, `<A` and as many) is read in linear time.
-_IMPORT_EXPORT = re.compile(r"^\s{0,3}(import(?:\s+[\w*{},$][\w*{}\s,$]*\sfrom)?\s*['\"][^'\"]+['\"];?\s*"
-                            r"|export\s+(?:default|const|let|var|function|class|async)\b.*)$")
-_MDX_COMMENT = re.compile(r"^\s*\{/\*.*\*/\}\s*$")
-_JSX_TAGS_LINE = re.compile(r"^\s*(?:</?[A-Z][\w.]*(?:\s[^<>]*)?>\s*)+$")
-_JSX_OPEN_START = re.compile(r"^\s*<[A-Z][\w.]*(\s|$)")
-_JSX_OPENING = re.compile(r"<[A-Z][\w.]*(?:\s[^<>]*)?(?<!/)>")  # not self-closing
-_JSX_CLOSING = re.compile(r"</[A-Z][\w.]*\s*>")
-# What each line `prepare_source` blanks or rewrites holds: `import`, `export`, `{/*`, a component tag
-# `<Tag`, `</Tag`, a content tab `===`, a GitBook tag `{%` or a Hugo shortcode `{{<`, `{{%`.
-_LINE_MARKS = re.compile(r"import|export|\{/\*|</?[A-Z]|===|\{%|\{\{[<%]|%%|\{:")
-# A kramdown attribute list on a line of its own (Jekyll): `{: .note }`, `{:toc}`, `{: #id .fs-6 }`.
-_IAL_LINE = re.compile(r"^\s*\{:([^{}]*)\}\s*$")
-_TOC_ITEM = re.compile(r"^\s*(?:[*+-]|1\.)\s+TOC\s*$")
-_IAL_CALLOUTS = {"highlight": "note", "new": "tip"}  # Just the Docs' own callouts (and CALLOUT_STYLES)
-_COMMENT_OR_CODE = re.compile(r"`+|%%")  # an Obsidian comment's mark, or an inline code span's
-# Other sites' block markup (see the module doc): each pattern and the line it becomes.
-_TAB = re.compile(r'^(\s*)===[!+]?[ \t]+"(.*)"\s*$')  # MkDocs (pymdownx.tabbed)
-_SITE_BLOCKS = (
-    (re.compile(r'^\s*\{%-?\s*hint\s+style=["\']?(\w+)["\']?\s*-?%\}\s*$'), r"::: \1"),  # GitBook
-    (re.compile(r'^\s*\{%-?\s*tab\s+title=["\'](.*?)["\']\s*-?%\}\s*$'), r"::: tab \1"),
-    (re.compile(r"^\s*\{%-?\s*end(?:hint|tab)\s*-?%\}\s*$"), ":::"),
-    (re.compile(r'^\s*\{\{[<%]\s*(?:hint|notice|alert|callout|admonition)\s+(?:type=)?["\']?(\w+)["\']?'
-                r'(?:\s+(?:title=)?["\']?(.*?)["\']?)?\s*[>%]\}\}\s*$'), r"::: \1 \2"),  # Hugo
-    (re.compile(r"^\s*\{\{[<%]\s*/(?:hint|notice|alert|callout|admonition)\s*[>%]\}\}\s*$"), ":::"),
-)
-# A line of only such tags; a tag cannot hold its own end, so each is matched one way only (linear).
-_SITE_TAGS_LINE = re.compile(r"^\s*(?:(?:\{%(?:[^%]|%(?!\}))*%\}|\{\{<(?:[^>]|>(?!\}\}))*>\}\}"
-                             r"|\{\{%(?:[^%]|%(?!\}\}))*%\}\})\s*)+$")
+OVERVIEW_ANCHOR = "overview"
 _ATTR = r"(?:[#.][^\s{}]+|[\w-]+=\S+)"
 _HEADING_ATTRS = re.compile(r"\s*\{:?\s*(" + _ATTR + r"(?:\s+" + _ATTR + r")*)\s*\}\s*$")
 _ALERT = re.compile(r"^\[!([A-Za-z]+)\][+-]?[ \t]*(.*)$")
@@ -130,140 +81,6 @@ def _callout_name(params: str) -> tuple[str, str]:
         return "note", params.strip()
     title = match.group(2) or match.group(3) or match.group(4) or ""
     return match.group(1).lower(), title.strip().strip('"')
-
-
-def prepare_source(source: str) -> str:
-    """Blank MDX-only lines (imports, exports, JSX tag lines, `{/* */}`) outside code fences,
-    and rewrite other sites' block markup (`=== "Tab"`, GitBook tags, Hugo shortcodes).
-
-    Lines are blanked or rewritten, never removed, so line numbers stay those of the file."""
-    return _prepared_lines(source)[0]
-
-
-def _prepared_lines(source: str) -> tuple[str, frozenset[int]]:
-    """`prepare_source`'s text, and the 0-based lines that lie inside a JSX component written over
-    several lines (`<VideoLink href="…">` / a label / `</VideoLink>`): the component's content,
-    not the page's own prose, whatever it renders (a link's label, a tab's text)."""
-    if not _LINE_MARKS.search(source):
-        return source, frozenset()  # no line can be blanked (most pages: every parse starts here)
-    lines = source.split("\n")
-    fence: str | None = None
-    in_jsx = False
-    depth = 0  # components open around the line
-    inside: set[int] = set()
-    in_comment = False  # inside an Obsidian comment running over lines
-    quoting = False  # the paragraph after `{: .note }`: a callout's lines
-    for i, line in enumerate(lines):
-        if in_comment or ("%%" in line and not fence):
-            line, in_comment = _without_comments(line, in_comment)
-            lines[i] = line
-        if quoting and not fence:
-            quoting = bool(line.strip())
-            lines[i] = "> " + line if quoting else line
-            continue
-        if "{:" in line and not fence and (ial := _IAL_LINE.match(line)):
-            lines[i], quoting = _attribute_line(ial.group(1), lines, i)
-            continue
-        opened = _FENCE_OPEN.match(line)
-        if fence:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
-                    and not line.strip()[len(opened.group(1)):].strip():
-                fence = None
-            elif depth:
-                inside.add(i)
-            continue
-        if opened:
-            fence = opened.group(1)
-            if depth:
-                inside.add(i)
-            continue
-        if in_jsx:
-            lines[i] = ""
-            in_jsx = not line.rstrip().endswith(">")
-            if not in_jsx and not line.rstrip().endswith("/>"):
-                depth += 1
-        elif _IMPORT_EXPORT.match(line) or _MDX_COMMENT.match(line):
-            lines[i] = ""
-        elif _JSX_TAGS_LINE.match(line):
-            lines[i] = ""
-            depth = max(0, depth + len(_JSX_OPENING.findall(line)) - len(_JSX_CLOSING.findall(line)))
-        elif _JSX_OPEN_START.match(line) and ">" not in line:
-            lines[i] = ""  # a component whose attributes run over several lines
-            in_jsx = True
-        else:
-            if "===" in line or "{%" in line or "{{" in line:
-                lines[i] = _site_block(line)
-            if depth and line.strip():
-                inside.add(i)
-    return "\n".join(lines), frozenset(inside)
-
-
-def _attribute_line(attributes: str, lines: list[str], index: int) -> tuple[str, bool]:
-    """A kramdown attribute list on a line of its own, at `lines[index]`: what the line becomes, and
-    whether the paragraph below becomes a callout. `{: .note }` over a paragraph is Just the Docs'
-    callout (`> [!NOTE]`, the paragraph quoted); `{: .note-title }` over a quote titles it from
-    the quote's first line; `{:toc}` after a `* TOC` item is the page's table of contents (both
-    go); under a heading, its `#id` is the heading's id (as `## Heading {#id}`); any other
-    (`{: .fs-6 }`) is styling, and goes."""
-    words = attributes.split()
-    ids = [word[1:] for word in words if word.startswith("#") and len(word) > 1]
-    if ids and index and re.match(r"^ {0,3}#{1,6}\s", lines[index - 1]) and "{#" not in lines[index - 1]:
-        lines[index - 1] = f"{lines[index - 1].rstrip()} {{#{ids[0]}}}"
-        return "", False
-    if words == ["toc"] or attributes.strip() == "toc":
-        before = index - 1
-        while before >= 0 and not lines[before].strip():
-            before -= 1
-        if before >= 0 and _TOC_ITEM.match(lines[before]):
-            lines[before] = ""
-        return "", False
-    for word in words:
-        name = word[1:].lower() if word.startswith(".") else ""
-        titled = name.endswith("-title")
-        kind = name[:-len("-title")] if titled else name
-        kind = _IAL_CALLOUTS.get(kind, kind)
-        if kind not in CALLOUT_STYLES or index + 1 >= len(lines) or not lines[index + 1].strip():
-            continue
-        if titled and lines[index + 1].lstrip().startswith(">"):
-            title = lines[index + 1].lstrip()[1:].strip()
-            lines[index + 1] = f"> [!{kind.upper()}] {title}"
-            return "", False
-        if not titled:
-            return f"> [!{kind.upper()}]", True
-    return "", False
-
-
-def _without_comments(line: str, in_comment: bool) -> tuple[str, bool]:
-    """`line` without its Obsidian comments (`%%…%%`, which may run over lines: `in_comment` says
-    whether one is open where the line starts), and whether one is open where it ends. `%%` in
-    inline code is code."""
-    kept, start, code = [], 0, None
-    for mark in _COMMENT_OR_CODE.finditer(line):
-        token = mark.group(0)
-        if token != "%%":
-            if not in_comment:
-                code = token if code is None else None if token == code else code
-        elif code is None:
-            if in_comment:
-                start = mark.end()
-            else:
-                kept.append(line[start:mark.start()])
-            in_comment = not in_comment
-    if not in_comment:
-        kept.append(line[start:])
-    return "".join(kept), in_comment
-
-
-def _site_block(line: str) -> str:
-    """`line` with another site's block markup in kb's (`=== "Tab"` → `!!! tab "Tab"`, a GitBook
-    hint → `::: info`), blank when it holds only tags kb has no use for, else as it is."""
-    tab = _TAB.match(line)
-    if tab:
-        return f'{tab.group(1)}!!! tab "{tab.group(2)}"'
-    for pattern, replacement in _SITE_BLOCKS:
-        if pattern.match(line):
-            return pattern.sub(replacement, line).rstrip()
-    return "" if _SITE_TAGS_LINE.match(line) else line
 
 
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
@@ -437,9 +254,9 @@ def parse(source: str) -> list[Token]:
 
 
 def parse_page(source: str) -> tuple[list[Token], frozenset[int]]:
-    """`parse(source)`, and the lines of `source` inside its JSX components (`_prepared_lines`), from
-    one pass over its lines."""
-    stripped, inside = _prepared_lines(source)
+    """`parse(source)`, and the lines of `source` inside its JSX components
+    (`kb.dialects.prepared_lines`), from one pass over its lines."""
+    stripped, inside = prepared_lines(source)
     return markdown_it().parse(stripped), inside
 
 

@@ -30,8 +30,9 @@ import nh3
 from markdown_it.token import Token
 
 from kb.articles import split_front_matter
+from kb.dialects import CALLOUT_STYLES
 from kb.links import LinkMap, Target, media_file
-from kb.markdown import CALLOUT_STYLES, OVERVIEW_ANCHOR, _admonition_title, markdown_it, outline, parse
+from kb.markdown import OVERVIEW_ANCHOR, _admonition_title, markdown_it, outline, parse
 from web import per_index_version
 
 _TAGS = (nh3.ALLOWED_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "details", "summary",
