@@ -18,8 +18,9 @@ What this module adds on top of the parse, as small rules over the tokens:
 - GitHub / Obsidian alerts `> [!NOTE] title` become callouts like `::: note title`;
 - wikilinks `[[page]]`, `[[page#heading|label]]` and embeds `![[file]]` become `wikilink`
   tokens, resolved later by `kb.links`;
-- footnotes (`[^1]`), task lists (`- [x]`) and definition lists (`Term` / `: definition`) are
-  mdit-py-plugins' own.
+- footnotes (`[^1]`), task lists (`- [x]`), definition lists (`Term` / `: definition`) and
+  attribute lists after an image, link or code span (MkDocs' `![](shot.png){ width="300" }`,
+  `[Go](url){ .md-button }`) are mdit-py-plugins' own.
 
 Before the parse, `kb.dialects` rewrites other sites' markup line by line (MDX imports and
 components, MkDocs tabs, GitBook and Hugo tags, Obsidian comments, kramdown attribute lines).
@@ -37,6 +38,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -232,7 +234,7 @@ def _build() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     container_plugin(md, "callout", validate=lambda params, *_: bool(re.match(r"\s*[A-Za-z]", params)))
     admon_plugin(md)
-    md.use(footnote_plugin).use(tasklists_plugin).use(deflist_plugin)
+    md.use(footnote_plugin).use(tasklists_plugin).use(deflist_plugin).use(attrs_plugin)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.core.ruler.after("block", "kb_blocks", _blocks_rule)
     md.core.ruler.push("kb_anchors", _anchors_rule)

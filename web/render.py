@@ -50,6 +50,7 @@ _ATTRIBUTES = {
 _LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 _RAW_TEXT = re.compile(r"^<\s*/?\s*(script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|"
                        r"plaintext)\b", re.I)
+_FENCE_TITLE = re.compile(r"""\[([^\]]+)\]|\btitle=["']([^"']+)["']""")
 _FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]")
 _IMG_EXT = re.compile(r"\.(png|jpe?g|gif|svg|webp|avif|bmp|ico)$", re.I)
 _DEFAULT_TITLES = {"zh": {"note": "注意", "tip": "提示", "warning": "警告", "danger": "危险",
@@ -228,10 +229,11 @@ class _Renderer:
         src = str(token.attrs.get("src", ""))
         target = _resolve(ctx, src)
         alt = html_lib.escape(self.renderInlineAsText(token.children or [], options, env))
-        title = f' title="{html_lib.escape(str(token.attrs["title"]))}"' if token.attrs.get("title") else ""
+        sizes = "".join(f' {name}="{html_lib.escape(str(token.attrs[name]))}"'  # MkDocs' `{ width="300" }`
+                        for name in ("title", "width", "height") if token.attrs.get(name))
         if target.kind == "missing":
             return f'<span class="unresolved-link">{alt}</span>'
-        return f'<img src="{html_lib.escape(target.url or src)}" alt="{alt}"{title} loading="lazy">'
+        return f'<img src="{html_lib.escape(target.url or src)}" alt="{alt}"{sizes} loading="lazy">'
 
     @staticmethod
     def wikilink(self, tokens, idx, options, env):
@@ -265,10 +267,11 @@ class _Renderer:
         token = tokens[idx]
         info = token.info.strip()
         lang = re.split(r"[\s{\[:]", info, maxsplit=1)[0] if info else ""
-        title = re.search(r"\[([^\]]+)\]", info)
+        title = _FENCE_TITLE.search(info)  # VitePress `ts [main.ts]`, Docusaurus / MkDocs `js title="a.js"`
         code = html_lib.escape(token.content)
         cls = f' class="language-{html_lib.escape(lang)}"' if lang else ""
-        head = f'<div class="code-title">{html_lib.escape(title.group(1))}</div>' if title else ""
+        head = (f'<div class="code-title">{html_lib.escape(title.group(1) or title.group(2))}</div>'
+                if title else "")
         return f'<div class="code-block">{head}<pre><code{cls}>{code}</code></pre></div>\n'
 
     @staticmethod

@@ -100,6 +100,9 @@ def test_tabs_hints_shortcodes_footnotes_task_and_definition_lists(client):
     folds = page(client, "mkdocs/admonitions")
     assert '<details class="callout note"><summary>可以折叠吗</summary>' in folds  # ??? folds, closed
     assert '<details class="callout tip" open=""><summary>提示</summary>' in folds  # ???+ open
+    assert '<div class="code-title">hello.py</div>' in folds  # Docusaurus and MkDocs: title="…"
+    assert '<img src="/media/obsidian/shot.png" alt="截图" width="300"' in folds  # { width="300" }
+    assert ">打开钱包</a>" in folds and "{" not in folds.split("callout-title")[-1]
     gitbook = page(client, "gitbook/hints")
     assert ('<div class="callout warning"><p class="callout-title">警告</p>\n<p>提现前请确认银行卡信息。'
             in gitbook)
