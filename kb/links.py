@@ -8,6 +8,10 @@ Accepted forms, as the doc tools write them:
   served the folder under a prefix (`/docs/intro` for `docs/intro.md` or `intro.md`),
   and an article's `slug:`/`permalink:`;
 - `/articles/<id>#anchor`, kb's own address;
+- an anchor as the page's own, or as another tool slugs the same heading: GitHub keeps `_`
+  and repeats `-` where kb's slugs join words with one `-` (`#child_processspawncommand-args`
+  finds kb's `#child-processspawncommand-args`): anchors that differ only in case, punctuation
+  and separators are the same when only one of the page's is so;
 - wikilinks `[[page]]`, `[[page#heading|label]]`: a file name anywhere in the folder
   (Obsidian's rule: the shortest path wins), a path, or an article title; the heading
   is matched by anchor or by its text;
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +120,16 @@ class LinkMap:
             return True
         return anchor in page.anchors or any(anchor == a for a, _ in page.headings)
 
+    def page_anchor(self, article_id: str, anchor: str) -> str:
+        """`anchor` as the page has it: itself, or the one anchor of the page that differs from it
+        only in case, punctuation and separators (another tool's slug of the same heading)."""
+        page = self.pages.get(article_id)
+        if page is None or self.has_anchor(article_id, anchor):
+            return anchor
+        key = _anchor_key(anchor)
+        same = {a for a in (*page.anchors, *(a for a, _ in page.headings)) if _anchor_key(a) == key}
+        return same.pop() if len(same) == 1 else anchor
+
     def _page(self, path: str, absolute: bool) -> str | None:
         path = path.strip("/")
         bare = _strip_suffix(path)
@@ -138,11 +153,12 @@ class LinkMap:
         path = unquote(path.partition("?")[0])
         anchor = unquote(anchor)
         if not path:
-            return Target("article", from_id or self.by_path.get(_strip_suffix(from_path), ""), anchor)
+            article_id = from_id or self.by_path.get(_strip_suffix(from_path), "")
+            return Target("article", article_id, self.page_anchor(article_id, anchor))
         if path.startswith("/articles/"):
             article_id = path[len("/articles/"):].strip("/")
             kind = "article" if article_id in self.pages else "missing"
-            return Target(kind, article_id, anchor, path)
+            return Target(kind, article_id, self.page_anchor(article_id, anchor), path)
         absolute = path.startswith("/")
         joined = path.lstrip("/") if absolute else posixpath.join(posixpath.dirname(from_path), path)
         joined = posixpath.normpath(joined) if joined else ""
@@ -152,7 +168,7 @@ class LinkMap:
             return Target("missing", path=path)
         article_id = self._page(joined, absolute)
         if article_id is not None:
-            return Target("article", article_id, anchor)
+            return Target("article", article_id, self.page_anchor(article_id, anchor))
         name = joined.rsplit("/", 1)[-1]
         if "." in name and not name.lower().endswith(PAGE_SUFFIXES):
             return Target("file", path=joined)
@@ -187,6 +203,11 @@ class LinkMap:
             if heading in (anchor, text) or slugify(heading) == slugify(text):
                 return anchor
         return slugify(heading)
+
+
+def _anchor_key(anchor: str) -> str:
+    """An anchor without case, punctuation or separators: the heading's words, run together."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", anchor).casefold())
 
 
 MEDIA_FOLDERS = ("", "public/", "static/", "assets/")  # where doc tools keep site-absolute files

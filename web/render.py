@@ -173,9 +173,15 @@ def _bounded(html: str, ctx: _Context) -> str:
 _HTML_URL = re.compile(r"""(\s(?:href|src)\s*=\s*)(["'])([^"']*)\2""", re.I)
 
 
+_NAME_ATTRIBUTE = re.compile(r"(<a\s(?:[^<>]*?\s)?)name(\s*=)", re.I)
+
+
 def _html_urls(html: str, ctx: _Context) -> str:
     """Links and images written as HTML resolve like Markdown ones; what resolves to
-    nothing loses its URL (the text stays)."""
+    nothing loses its URL (the text stays). An old-style anchor `<a name="x">` gets id `x`
+    (HTML5 has no `name` on links; `kb.markdown.html_ids` counts it)."""
+    if "name" in html:
+        html = _NAME_ATTRIBUTE.sub(r"\1id\2", html)
     def rewrite(match: re.Match) -> str:
         url = html_lib.unescape(match.group(3))
         target = _resolve(ctx, url)

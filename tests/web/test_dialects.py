@@ -19,7 +19,7 @@ def client(tmp_path_factory):
     shutil.copytree(ROOT, base / "articles")
     (base / "secret.txt").write_text("outside", "utf-8")
     report = sync_index(base / "articles", base / "index")
-    assert report.articles == 14 and not [p for p in report.problems if p.level == "error"]
+    assert report.articles == 15 and not [p for p in report.problems if p.level == "error"]
     return make_app(base / "articles", base / "index").test_client()
 
 
@@ -117,6 +117,10 @@ def test_tabs_hints_shortcodes_footnotes_task_and_definition_lists(client):
     assert '<div class="callout note"><p class="callout-title">注意</p>\n<p>提现前请先完成实名认证' in jekyll
     assert '<div class="callout warning"><p class="callout-title">注意安全</p>' in jekyll
     assert '<h2 id="arrival">到账时间</h2>' in jekyll and "{:" not in jekyll and "TOC" not in jekyll
+    anchors = page(client, "github/anchors")
+    assert '<a id="opts"' in anchors and 'href="#opts"' in anchors  # <a name="opts">: HTML5 has no name
+    assert 'href="#child-processspawncommand-args"' in anchors  # GitHub's slug of the same heading
+    assert 'href="/articles/vitepress/components#passing-props"' in anchors
     tasks = page(client, "github/tasks")
     checked = '<input type="checkbox" checked="checked" disabled="disabled"> Bind'
     assert '<li class="task-list-item">' + checked in tasks
