@@ -65,11 +65,10 @@ _SITE_BLOCKS = (
 _SITE_TAGS_LINE = re.compile(r"^\s*(?:(?:\{%(?:[^%]|%(?!\}))*%\}|\{\{<(?:[^>]|>(?!\}\}))*>\}\}"
                              r"|\{\{%(?:[^%]|%(?!\}\}))*%\}\})\s*)+$")
 
-def prepare_source(source: str) -> str:
-    """Blank MDX-only lines (imports, exports, JSX tag lines, `{/* */}`) outside code fences,
-    and rewrite other sites' block markup (`=== "Tab"`, GitBook tags, Hugo shortcodes).
 
-    Lines are blanked or rewritten, never removed, so line numbers stay those of the file."""
+def prepare_source(source: str) -> str:
+    """`source` with the lines of other sites' markup blanked or rewritten (see the module doc),
+    never removed, so line numbers stay those of the file."""
     return prepared_lines(source)[0]
 
 
@@ -143,7 +142,7 @@ def _attribute_line(attributes: str, lines: list[str], index: int) -> tuple[str,
     if ids and index and re.match(r"^ {0,3}#{1,6}\s", lines[index - 1]) and "{#" not in lines[index - 1]:
         lines[index - 1] = f"{lines[index - 1].rstrip()} {{#{ids[0]}}}"
         return "", False
-    if words == ["toc"] or attributes.strip() == "toc":
+    if words == ["toc"]:
         before = index - 1
         while before >= 0 and not lines[before].strip():
             before -= 1
