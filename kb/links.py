@@ -11,7 +11,8 @@ Accepted forms, as the doc tools write them:
 - an anchor as the page's own, or as another tool slugs the same heading: GitHub keeps `_`
   and repeats `-` where kb's slugs join words with one `-` (`#child_processspawncommand-args`
   finds kb's `#child-processspawncommand-args`): anchors that differ only in case, punctuation
-  and separators are the same when only one of the page's is so;
+  and separators are the same when only one of the page's is so, and a repeated heading's
+  `#setup-1` (GitHub, VitePress; MkDocs `#setup_1`) is kb's `#setup-2`;
 - wikilinks `[[page]]`, `[[page#heading|label]]`: a file name anywhere in the folder
   (Obsidian's rule: the shortest path wins), a path, or an article title; the heading
   is matched by anchor or by its text;
@@ -128,7 +129,16 @@ class LinkMap:
             return anchor
         key = _anchor_key(anchor)
         same = {a for a in (*page.anchors, *(a for a, _ in page.headings)) if _anchor_key(a) == key}
-        return same.pop() if len(same) == 1 else anchor
+        if len(same) == 1:
+            return same.pop()
+        # A repeated heading: GitHub and VitePress number its second `-1` (MkDocs `_1`), kb `-2`.
+        repeated = _REPEATED.fullmatch(anchor)
+        if repeated:
+            first = self.page_anchor(article_id, repeated.group(1))
+            shifted = f"{first}-{int(repeated.group(2)) + 1}"
+            if self.has_anchor(article_id, first) and self.has_anchor(article_id, shifted):
+                return shifted
+        return anchor
 
     def _page(self, path: str, absolute: bool) -> str | None:
         path = path.strip("/")
@@ -203,6 +213,9 @@ class LinkMap:
             if heading in (anchor, text) or slugify(heading) == slugify(text):
                 return anchor
         return slugify(heading)
+
+
+_REPEATED = re.compile(r"(.+)[-_](\d{1,3})")
 
 
 def _anchor_key(anchor: str) -> str:

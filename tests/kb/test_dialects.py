@@ -193,4 +193,4 @@ def test_anchors_of_other_tools_and_html_blocks_of_unclosed_tags(articles):
     block of unclosed tags is read in linear time (60 KB took 37 s) and its text kept."""
     page = articles["github/anchors.md"]
     assert "opts" in page.anchors and "child-processspawncommand-args" in page.anchors
-    assert page.sections[-1].text.split("\n")[-1] == "unclosed tags in a block"
+    assert any(s.text.endswith("\nunclosed tags in a block") for s in page.sections)

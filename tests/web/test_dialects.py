@@ -121,6 +121,7 @@ def test_tabs_hints_shortcodes_footnotes_task_and_definition_lists(client):
     assert '<a id="opts"' in anchors and 'href="#opts"' in anchors  # <a name="opts">: HTML5 has no name
     assert 'href="#child-processspawncommand-args"' in anchors  # GitHub's slug of the same heading
     assert 'href="/articles/vitepress/components#passing-props"' in anchors
+    assert 'href="#options-2"' in anchors and '<h2 id="options-2">' in anchors  # GitHub's #options-1
     tasks = page(client, "github/tasks")
     checked = '<input type="checkbox" checked="checked" disabled="disabled"> Bind'
     assert '<li class="task-list-item">' + checked in tasks
