@@ -288,6 +288,12 @@ def inline_text(children: list[Token]) -> str:
     return _join_lines("".join(parts))
 
 
+def joins_tight(before: str, after: str) -> bool:
+    """Whether two lines of a paragraph, one ending with `before` and the next starting with `after`
+    (a character each), join without a space: both are CJK."""
+    return bool(before and after and _CJK.match(before) and _CJK.match(after))
+
+
 def _join_lines(text: str) -> str:
     """Lines of one paragraph joined: no space between two CJK characters."""
     if "\n" not in text:  # one line (most): the loop below would only strip it
@@ -295,7 +301,7 @@ def _join_lines(text: str) -> str:
     out = ""
     for n, line in enumerate(text.split("\n")):
         line = line.strip()
-        if n and out and line and not (_CJK.match(out[-1]) and _CJK.match(line[0])):
+        if n and out and line and not joins_tight(out[-1], line[0]):
             out += " "
         out += line
     return _BLANKS.sub(" ", out).strip()

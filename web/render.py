@@ -32,7 +32,7 @@ from markdown_it.token import Token
 from kb.articles import split_front_matter
 from kb.dialects import CALLOUT_STYLES
 from kb.links import LinkMap, Target, media_file
-from kb.markdown import OVERVIEW_ANCHOR, _admonition_title, markdown_it, outline, parse
+from kb.markdown import OVERVIEW_ANCHOR, _admonition_title, joins_tight, markdown_it, outline, parse
 from web import per_index_version
 
 _TAGS = (nh3.ALLOWED_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "details", "summary",
@@ -261,6 +261,14 @@ class _Renderer:
         return ""
 
     @staticmethod
+    def softbreak(self, tokens, idx, options, env):
+        # A line break inside a paragraph: none between two CJK characters (a browser would show
+        # a space in 实名认证。 认证), else a newline.
+        before = tokens[idx - 1].content[-1:] if idx else ""
+        after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
+        return "" if joins_tight(before, after) else "\n"
+
+    @staticmethod
     def text(self, tokens, idx, options, env):
         content, ctx = tokens[idx].content, env.get("kb")
         if "[^" in content and ctx is not None and not ctx.page:
@@ -327,8 +335,9 @@ def _install(md) -> None:
     if getattr(md, "_kb_render_rules", False):
         return
     for name in ("heading_open", "paragraph_open", "link_open", "link_close", "image", "wikilink",
-                 "toc_marker", "text", "fence", "html_block", "html_inline", "callout_open", "callout_close",
-                 "admonition_open", "admonition_close", "admonition_title_open", "admonition_title_close"):
+                 "toc_marker", "softbreak", "text", "fence", "html_block", "html_inline", "callout_open",
+                 "callout_close", "admonition_open", "admonition_close", "admonition_title_open",
+                 "admonition_title_close"):
         md.add_render_rule(name, getattr(_Renderer, name))
     md.add_render_rule("container_callout_open", _Renderer.callout_open)
     md.add_render_rule("container_callout_close", _Renderer.callout_close)

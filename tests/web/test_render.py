@@ -184,3 +184,10 @@ def test_article_page_keeps_one_main_and_one_vote_box(client, kb_dir):
     page = client.get("/articles/payments/hostile").get_data(as_text=True)
     assert page.count('id="main"') == 1 and "假的投票框" in page
     assert page.count('class="feedback"') == 1  # the real vote box only
+
+
+def test_a_line_break_between_chinese_characters_is_no_space():
+    """A browser shows a paragraph's line break as a space: between two Chinese characters it was
+    one (实名认证。 认证一般…) where the text has none; between words it stays."""
+    html = render_fragment("请先完成实名认证。\n认证一般几分钟内完成。\nThen open\nthe app，\n再试一次", "x")
+    assert "实名认证。认证一般几分钟内完成。\nThen open\nthe app，再试一次" in html
