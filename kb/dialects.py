@@ -7,6 +7,8 @@ and keeping the line count (so every line number stays the file's), `prepare_sou
   tags (`<Tabs>`, `</TabItem>`, `<Foo x="1" />`), so the Markdown between them is parsed and
   nothing else shows; `prepared_lines` also says which lines lie inside a component (its
   content, not the page's own prose);
+- MDX callout and tab components on lines of their own (`<Admonition type="tip">`, `<Note>`,
+  `<Callout type="warning">`, `<TabItem label="macOS">`, `<Tab title="iOS">`) become containers;
 - MkDocs content tabs `=== "Tab"` become admonitions titled by the tab;
 - GitBook `{% hint style="info" %}` / `{% tab title="…" %}` and Hugo `{{< hint info >}}` /
   `{{% notice tip "Title" %}}` become containers, and any other line holding only GitBook tags
@@ -51,16 +53,29 @@ _IAL_LINE = re.compile(r"^\s*\{:([^{}]*)\}\s*$")
 _TOC_ITEM = re.compile(r"^\s*(?:[*+-]|1\.)\s+TOC\s*$")
 _IAL_CALLOUTS = {"highlight": "note", "new": "tip"}  # Just the Docs' own callouts (and CALLOUT_STYLES)
 _COMMENT_OR_CODE = re.compile(r"`+|%%")  # an Obsidian comment's mark, or an inline code span's
-# Other sites' block markup (see the module doc): each pattern and the line it becomes.
+# Other sites' block markup (see the module doc).
 _TAB = re.compile(r'^(\s*)===[!+]?[ \t]+"(.*)"\s*$')  # MkDocs (pymdownx.tabbed)
-_SITE_BLOCKS = (
-    (re.compile(r'^\s*\{%-?\s*hint\s+style=["\']?(\w+)["\']?\s*-?%\}\s*$'), r"::: \1"),  # GitBook
-    (re.compile(r'^\s*\{%-?\s*tab\s+title=["\'](.*?)["\']\s*-?%\}\s*$'), r"::: tab \1"),
-    (re.compile(r"^\s*\{%-?\s*end(?:hint|tab)\s*-?%\}\s*$"), ":::"),
+# Openings of containers: pattern → (kind, title) of the container it opens.
+_SITE_OPENINGS = (
+    (re.compile(r'^\s*\{%-?\s*hint\s+style=["\']?(\w+)["\']?\s*-?%\}\s*$'),  # GitBook
+     lambda m: (m.group(1), "")),
+    (re.compile(r'^\s*\{%-?\s*tab\s+title=["\'](.*?)["\']\s*-?%\}\s*$'), lambda m: ("tab", m.group(1))),
     (re.compile(r'^\s*\{\{[<%]\s*(?:hint|notice|alert|callout|admonition)\s+(?:type=)?["\']?(\w+)["\']?'
-                r'(?:\s+(?:title=)?["\']?(.*?)["\']?)?\s*[>%]\}\}\s*$'), r"::: \1 \2"),  # Hugo
-    (re.compile(r"^\s*\{\{[<%]\s*/(?:hint|notice|alert|callout|admonition)\s*[>%]\}\}\s*$"), ":::"),
+                r'(?:\s+(?:title=)?["\']?(.*?)["\']?)?\s*[>%]\}\}\s*$'),  # Hugo
+     lambda m: (m.group(1), m.group(2) or "")),
 )
+_SITE_CLOSING = re.compile(r"^\s*(?:\{%-?\s*end(?:hint|tab)\s*-?%\}"
+                           r"|\{\{[<%]\s*/(?:hint|notice|alert|callout|admonition)\s*[>%]\}\})\s*$")
+# MDX components that are callouts or tabs (Docusaurus, Mintlify, Nextra), on lines of their own.
+_COMPONENT_KINDS = {"Note": "note", "Tip": "tip", "Warning": "warning", "Info": "info", "Check": "check",
+                    "Danger": "danger", "Caution": "caution", "Important": "important"}
+_COMPONENTS = "|".join([*_COMPONENT_KINDS, "Callout", "Admonition", "TabItem", "Tab"])
+_COMPONENT_OPENING = re.compile(rf"^\s*<({_COMPONENTS})(\s[^<>]*)?>\s*$")
+_COMPONENT_CLOSING = re.compile(rf"^\s*</({_COMPONENTS})\s*>\s*$")
+_JSX_ATTRIBUTE = re.compile(r"""(\w+)\s*=\s*["']([^"']*)["']""")
+# The containers these become are written `::: kind title` with more colons the further out they
+# are (12 at the outermost), as nested containers must be: an inner `:::` does not close an outer.
+_OUTERMOST = 12
 # A line of only such tags; a tag cannot hold its own end, so each is matched one way only (linear).
 _SITE_TAGS_LINE = re.compile(r"^\s*(?:(?:\{%(?:[^%]|%(?!\}))*%\}|\{\{<(?:[^>]|>(?!\}\}))*>\}\}"
                              r"|\{\{%(?:[^%]|%(?!\}\}))*%\}\})\s*)+$")
@@ -85,6 +100,7 @@ def prepared_lines(source: str) -> tuple[str, frozenset[int]]:
     inside: set[int] = set()
     in_comment = False  # inside an Obsidian comment running over lines
     quoting = False  # the paragraph after `{: .note }`: a callout's lines
+    containers: list[str] = []  # the containers written for other sites' markup, innermost last
     for i, line in enumerate(lines):
         if in_comment or ("%%" in line and not fence):
             line, in_comment = _without_comments(line, in_comment)
@@ -116,6 +132,8 @@ def prepared_lines(source: str) -> tuple[str, frozenset[int]]:
                 depth += 1
         elif _IMPORT_EXPORT.match(line) or _MDX_COMMENT.match(line):
             lines[i] = ""
+        elif "<" in line and (component := _component(line, containers)) is not None:
+            lines[i] = component
         elif _JSX_TAGS_LINE.match(line):
             lines[i] = ""
             depth = max(0, depth + len(_JSX_OPENING.findall(line)) - len(_JSX_CLOSING.findall(line)))
@@ -124,7 +142,7 @@ def prepared_lines(source: str) -> tuple[str, frozenset[int]]:
             in_jsx = True
         else:
             if "===" in line or "{%" in line or "{{" in line:
-                lines[i] = _site_block(line)
+                lines[i] = _site_block(line, containers)
             if depth and line.strip():
                 inside.add(i)
     return "\n".join(lines), frozenset(inside)
@@ -186,13 +204,53 @@ def _without_comments(line: str, in_comment: bool) -> tuple[str, bool]:
     return "".join(kept), in_comment
 
 
-def _site_block(line: str) -> str:
+def _site_block(line: str, containers: list[str]) -> str:
     """`line` with another site's block markup in kb's (`=== "Tab"` → `!!! tab "Tab"`, a GitBook
-    hint → `::: info`), blank when it holds only tags kb has no use for, else as it is."""
+    hint → a container), blank when it holds only tags kb has no use for, else as it is."""
     tab = _TAB.match(line)
     if tab:
         return f'{tab.group(1)}!!! tab "{tab.group(2)}"'
-    for pattern, replacement in _SITE_BLOCKS:
-        if pattern.match(line):
-            return pattern.sub(replacement, line).rstrip()
+    for pattern, opened in _SITE_OPENINGS:
+        if match := pattern.match(line):
+            return _open(containers, *opened(match), "site")
+    if _SITE_CLOSING.match(line):
+        return _close(containers) if containers and containers[-1] == "site" else ""
     return "" if _SITE_TAGS_LINE.match(line) else line
+
+
+def _component(line: str, containers: list[str]) -> str | None:
+    """The container line for an MDX callout or tab component's opening or closing tag on `line`
+    (`<Note>`, `<Callout type="warning">`, `<Admonition type="tip" title="…">`, `<TabItem
+    label="macOS">`, `<Tab title="iOS">`, and their closing tags), or None."""
+    if opening := _COMPONENT_OPENING.match(line):
+        if line.rstrip().endswith("/>"):
+            return None
+        name, attributes = opening.group(1), dict(_JSX_ATTRIBUTE.findall(opening.group(2) or ""))
+        if name in ("TabItem", "Tab"):
+            kind = "tab"
+            title = attributes.get("label") or attributes.get("title") or attributes.get("value", "")
+        else:
+            kind = _COMPONENT_KINDS.get(name) or attributes.get("type", "note").lower()
+            title = attributes.get("title", "")
+        return _open(containers, kind, title, name)
+    closing = _COMPONENT_CLOSING.match(line)
+    if closing and containers and containers[-1] == closing.group(1):
+        return _close(containers)
+    return None
+
+
+def _open(containers: list[str], kind: str, title: str, name: str) -> str:
+    """The opening line of a container of `kind` titled `title`, for the markup `name`, one level
+    further in than those open (blank past the deepest level)."""
+    if len(containers) >= _OUTERMOST - 3:
+        return ""
+    marker = ":" * (_OUTERMOST - len(containers))
+    containers.append(name)
+    return f"{marker} {kind} {title}".rstrip()
+
+
+def _close(containers: list[str]) -> str:
+    """The closing line of the innermost container open."""
+    marker = ":" * (_OUTERMOST - len(containers) + 1)
+    containers.pop()
+    return marker

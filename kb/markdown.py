@@ -330,7 +330,7 @@ def html_text(html: str) -> list[str]:
 class Block:
     """One line of a section's plain text, with what kind of block it came from."""
 
-    kind: str  # "p" (prose), "code", "row", "html", "heading"
+    kind: str  # "p" (prose), "code", "row", "html", "heading" (also a callout's or tab's title)
     text: str
     line: int  # 0-based line in the parsed source
     cells: tuple[str, ...] = ()  # a table row's cells
@@ -381,8 +381,8 @@ def block_lines(tokens: list[Token]) -> list[Block]:
             title = token.meta.get("title", "")
             if token.type == "admonition_open":
                 title = _admonition_title(token)
-            if title:
-                blocks.append(Block("p", inline_text(_parse_inline(title)), line))
+            if title:  # a title, as a heading is: text, not the page's first paragraph (summary)
+                blocks.append(Block("heading", inline_text(_parse_inline(title)), line))
         i += 1
     return blocks
 

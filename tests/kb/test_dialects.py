@@ -194,3 +194,16 @@ def test_anchors_of_other_tools_and_html_blocks_of_unclosed_tags(articles):
     page = articles["github/anchors.md"]
     assert "opts" in page.anchors and "child-processspawncommand-args" in page.anchors
     assert any(s.text.endswith("\nunclosed tags in a block") for s in page.sections)
+
+
+def test_mdx_callout_and_tab_components_and_nested_containers(articles):
+    """Docusaurus `<Admonition>` / `<TabItem label>`, Mintlify `<Note>`, Nextra `<Callout>`: callouts
+    and titled tabs (their tags were dropped, the tab's label lost); a hint inside a GitBook tab once
+    closed the tab too (`:::` shown, the rest outside it). A callout's title is no summary."""
+    page = articles["docusaurus/components.mdx"]
+    assert page.sections[0].text.split("\n") == [
+        "先看这里", "Docusaurus 的 Admonition 组件。", "macOS", "按 Command 键。", "Mintlify 的 Note 组件。",
+        "win", "按 Ctrl 键。", "Nextra 的 Callout 组件。"]
+    assert page.summary == "Docusaurus 的 Admonition 组件。"
+    nested = articles["gitbook/nested.md"].sections[0].text
+    assert nested.split("\n") == ["安卓", "第一步。", "小心操作。", "提示之后的内容仍在标签页里。"]

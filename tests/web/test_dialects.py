@@ -19,7 +19,7 @@ def client(tmp_path_factory):
     shutil.copytree(ROOT, base / "articles")
     (base / "secret.txt").write_text("outside", "utf-8")
     report = sync_index(base / "articles", base / "index")
-    assert report.articles == 15 and not [p for p in report.problems if p.level == "error"]
+    assert report.articles == 17 and not [p for p in report.problems if p.level == "error"]
     return make_app(base / "articles", base / "index").test_client()
 
 
@@ -122,6 +122,14 @@ def test_tabs_hints_shortcodes_footnotes_task_and_definition_lists(client):
     assert 'href="#child-processspawncommand-args"' in anchors  # GitHub's slug of the same heading
     assert 'href="/articles/vitepress/components#passing-props"' in anchors
     assert 'href="#options-2"' in anchors and '<h2 id="options-2">' in anchors  # GitHub's #options-1
+    components = page(client, "docusaurus/components")
+    assert '<div class="callout tip"><p class="callout-title">先看这里</p>' in components
+    assert ('<div class="container tab">\n<p class="callout-title">macOS</p>\n<p>按 Command 键。</p>\n'
+            '<div class="callout note">') in components
+    assert '<div class="callout warning"><p class="callout-title">警告</p>\n<p>Nextra' in components
+    nested = page(client, "gitbook/nested")
+    assert nested.index("小心操作") < nested.index("提示之后") < nested.rindex("</div>")  # inside the tab
+    assert ":::" not in nested
     tasks = page(client, "github/tasks")
     checked = '<input type="checkbox" checked="checked" disabled="disabled"> Bind'
     assert '<li class="task-list-item">' + checked in tasks
