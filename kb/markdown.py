@@ -319,11 +319,10 @@ def html_text(html: str) -> list[str]:
     `<template>` too, a line per paragraph, division, list item, row, cell or heading. nh3 (an
     HTML5 parser) reads it in linear time; the standard library's parser took quadratic time on
     a line of unclosed tags (`<a <a <a…`: 60 KB, 37 s)."""
-    if "<" not in html:
-        return [line for line in (" ".join(p.split()) for p in html_lib.unescape(html).split("\n")) if line]
-    text = html_lib.unescape(nh3.clean(_LINE_TAGS.sub("\n<", html), tags=set(),
-                                       clean_content_tags={"script", "style", "template"}))
-    return [line for line in (" ".join(p.split()) for p in text.split("\n")) if line]
+    if "<" in html:
+        html = nh3.clean(_LINE_TAGS.sub("\n<", html), tags=set(),
+                         clean_content_tags={"script", "style", "template"})
+    return [line for line in (" ".join(p.split()) for p in html_lib.unescape(html).split("\n")) if line]
 
 
 @dataclass
@@ -434,7 +433,9 @@ def outline(tokens: list[Token]) -> Outline:
 # An id (or an old-style `<a name="x">`) in a tag the author wrote; a tag ends at the next `<` or
 # `>`, so a line of unclosed tags is read in linear time (`<a <a <a…`: 60 KB took 37 s).
 _HTML_ID = re.compile(r"""<[a-zA-Z][^<>]*?\sid\s*=\s*["']?([^"'\s<>]+)""")
-_HTML_NAME = re.compile(r"""<a\s(?:[^<>]*?\s)?name\s*=\s*["']?([^"'\s<>]+)""", re.I)
+# An old-style anchor `<a name="x">`: (the tag up to `name`, `=` and its quote, the name). HTML5 has
+# no `name` on links: the renderer writes it as the element's id, and `html_ids` counts it so.
+NAME_ANCHOR = re.compile(r"""(<a\s(?:[^<>]*?\s)?)name(\s*=\s*["']?)([^"'\s<>]*)""", re.I)
 
 
 def all_anchors(tokens: list[Token]) -> list[str]:
@@ -454,7 +455,9 @@ def all_anchors(tokens: list[Token]) -> list[str]:
 def html_ids(html: str) -> list[str]:
     """The ids of the elements in `html`, an `<a name="x">` counting as id `x` (the renderer gives
     it that id)."""
-    return _HTML_ID.findall(html) + _HTML_NAME.findall(html) if "<" in html else []
+    if "<" not in html:
+        return []
+    return _HTML_ID.findall(html) + [m.group(3) for m in NAME_ANCHOR.finditer(html) if m.group(3)]
 
 
 # Where a template tag of another site's generator opens, and how it closes (a whole line of them is

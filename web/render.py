@@ -32,7 +32,15 @@ from markdown_it.token import Token
 from kb.articles import split_front_matter
 from kb.dialects import CALLOUT_STYLES
 from kb.links import LinkMap, Target, media_file
-from kb.markdown import OVERVIEW_ANCHOR, _admonition_title, joins_tight, markdown_it, outline, parse
+from kb.markdown import (
+    NAME_ANCHOR,
+    OVERVIEW_ANCHOR,
+    _admonition_title,
+    joins_tight,
+    markdown_it,
+    outline,
+    parse,
+)
 from web import per_index_version
 
 _TAGS = (nh3.ALLOWED_TAGS | {"table", "thead", "tbody", "tr", "th", "td", "caption", "details", "summary",
@@ -173,15 +181,12 @@ def _bounded(html: str, ctx: _Context) -> str:
 _HTML_URL = re.compile(r"""(\s(?:href|src)\s*=\s*)(["'])([^"']*)\2""", re.I)
 
 
-_NAME_ATTRIBUTE = re.compile(r"(<a\s(?:[^<>]*?\s)?)name(\s*=)", re.I)
-
-
 def _html_urls(html: str, ctx: _Context) -> str:
     """Links and images written as HTML resolve like Markdown ones; what resolves to
     nothing loses its URL (the text stays). An old-style anchor `<a name="x">` gets id `x`
-    (HTML5 has no `name` on links; `kb.markdown.html_ids` counts it)."""
+    (`kb.markdown.NAME_ANCHOR`)."""
     if "name" in html:
-        html = _NAME_ATTRIBUTE.sub(r"\1id\2", html)
+        html = NAME_ANCHOR.sub(r"\1id\2\3", html)
     def rewrite(match: re.Match) -> str:
         url = html_lib.unescape(match.group(3))
         target = _resolve(ctx, url)
