@@ -92,6 +92,7 @@ class Article:
     links: tuple[tuple[str, int, str], ...] = ()  # (url, file line, "link"|"image"|"wikilink"|"embed")
     slug: str = ""  # `slug:`/`permalink:`: another address links may use
     template_tags: tuple[tuple[str, int], ...] = ()  # (another generator's tag shown as written, file line)
+    encoding: str = "utf-8"  # of the file: "utf-8", or LEGACY_ENCODING (read_source)
 
     @property
     def internal(self) -> bool:
@@ -115,18 +116,53 @@ def is_valid_id(article_id: str) -> bool:
 
 
 def decode_source(data: bytes, relpath: str) -> str:
-    """UTF-8 text (BOM and CRLF accepted) or an `ArticleError` naming the bad byte."""
+    """`read_source`'s text."""
+    return read_source(data, relpath)[0]
+
+
+def read_source(data: bytes, relpath: str) -> tuple[str, str]:
+    """(text, encoding) of an article's bytes: UTF-8 (BOM and CRLF accepted), or GB18030 (GBK's
+    superset, what Chinese Windows and old help centers save) where UTF-8 fails and the bytes read
+    as Chinese in it; else an `ArticleError` naming the first byte that is not UTF-8."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ArticleError(Problem(relpath, line, "binary file (contains NUL bytes), not Markdown"))
     try:
-        text = data.decode("utf-8-sig")
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ArticleError(Problem(relpath, line, f"not UTF-8 (byte 0x{data[exc.start]:02x}); "
-                                   "save the file as UTF-8", col=col)) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        text, encoding = _chinese_legacy(data), LEGACY_ENCODING
+        if text is None:
+            line = data[: exc.start].count(b"\n") + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise ArticleError(Problem(relpath, line, f"not UTF-8 (byte 0x{data[exc.start]:02x}); "
+                                       "save the file as UTF-8", col=col)) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+LEGACY_ENCODING = "gb18030"
+# What Chinese text is made of beyond ASCII: ideographs, CJK and full-width punctuation, and the
+# quotes, dashes and ellipses of general punctuation.
+_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+                      r"\u2010-\u2027\u00b7]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _chinese_legacy(data: bytes) -> str | None:
+    """`data` read as GB18030 when it is Chinese text in that encoding, else None: it decodes
+    strictly, nine in ten of its non-ASCII characters are Chinese, and it is not UTF-8 with a few
+    bad bytes (UTF-8 Chinese read as GB18030 gives ideographs too — 安全 → 瀹夊叏 — so a UTF-8 file
+    with a pasted Windows-1252 é stays an error: read as UTF-8, a GBK file is an error at nearly
+    every non-ASCII character, such a file at a few)."""
+    try:
+        text = data.decode(LEGACY_ENCODING)
+    except UnicodeDecodeError:
+        return None
+    foreign = len(_NON_ASCII.findall(text))
+    if not foreign or len(_CHINESE.findall(text)) < 0.9 * foreign:
+        return None
+    if data.decode("utf-8", "replace").count("\ufffd") < 0.5 * foreign:
+        return None
+    return text
 
 
 def split_front_matter(text: str, relpath: str) -> tuple[dict, str, int, dict[str, int]]:
@@ -329,7 +365,7 @@ def parse_article(data: bytes, relpath: str, default_updated: str = "",
 
 
 def _parse_article(data: bytes, relpath: str, default_updated: str, default_category: str) -> Article:
-    text = decode_source(data, relpath)
+    text, encoding = read_source(data, relpath)
     meta, body, body_line, key_lines = split_front_matter(text, relpath)
     if not meta and not body.strip():
         raise ArticleError(Problem(relpath, 1, "empty file: write a `# Title` and the answer, "
@@ -384,6 +420,7 @@ def _parse_article(data: bytes, relpath: str, default_updated: str, default_cate
         anchors=tuple(parsed.anchors),
         links=tuple(parsed.links),
         template_tags=tuple(parsed.template_tags),
+        encoding=encoding,
         slug=(fields.text("slug") or fields.text("permalink")).strip("/"),
     )
 

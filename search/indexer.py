@@ -39,7 +39,14 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from kb.articles import Article, ArticleError, front_matter_id, front_matter_tags, parse_article
+from kb.articles import (
+    Article,
+    ArticleError,
+    decode_source,
+    front_matter_id,
+    front_matter_tags,
+    parse_article,
+)
 from kb.corpus import Lexicon, Source, check_duplicate, claimed_ids, load_lexicon, parse_source
 from kb.corpus import read_sources as _read_corpus
 from kb.errors import Problem
@@ -588,7 +595,8 @@ def _hash(source: Source) -> str:
 
 
 def _text(source: Source) -> str:
-    return source.data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    """The source as its article was read (UTF-8 or GB18030), the text the page is rendered from."""
+    return decode_source(source.data, source.relpath)
 
 
 def _stub(record: dict):

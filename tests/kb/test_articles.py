@@ -59,10 +59,30 @@ def test_errors_name_the_line(text, line, words):
 
 
 def test_non_utf8_and_binary_files_are_refused_with_a_reason():
-    with pytest.raises(ArticleError, match="not UTF-8"):
-        parse_article("---\ntitle: 退款\n---\n".encode("gbk"), "gbk.md")
+    with pytest.raises(ArticleError, match="not UTF-8") as caught:
+        parse_article("---\ntitle: caf\xe9\n---\nna\xefve\n".encode("latin-1"), "latin1.md")
+    assert (caught.value.problem.line, caught.value.problem.col) == (2, 11)
     with pytest.raises(ArticleError, match="binary"):
         parse_article(b"\x89PNG\r\n\x00\x00", "image.md")
+
+
+def test_chinese_files_saved_as_gbk_are_read():
+    # Chinese Windows and old help centers save GBK (GB18030 is its superset): read, not refused.
+    source = "---\ntitle: 退款多久到账\ntags: [退款]\n---\n## 到账时间\r\n\r\n余额“即时”到账，银行卡 1—3 天。\n"
+    article = parse_article(source.encode("gbk"), "gbk.md")
+    assert (article.title, article.encoding) == ("退款多久到账", "gb18030")
+    assert article.sections[-1].heading == "到账时间" and "银行卡 1—3 天" in article.sections[-1].text
+    assert parse_article(source.encode("utf-8"), "utf8.md").encoding == "utf-8"
+
+
+def test_utf8_with_a_bad_byte_is_not_read_as_gbk():
+    # UTF-8 Chinese also decodes as GB18030 (安全 → 瀹夊叏): a UTF-8 file with a pasted
+    # Windows-1252 é must stay an error, not become a page of nonsense.
+    broken = "# 文档\n\n安全\n".encode("utf-8") + b"Caf\xe9t\n"
+    assert broken.decode("gb18030") == "# 鏂囨。\n\n瀹夊叏\nCaf閠\n"  # it would decode…
+    with pytest.raises(ArticleError, match=r"not UTF-8 \(byte 0xe9\)") as caught:
+        parse_article(broken, "broken.md")  # …but is refused, naming the byte
+    assert (caught.value.problem.line, caught.value.problem.col) == (4, 4)
 
 
 def test_oversized_file_is_refused(tmp_path):

@@ -43,11 +43,12 @@ def messy_kb(tmp_path: Path) -> Path:
 
 
 EXPECTED_ERRORS = {
-    "bad-yaml.md": "YAML", "latin1.md": "UTF-8", "gbk.md": "UTF-8", "empty.md": "empty file",
+    "bad-yaml.md": "YAML", "latin1.md": "UTF-8", "empty.md": "empty file",
     "dup-b.md": "dup-a.md", "huge.md": "1 MB", "binary.md": "",
     "bad-visibility.md": "visibility", "passwd.md": "outside",
 }
-EXPECTED_WARNINGS = {"unknown-key.md": "category", "dangling.md": "nowhere", "stub.md": "empty body"}
+EXPECTED_WARNINGS = {"unknown-key.md": "category", "dangling.md": "nowhere", "stub.md": "empty body",
+                     "gbk.md": "read as GB18030"}
 
 
 def test_check_names_every_problem(messy_kb):
@@ -77,8 +78,11 @@ def test_index_keeps_the_valid_and_names_the_rest(messy_kb, tmp_path):
     index = SearchIndex(tmp_path / "index")
     try:
         ids = {a["id"] for a in index.list_articles(limit=100)[1]}
-        assert ids == {"good", "bom-crlf", "same", "unknown-key", "dangling", "stub", "no-title"}
+        assert ids == {"good", "bom-crlf", "same", "unknown-key", "dangling", "stub", "no-title", "gbk"}
         assert index.search("Windows saved CRLF").articles[0].id == "bom-crlf"
+        # Saved as GBK: found by its words, and its page is rendered from the text as read.
+        assert index.search("余额不足").articles[0].id == "gbk"
+        assert index.get_article("gbk")["source"] == "---\ntitle: 支付失败\n---\n余额不足\n"
         assert index.search("只有标题的问题").articles[0].id == "stub"
         found = {a.id for a in index.search("root daemon nologin bin bash").articles}
         assert "passwd" not in found  # /etc/passwd never read
