@@ -76,9 +76,14 @@ _JSX_ATTRIBUTE = re.compile(r"""(\w+)\s*=\s*["']([^"']*)["']""")
 # The containers these become are written `::: kind title` with more colons the further out they
 # are (12 at the outermost), as nested containers must be: an inner `:::` does not close an outer.
 _OUTERMOST = 12
+# Template tags of other sites' generators, opening → closing mark: Liquid, Jinja and GitBook
+# (`{% include x %}`), Hugo shortcodes (`{{< ref "x" >}}`, `{{% notice %}}`). A line of only such
+# tags is blanked here; a tag inside text is shown as written (kb.markdown.template_tags).
+TEMPLATE_TAGS = {"{{<": ">}}", "{{%": "%}}", "{%": "%}"}
 # A line of only such tags; a tag cannot hold its own end, so each is matched one way only (linear).
-_SITE_TAGS_LINE = re.compile(r"^\s*(?:(?:\{%(?:[^%]|%(?!\}))*%\}|\{\{<(?:[^>]|>(?!\}\}))*>\}\}"
-                             r"|\{\{%(?:[^%]|%(?!\}\}))*%\}\})\s*)+$")
+_SITE_TAGS_LINE = re.compile(r"^\s*(?:(?:{})\s*)+$".format("|".join(
+    f"{re.escape(opening)}(?:[^{re.escape(closing[0])}]|{re.escape(closing[0])}(?!{re.escape(closing[1:])}))*"
+    f"{re.escape(closing)}" for opening, closing in TEMPLATE_TAGS.items())))
 
 
 def prepare_source(source: str) -> str:

@@ -45,7 +45,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from kb.dialects import prepare_source, prepared_lines
+from kb.dialects import TEMPLATE_TAGS, prepare_source, prepared_lines
 
 OVERVIEW_ANCHOR = "overview"
 _ATTR = r"(?:[#.][^\s{}]+|[\w-]+=\S+)"
@@ -460,10 +460,9 @@ def html_ids(html: str) -> list[str]:
     return _HTML_ID.findall(html) + [m.group(3) for m in NAME_ANCHOR.finditer(html) if m.group(3)]
 
 
-# Where a template tag of another site's generator opens, and how it closes (a whole line of them is
-# blanked or rewritten before parsing); a tag is on one line and at most `_TAG_CHARS` long.
-_TEMPLATE_OPEN = re.compile(r"\{\{<|\{\{%|\{%")
-_TEMPLATE_CLOSE = {"{{<": ">}}", "{{%": "%}}", "{%": "%}"}
+# Where a template tag of another site's generator opens (kb.dialects.TEMPLATE_TAGS: a whole line of
+# them is blanked or rewritten before parsing); a tag is on one line and at most `_TAG_CHARS` long.
+_TEMPLATE_OPEN = re.compile("|".join(map(re.escape, TEMPLATE_TAGS)))  # longest openings first
 _TAG_CHARS = 200
 
 
@@ -482,7 +481,7 @@ def template_tags(tokens: list[Token]) -> list[tuple[str, int]]:
             start = match.start()
             if start < after:
                 continue
-            close = _TEMPLATE_CLOSE[match.group(0)]
+            close = TEMPLATE_TAGS[match.group(0)]
             end = text.find(close, match.end(), start + _TAG_CHARS)
             if end >= 0 and "\n" not in text[start:end]:
                 after = end + len(close)
