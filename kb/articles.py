@@ -92,7 +92,7 @@ class Article:
     links: tuple[tuple[str, int, str], ...] = ()  # (url, file line, "link"|"image"|"wikilink"|"embed")
     slug: str = ""  # `slug:`/`permalink:`: another address links may use
     template_tags: tuple[tuple[str, int], ...] = ()  # (another generator's tag shown as written, file line)
-    encoding: str = "utf-8"  # of the file: "utf-8", or LEGACY_ENCODING (read_source)
+    encoding: str = "utf-8"  # of the file: "utf-8", "utf-16" or LEGACY_ENCODING (read_source)
 
     @property
     def internal(self) -> bool:
@@ -121,9 +121,20 @@ def decode_source(data: bytes, relpath: str) -> str:
 
 
 def read_source(data: bytes, relpath: str) -> tuple[str, str]:
-    """(text, encoding) of an article's bytes: UTF-8 (BOM and CRLF accepted), or GB18030 (GBK's
-    superset, what Chinese Windows and old help centers save) where UTF-8 fails and the bytes read
-    as Chinese in it; else an `ArticleError` naming the first byte that is not UTF-8."""
+    """(text, encoding) of an article's bytes: UTF-8 (BOM and CRLF accepted); UTF-16 with its
+    byte-order mark (Windows' "Unicode", what PowerShell 5 writes); or GB18030 (GBK's superset,
+    what Chinese Windows and old help centers save) where UTF-8 fails and the bytes read as
+    Chinese in it. Else an `ArticleError` naming the first byte that is not UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text, encoding = data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise ArticleError(Problem(relpath, 1, f"UTF-16 (it starts with its byte-order mark) but "
+                                       f"byte {exc.start} is not: save the file as UTF-8")) from None
+        if "\x00" in text:
+            raise ArticleError(Problem(relpath, text[: text.index("\x00")].count("\n") + 1,
+                                       "binary file (contains NUL characters), not Markdown"))
+        return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ArticleError(Problem(relpath, line, "binary file (contains NUL bytes), not Markdown"))
@@ -140,6 +151,9 @@ def read_source(data: bytes, relpath: str) -> tuple[str, str]:
 
 
 LEGACY_ENCODING = "gb18030"
+# What `kb check` calls each encoding read besides UTF-8.
+ENCODING_NAMES = {"utf-16": "UTF-16 (Windows' \"Unicode\")",
+                  LEGACY_ENCODING: "GB18030 (GBK's superset, what Chinese Windows saves)"}
 # What Chinese text is made of beyond ASCII: ideographs, CJK and full-width punctuation, and the
 # quotes, dashes and ellipses of general punctuation.
 _CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
@@ -455,7 +469,10 @@ _ID_COLON = re.compile(rb"id[\"']?\s*[:=]")  # found fast: the pattern starts wi
 def _has_id_key(data: bytes) -> bool:
     """Whether `data` holds anything that could be the front matter's key `id` (`id:`, `"id" :`,
     `{…, id: …}`, TOML's `id = …`), not just words ending in "id" (`android:`): the front matter
-    of the other files is not parsed (100,000 articles: 1.9 → 0.1 s before the workers start)."""
+    of the other files is not parsed (100,000 articles: 1.9 → 0.1 s before the workers start). A
+    UTF-16 file's bytes do not spell its keys: it may have one."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
     for match in _ID_COLON.finditer(data):
         start = match.start()
         before = data[start - 1:start]

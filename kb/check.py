@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from kb.articles import KNOWN_KEYS, Article
+from kb.articles import ENCODING_NAMES, KNOWN_KEYS, Article
 from kb.corpus import load_corpus
 from kb.errors import Problem
 from kb.links import LinkMap, media_file
@@ -65,9 +65,8 @@ def _article_warnings(article: Article, ids: dict[str, Article], links: LinkMap,
         found.append(Problem(article.path, line, f"{tool} `{shown}` is shown as written: kb does not run "
                              "another site's templates; replace it with Markdown", level="warning"))
     if article.encoding != "utf-8":
-        found.append(Problem(article.path, 1, f"not UTF-8: read as {article.encoding.upper()} (GBK's "
-                             "superset, what Chinese Windows saves); save it as UTF-8 so every tool reads "
-                             "it the same", level="warning"))
+        found.append(Problem(article.path, 1, f"not UTF-8: read as {ENCODING_NAMES[article.encoding]}; "
+                             "save it as UTF-8 so every tool reads it the same", level="warning"))
     if not article.body.strip():
         found.append(Problem(article.path, article.body_line, "empty body: only the title and questions "
                              "will be searchable", level="warning"))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.articles import detect_lang, load_article, parse_article
+from kb.articles import detect_lang, front_matter_id, load_article, parse_article
 from kb.errors import ArticleError
 
 
@@ -73,6 +73,19 @@ def test_chinese_files_saved_as_gbk_are_read():
     assert (article.title, article.encoding) == ("退款多久到账", "gb18030")
     assert article.sections[-1].heading == "到账时间" and "银行卡 1—3 天" in article.sections[-1].text
     assert parse_article(source.encode("utf-8"), "utf8.md").encoding == "utf-8"
+
+
+def test_utf16_files_with_a_byte_order_mark_are_read():
+    # Windows' "Unicode" (PowerShell 5's `>`): it was refused as a binary file (it holds NUL bytes).
+    source = "---\r\ntitle: Card declined\r\nid: cards/declined\r\n---\r\nAsk your bank.\r\n"
+    for codec in ("utf-16", "utf-16-be"):
+        data = source.encode(codec) if codec == "utf-16" else b"\xfe\xff" + source.encode(codec)
+        article = parse_article(data, "declined.md")
+        assert (article.id, article.title, article.encoding) == ("cards/declined", "Card declined", "utf-16")
+        assert article.body == "Ask your bank.\n"
+        assert front_matter_id(data, "declined.md") == "cards/declined"
+    with pytest.raises(ArticleError, match="UTF-16"):
+        parse_article(b"\xff\xfe#\x00 \x00\x00\xd8", "odd.md")  # a lone surrogate
 
 
 def test_utf8_with_a_bad_byte_is_not_read_as_gbk():

@@ -26,6 +26,7 @@ def messy_kb(tmp_path: Path) -> Path:
     write("bad-yaml.md", "---\ntitle: ok\ntags: [unclosed\n---\nbody\n")
     write("latin1.md", "---\ntitle: caf\xe9\n---\nna\xefve\n".encode("latin-1"))
     write("gbk.md", "---\ntitle: 支付失败\n---\n余额不足\n".encode("gbk"))
+    write("utf16.md", "# Saved by PowerShell\r\n\r\nRedirected output.\r\n".encode("utf-16"))
     write("empty.md", b"")
     write("dup-a.md", "---\ntitle: A\nid: same\n---\nfirst\n")
     write("dup-b.md", "---\ntitle: B\nid: same\n---\nsecond\n")
@@ -48,7 +49,7 @@ EXPECTED_ERRORS = {
     "bad-visibility.md": "visibility", "passwd.md": "outside",
 }
 EXPECTED_WARNINGS = {"unknown-key.md": "category", "dangling.md": "nowhere", "stub.md": "empty body",
-                     "gbk.md": "read as GB18030"}
+                     "gbk.md": "read as GB18030", "utf16.md": "read as UTF-16"}
 
 
 def test_check_names_every_problem(messy_kb):
@@ -78,7 +79,7 @@ def test_index_keeps_the_valid_and_names_the_rest(messy_kb, tmp_path):
     index = SearchIndex(tmp_path / "index")
     try:
         ids = {a["id"] for a in index.list_articles(limit=100)[1]}
-        assert ids == {"good", "bom-crlf", "same", "unknown-key", "dangling", "stub", "no-title", "gbk"}
+        assert ids == {"good", "bom-crlf", "same", "unknown-key", "dangling", "stub", "no-title", "gbk", "utf16"}
         assert index.search("Windows saved CRLF").articles[0].id == "bom-crlf"
         # Saved as GBK: found by its words, and its page is rendered from the text as read.
         assert index.search("余额不足").articles[0].id == "gbk"
