@@ -15,6 +15,9 @@ What this module adds on top of the parse, as small rules over the tokens:
 - author ids: a trailing `{#id}` (or `{: #id .class}`) on a heading is removed from its
   text and becomes its anchor; other headings get `slugify(text)`, unique per page;
 - FAQ questions (a paragraph that is bold as a whole and ends with `?`/`？`) get anchors;
+- headings written in HTML at a page's top level (`<h2 id="fee">`, an old help center's
+  pages) are headings, their HTML blocks split around them; an HTML table's rows and an HTML
+  paragraph read as a Markdown table's and paragraph's (`html_lines`);
 - GitHub / Obsidian alerts `> [!NOTE] title` become callouts like `::: note title`;
 - wikilinks `[[page]]`, `[[page#heading|label]]` and embeds `![[file]]` become `wikilink`
   tokens, resolved later by `kb.links`;
@@ -138,10 +141,73 @@ def _split_faq_paragraphs(tokens: list[Token]) -> list[Token]:
     return out
 
 
+# A heading element in an HTML block (old help centers' pages are HTML): its level, attributes and
+# content, which holds no other heading tag — each search for the end stops at the next heading
+# tag, so a block of unclosed `<h2`s is read in linear time.
+_HTML_HEADING = re.compile(r"<h([1-6])((?:\s[^<>]*)?)>((?:[^<]|<(?!/?h[1-6][\s/>]))*)</h\1\s*>", re.I)
+_HTML_ATTR = re.compile(r"""\b(id|class)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.I)
+# Elements whose headings belong to them, not to the page: a demo's `<div class="demo"><h1>`, a
+# style guide's `<div class="style-example"><h3>Bad</h3>`, a table's, a list's, a folded block's.
+_NESTING = re.compile(r"<(/?)(?:div|details|table|blockquote|ul|ol|dl|figure|aside|nav|header|footer|form|"
+                      r"fieldset|template)\b[^<>]*>", re.I)
+
+
+def _split_html_headings(tokens: list[Token]) -> list[Token]:
+    """An HTML block holding heading elements (`<h2 id="fee">退款收费吗</h2>`) split around them,
+    each heading a heading token like a Markdown one (its `id` the author's anchor), so that the
+    sections, anchors and answer cards of a page written in HTML are those of its headings. Only a
+    heading of the page itself is: at its top level, in no element (`_NESTING`) opened before it,
+    in this block or an earlier one. The HTML around them is kept as it was, in order."""
+    out: list[Token] = []
+    depth = 0  # elements open at the page's top level, over its HTML blocks
+    for token in tokens:
+        if token.type != "html_block" or token.level != 0:
+            out.append(token)
+            continue
+        content, start, line = token.content, 0, token.map[0] if token.map else 0
+        nesting = [(m.start(), -1 if m.group(1) else 1) for m in _NESTING.finditer(content)]
+        step = 0
+        for match in _HTML_HEADING.finditer(content):
+            while step < len(nesting) and nesting[step][0] < match.start():
+                depth = max(0, depth + nesting[step][1])
+                step += 1
+            if depth:
+                continue
+            _html_piece(out, token, content[start:match.start()], line + content.count("\n", 0, start))
+            at = line + content.count("\n", 0, match.start())
+            opening = Token("heading_open", f"h{match.group(1)}", 1, map=[at, at + 1], level=0, block=True)
+            for name, *values in _HTML_ATTR.findall(match.group(2)):
+                value = "".join(values).strip()
+                if name.lower() == "id" and value:
+                    opening.meta["author_id"] = value
+                elif name.lower() == "class" and value:
+                    opening.attrs["class"] = value
+            inline = Token("inline", "", 0, content=" ".join(match.group(3).split()), map=[at, at + 1],
+                           level=1, block=True, children=[])
+            out += [opening, inline, Token("heading_close", opening.tag, -1, level=0, block=True)]
+            start = match.end()
+        for _, change in nesting[step:]:
+            depth = max(0, depth + change)
+        if start:
+            _html_piece(out, token, content[start:], line + content.count("\n", 0, start))
+        else:
+            out.append(token)
+    return out
+
+
+def _html_piece(out: list[Token], block: Token, html: str, line: int) -> None:
+    """A piece of an HTML block split around its headings (`meta["piece"]`: its lines may be shared
+    with a heading — a help center's HTML is often one line — so a section's own Markdown is its
+    pieces' HTML, not its lines: `kb.sections`)."""
+    if html.strip():
+        out.append(Token("html_block", "", 0, content=html.strip("\n") + "\n", map=[line, line + 1],
+                         level=block.level, block=True, meta={"piece": True}))
+
+
 def _blocks_rule(state) -> None:
     """Before inline parsing: FAQ paragraphs split per question, GitHub alerts → callouts,
-    heading `{#id}` → attribute."""
-    state.tokens[:] = _split_faq_paragraphs(state.tokens)
+    heading `{#id}` → attribute, headings inside HTML blocks → headings."""
+    state.tokens[:] = _split_html_headings(_split_faq_paragraphs(state.tokens))
     tokens = state.tokens
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and i + 1 < len(tokens):
@@ -310,19 +376,37 @@ def _join_lines(text: str) -> str:
 _BLANKS = re.compile(r"[ \t]+")
 
 
-# A line starts at each of these elements' start tags.
-_LINE_TAGS = re.compile(r"<(?=(?:p|div|li|tr|br|h[1-6]|td|th)\b)", re.I)
+# A line starts at each of these elements' start tags; a table cell starts a cell of its row's line.
+_LINE_TAGS = re.compile(r"<(?=(?:p|div|li|tr|br|h[1-6])\b)", re.I)
+_MARKED_TAGS = re.compile(r"(<(?:(t[dh])|p)\b[^<>]*>)\s*", re.I)  # the space after it is no text
+# Marks put inside a cell and a paragraph (an HTML parser moves text between cells out of the table):
+# private-use characters, which no page writes.
+_CELL, _PARAGRAPH = "\ue000", "\ue001"
 
 
 def html_text(html: str) -> list[str]:
-    """The text lines of an HTML block: tags dropped, the content of `<script>`, `<style>` and
-    `<template>` too, a line per paragraph, division, list item, row, cell or heading. nh3 (an
-    HTML5 parser) reads it in linear time; the standard library's parser took quadratic time on
-    a line of unclosed tags (`<a <a <a…`: 60 KB, 37 s)."""
+    """The text lines of an HTML block (see `html_lines`), a row's cells joined by spaces."""
+    return [" ".join(cells) for _, cells in html_lines(html)]
+
+
+def html_lines(html: str) -> list[tuple[str, list[str]]]:
+    """The text lines of an HTML block, each as (kind, cells): "p" for a paragraph's first line,
+    "row" for a table row (its cells), else "html" (one cell). Tags are dropped, the content of
+    `<script>`, `<style>` and `<template>` too; a line per paragraph, division, list item, row or
+    heading. nh3 (an HTML5 parser) reads it in linear time; the standard library's parser took
+    quadratic time on a line of unclosed tags (`<a <a <a…`: 60 KB, 37 s)."""
     if "<" in html:
-        html = nh3.clean(_LINE_TAGS.sub("\n<", html), tags=set(),
-                         clean_content_tags={"script", "style", "template"})
-    return [line for line in (" ".join(p.split()) for p in html_lib.unescape(html).split("\n")) if line]
+        html = _LINE_TAGS.sub("\n<", html.replace(_CELL, "").replace(_PARAGRAPH, ""))
+        html = _MARKED_TAGS.sub(lambda tag: tag.group(1) + (_CELL if tag.group(2) else _PARAGRAPH), html)
+        html = nh3.clean(html, tags=set(), clean_content_tags={"script", "style", "template"})
+    lines = []
+    for line in html_lib.unescape(html).split("\n"):
+        kind = "p" if line.lstrip().startswith(_PARAGRAPH) else "html"
+        cells = [text for text in (" ".join(cell.replace(_PARAGRAPH, " ").split())
+                                   for cell in line.split(_CELL)) if text]
+        if cells:
+            lines.append(("row" if len(cells) > 1 else kind, cells))
+    return lines
 
 
 @dataclass
@@ -333,6 +417,7 @@ class Block:
     text: str
     line: int  # 0-based line in the parsed source
     cells: tuple[str, ...] = ()  # a table row's cells
+    html: bool = False  # read from an HTML block
 
     def render(self, lang: str) -> str:
         """The line as section text; a table row reads `first cell：other cells` (zh)."""
@@ -372,9 +457,9 @@ def block_lines(tokens: list[Token]) -> list[Block]:
             for n, code in enumerate(token.content.rstrip("\n").split("\n")):
                 if code.strip():
                     blocks.append(Block("code", code.rstrip(), line + n + 1))
-        elif token.type == "html_block":
-            for text in html_text(token.content):
-                blocks.append(Block("html", text, line))
+        elif token.type == "html_block":  # its paragraphs and table rows read as Markdown's
+            for kind, cells in html_lines(token.content):
+                blocks.append(Block(kind, " ".join(cells), line, tuple(cells) if kind == "row" else (), True))
         elif token.type in ("callout_open", "admonition_open") or (
                 token.type.startswith("container_") and token.nesting == 1):
             title = token.meta.get("title", "")

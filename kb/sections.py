@@ -103,7 +103,10 @@ def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None
         if rest_md:
             rest_text = inline_text(_parse_inline(rest_md))
             blocks.insert(0, Block("p", rest_text, line))
-        markdown = "\n".join(([rest_md] if rest_md else []) + md_lines).strip("\n")
+        if any(t.meta.get("piece") for t in body_tokens) and all(t.type == "html_block" for t in body_tokens):
+            markdown = "".join(t.content for t in body_tokens).strip("\n")  # a section of an HTML page
+        else:
+            markdown = "\n".join(([rest_md] if rest_md else []) + md_lines).strip("\n")
         all_blocks += blocks
         units.append(((index, heading, level, anchor, line), blocks, markdown))
     prose = "\n".join(b.text for b in all_blocks if b.kind != "code")
@@ -119,8 +122,11 @@ def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None
         sections.append(Section(anchor, heading or title, level, text, first_line + max(line, 0), markdown,
                                 words if words != text else None))
     # The first paragraph of the page's own: not the label of a component around it (a video
-    # link's "Watch an interactive video lesson"), unless the page has no other.
-    paragraphs = [b for b in all_blocks if b.kind == "p"]
+    # link's "Watch an interactive video lesson"), unless the page has no other; an HTML
+    # paragraph (a README's centred tagline, a template's `{{ version }}`) only on a page written
+    # in HTML, which has no Markdown one.
+    paragraphs = ([b for b in all_blocks if b.kind == "p" and not b.html]
+                  or [b for b in all_blocks if b.kind == "p"])
     summary = next((b.text for b in paragraphs if b.line not in inside),
                    paragraphs[0].text if paragraphs else "")
     return ParsedBody(tokens, shape.title, sections, all_anchors(tokens),

@@ -68,7 +68,8 @@ def test_non_utf8_and_binary_files_are_refused_with_a_reason():
 
 def test_chinese_files_saved_as_gbk_are_read():
     # Chinese Windows and old help centers save GBK (GB18030 is its superset): read, not refused.
-    source = "---\ntitle: 退款多久到账\ntags: [退款]\n---\n## 到账时间\r\n\r\n余额“即时”到账，银行卡 1—3 天。\n"
+    source = ("---\ntitle: 退款多久到账\ntags: [退款]\n---\n"
+              "## 到账时间\r\n\r\n余额“即时”到账，银行卡 1—3 天。\n")
     article = parse_article(source.encode("gbk"), "gbk.md")
     assert (article.title, article.encoding) == ("退款多久到账", "gb18030")
     assert article.sections[-1].heading == "到账时间" and "银行卡 1—3 天" in article.sections[-1].text
@@ -91,7 +92,7 @@ def test_utf16_files_with_a_byte_order_mark_are_read():
 def test_utf8_with_a_bad_byte_is_not_read_as_gbk():
     # UTF-8 Chinese also decodes as GB18030 (安全 → 瀹夊叏): a UTF-8 file with a pasted
     # Windows-1252 é must stay an error, not become a page of nonsense.
-    broken = "# 文档\n\n安全\n".encode("utf-8") + b"Caf\xe9t\n"
+    broken = "# 文档\n\n安全\n".encode() + b"Caf\xe9t\n"
     assert broken.decode("gb18030") == "# 鏂囨。\n\n瀹夊叏\nCaf閠\n"  # it would decode…
     with pytest.raises(ArticleError, match=r"not UTF-8 \(byte 0xe9\)") as caught:
         parse_article(broken, "broken.md")  # …but is refused, naming the byte

@@ -79,7 +79,8 @@ def test_index_keeps_the_valid_and_names_the_rest(messy_kb, tmp_path):
     index = SearchIndex(tmp_path / "index")
     try:
         ids = {a["id"] for a in index.list_articles(limit=100)[1]}
-        assert ids == {"good", "bom-crlf", "same", "unknown-key", "dangling", "stub", "no-title", "gbk", "utf16"}
+        assert ids == {"good", "bom-crlf", "same", "unknown-key", "dangling", "stub", "no-title",
+                       "gbk", "utf16"}
         assert index.search("Windows saved CRLF").articles[0].id == "bom-crlf"
         # Saved as GBK: found by its words, and its page is rendered from the text as read.
         assert index.search("余额不足").articles[0].id == "gbk"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.articles import parse_article
 from kb.check import check_articles
 from kb.corpus import load_corpus
 
@@ -207,3 +208,28 @@ def test_mdx_callout_and_tab_components_and_nested_containers(articles):
     assert page.summary == "Docusaurus 的 Admonition 组件。"
     nested = articles["gitbook/nested.md"].sections[0].text
     assert nested.split("\n") == ["安卓", "第一步。", "小心操作。", "提示之后的内容仍在标签页里。"]
+
+
+def test_a_page_written_in_html_has_its_headings_sections_and_table_rows(articles):
+    # An old help center's page, exported as HTML: it was one section holding every line, the
+    # table's cells a line each, and its title came from the file name.
+    page = articles["html/help-center.md"]
+    assert page.title == "退款多久到账"
+    assert [(s.heading, s.anchor) for s in page.sections] == [
+        ("退款多久到账", "overview"), ("各付款方式的到账时间", "times"),
+        ("退款收手续费吗？", "退款收手续费吗")]
+    assert page.sections[1].text == "付款方式：到账时间\n钱包余额：即时\n银行卡：1–3 个工作日"
+    # A heading inside an element (a demo's box) belongs to it, not to the page.
+    assert page.sections[2].text == "退款不收取任何手续费。\n示例\n演示框里的标题属于演示，不是页面的小节。"
+    assert page.summary == "退款会原路返回，到账时间取决于付款方式。"
+
+
+def test_a_help_center_page_in_one_line_of_html_is_split_too():
+    html = ('<h1>退款多久到账</h1><p>退款会原路返回。</p><h2 id="times">到账时间</h2><table><tr>'
+            '<td>银行卡</td><td>1–3 天</td></tr></table><h2>手续费</h2><p>不收取。</p>\n')
+    page = parse_article(html.encode(), "minified.md")
+    assert page.title == "退款多久到账" and page.summary == "退款会原路返回。"
+    assert [(s.heading, s.text, s.markdown) for s in page.sections] == [
+        ("退款多久到账", "退款会原路返回。", "<p>退款会原路返回。</p>"),
+        ("到账时间", "银行卡：1–3 天", "<table><tr><td>银行卡</td><td>1–3 天</td></tr></table>"),
+        ("手续费", "不收取。", "<p>不收取。</p>")]

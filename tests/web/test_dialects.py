@@ -19,7 +19,7 @@ def client(tmp_path_factory):
     shutil.copytree(ROOT, base / "articles")
     (base / "secret.txt").write_text("outside", "utf-8")
     report = sync_index(base / "articles", base / "index")
-    assert report.articles == 17 and not [p for p in report.problems if p.level == "error"]
+    assert report.articles == 18 and not [p for p in report.problems if p.level == "error"]
     return make_app(base / "articles", base / "index").test_client()
 
 
@@ -135,3 +135,14 @@ def test_tabs_hints_shortcodes_footnotes_task_and_definition_lists(client):
     assert '<li class="task-list-item">' + checked in tasks
     assert '<li class="task-list-item"><input type="checkbox" disabled="disabled"> Set' in tasks
     assert "<p>{{ count }}</p>" in tasks
+
+
+def test_a_page_written_in_html_is_served_and_answered_by_its_sections(client):
+    html = page(client, "html/help-center")
+    assert '<h2 id="times">各付款方式的到账时间</h2>' in html and '<h2 id="退款收手续费吗">' in html
+    assert "<h1" not in html and '<td>银行卡</td><td>1–3 个工作日</td>' in html  # the title is not repeated
+    answer = client.get("/api/search", query_string={"q": "银行卡退款几天到账"}).get_json()["answers"][0]
+    assert (answer["article_id"], answer["heading"]) == ("html/help-center", "各付款方式的到账时间")
+    assert "银行卡：1–3 个工作日" in answer["text"]
+    answer = client.get("/api/search", query_string={"q": "退款收手续费吗"}).get_json()["answers"][0]
+    assert (answer["heading"], answer["anchor"]) == ("退款收手续费吗？", "退款收手续费吗")
