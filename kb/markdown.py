@@ -15,8 +15,9 @@ What this module adds on top of the parse, as small rules over the tokens:
 - author ids: a trailing `{#id}` (or `{: #id .class}`) on a heading is removed from its
   text and becomes its anchor; other headings get `slugify(text)`, unique per page;
 - FAQ questions (a paragraph that is bold as a whole and ends with `?`/`？`) get anchors;
-- headings written in HTML at a page's top level (`<h2 id="fee">`, an old help center's
-  pages) are headings, their HTML blocks split around them; an HTML table's rows and an HTML
+- headings and FAQ questions written in HTML at a page's top level (`<h2 id="fee">`,
+  `<p><strong>怎么退款？</strong></p>`: an old help center's pages) are headings and FAQ
+  paragraphs, their HTML blocks split around them; an HTML table's rows and an HTML
   paragraph read as a Markdown table's and paragraph's (`html_lines`);
 - GitHub / Obsidian alerts `> [!NOTE] title` become callouts like `::: note title`;
 - wikilinks `[[page]]`, `[[page#heading|label]]` and embeds `![[file]]` become `wikilink`
@@ -143,8 +144,12 @@ def _split_faq_paragraphs(tokens: list[Token]) -> list[Token]:
 
 # A heading element in an HTML block (old help centers' pages are HTML): its level, attributes and
 # content, which holds no other heading tag — each search for the end stops at the next heading
-# tag, so a block of unclosed `<h2`s is read in linear time.
-_HTML_HEADING = re.compile(r"<h([1-6])((?:\s[^<>]*)?)>((?:[^<]|<(?!/?h[1-6][\s/>]))*)</h\1\s*>", re.I)
+# tag, so a block of unclosed `<h2`s is read in linear time. Or an FAQ question written in HTML:
+# a paragraph that is bold as a whole and ends with ? or ？ (`<p><strong>怎么退款？</strong></p>`).
+_HTML_UNIT = re.compile(r"<h(?P<level>[1-6])(?P<attrs>(?:\s[^<>]*)?)>"
+                        r"(?P<heading>(?:[^<]|<(?!/?h[1-6][\s/>]))*)</h(?P=level)\s*>"
+                        r"|<p\b[^<>]*>\s*<(?P<bold>strong|b)\b[^<>]*>(?P<question>[^<*\n]{1,300}?[?？])\s*"
+                        r"</(?P=bold)\s*>\s*</p\s*>", re.I)
 _HTML_ATTR = re.compile(r"""\b(id|class)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.I)
 # Elements whose headings belong to them, not to the page: a demo's `<div class="demo"><h1>`, a
 # style guide's `<div class="style-example"><h3>Bad</h3>`, a table's, a list's, a folded block's.
@@ -153,11 +158,12 @@ _NESTING = re.compile(r"<(/?)(?:div|details|table|blockquote|ul|ol|dl|figure|asi
 
 
 def _split_html_headings(tokens: list[Token]) -> list[Token]:
-    """An HTML block holding heading elements (`<h2 id="fee">退款收费吗</h2>`) split around them,
-    each heading a heading token like a Markdown one (its `id` the author's anchor), so that the
-    sections, anchors and answer cards of a page written in HTML are those of its headings. Only a
-    heading of the page itself is: at its top level, in no element (`_NESTING`) opened before it,
-    in this block or an earlier one. The HTML around them is kept as it was, in order."""
+    """An HTML block holding heading elements (`<h2 id="fee">退款收费吗</h2>`) or FAQ questions
+    split around them, each a heading token or an FAQ paragraph (`**怎么退款？**`) like Markdown's
+    (a heading's `id` the author's anchor), so that the sections, anchors and answer cards of a
+    page written in HTML are those of its headings and questions. Only the page's own are: at its
+    top level, in no element (`_NESTING`) opened before them, in this block or an earlier one.
+    The HTML around them is kept as it was, in order."""
     out: list[Token] = []
     depth = 0  # elements open at the page's top level, over its HTML blocks
     for token in tokens:
@@ -167,7 +173,7 @@ def _split_html_headings(tokens: list[Token]) -> list[Token]:
         content, start, line = token.content, 0, token.map[0] if token.map else 0
         nesting = [(m.start(), -1 if m.group(1) else 1) for m in _NESTING.finditer(content)]
         step = 0
-        for match in _HTML_HEADING.finditer(content):
+        for match in _HTML_UNIT.finditer(content):
             while step < len(nesting) and nesting[step][0] < match.start():
                 depth = max(0, depth + nesting[step][1])
                 step += 1
@@ -175,16 +181,23 @@ def _split_html_headings(tokens: list[Token]) -> list[Token]:
                 continue
             _html_piece(out, token, content[start:match.start()], line + content.count("\n", 0, start))
             at = line + content.count("\n", 0, match.start())
-            opening = Token("heading_open", f"h{match.group(1)}", 1, map=[at, at + 1], level=0, block=True)
-            for name, *values in _HTML_ATTR.findall(match.group(2)):
-                value = "".join(values).strip()
-                if name.lower() == "id" and value:
-                    opening.meta["author_id"] = value
-                elif name.lower() == "class" and value:
-                    opening.attrs["class"] = value
-            inline = Token("inline", "", 0, content=" ".join(match.group(3).split()), map=[at, at + 1],
-                           level=1, block=True, children=[])
-            out += [opening, inline, Token("heading_close", opening.tag, -1, level=0, block=True)]
+            if match.group("question"):
+                out += [Token("paragraph_open", "p", 1, map=[at, at + 1], level=0, block=True),
+                        Token("inline", "", 0, content=f"**{match.group('question').strip()}**",
+                              map=[at, at + 1], level=1, block=True, children=[]),
+                        Token("paragraph_close", "p", -1, level=0, block=True)]
+            else:
+                opening = Token("heading_open", f"h{match.group('level')}", 1, map=[at, at + 1], level=0,
+                                block=True)
+                for name, *values in _HTML_ATTR.findall(match.group("attrs")):
+                    value = "".join(values).strip()
+                    if name.lower() == "id" and value:
+                        opening.meta["author_id"] = value
+                    elif name.lower() == "class" and value:
+                        opening.attrs["class"] = value
+                inline = Token("inline", "", 0, content=" ".join(match.group("heading").split()),
+                               map=[at, at + 1], level=1, block=True, children=[])
+                out += [opening, inline, Token("heading_close", opening.tag, -1, level=0, block=True)]
             start = match.end()
         for _, change in nesting[step:]:
             depth = max(0, depth + change)

@@ -146,3 +146,6 @@ def test_a_page_written_in_html_is_served_and_answered_by_its_sections(client):
     assert "银行卡：1–3 个工作日" in answer["text"]
     answer = client.get("/api/search", query_string={"q": "退款收手续费吗"}).get_json()["answers"][0]
     assert (answer["heading"], answer["anchor"]) == ("退款收手续费吗？", "退款收手续费吗")
+    answer = client.get("/api/search", query_string={"q": "退款发起了还能取消吗"}).get_json()["answers"][0]
+    assert (answer["heading"], answer["text"]) == ("退款能取消吗？", "退款发起后不能取消。")
+    assert '<p id="退款能取消吗"><strong>1. 退款能取消吗？</strong></p>' in html
