@@ -520,39 +520,46 @@ class Card:
     score: float
 
 
-def best_unit(ranking: Ranking, docs: DocMap, article: int, has_answer: bool, config: RankingConfig
-              ) -> Card | None:
-    """The unit of `article` with the most evidence of its own (its heading and text, scaled by
-    how much of the question they hold) — the one most similar in meaning where that evidence is
-    weak and the meaning model is on; the first unit (the overview) when none matches. Without
-    units, its stored single answer."""
-    children = docs.children(article)
-    if len(children):
-        choice, covered, own = ranking.units.choice(children)
-        best = int(np.argmax(choice))
-        # Where no unit holds much of the question (`unit_meaning_below`), the words do not tell
-        # well which one answers: the meaning model, where the index has it, adds its view.
-        if covered[best] < config.unit_meaning_below and ranking.units.meaning is not None:
-            similarity = ranking.units.meaning(article, len(children))
-            spread = similarity.std() if similarity is not None else 0.0
-            if spread > 0:
-                nearer = (similarity - similarity.mean()) / spread
-                best = int(np.argmax(choice + config.unit_meaning_weight * nearer))
-        return Card(article, int(children[best]), float(covered[best]), float(own[best]))
-    if has_answer:
-        coverage_of, score = ranking.space.at(ranking.coverage, [article])[0], ranking.score(article)
-        return Card(article, -1, float(coverage_of), score)
-    return None
+def best_units(ranking: Ranking, docs: DocMap, articles: np.ndarray, has_answer, config: RankingConfig
+               ) -> dict[int, Card | None]:
+    """For each of the article documents `articles`, the unit with the most evidence of its own (its
+    heading and text, scaled by how much of the question they hold) — the one most similar in
+    meaning where that evidence is weak and the meaning model is on; the first unit (the overview)
+    when none matches. An article without units: its stored single answer, if it has one
+    (`has_answer(docnum)`), else None. The units of all of them are weighed in one pass."""
+    articles = list(dict.fromkeys(int(a) for a in articles))
+    children = [docs.children(article) for article in articles]
+    units = np.concatenate(children) if children else np.zeros(0, dtype=np.int64)
+    choice, covered, own = ranking.units.choice(units)
+    cards: dict[int, Card | None] = {}
+    at = 0
+    for article, kids in zip(articles, children, strict=True):
+        count = len(kids)
+        if count:
+            mine = choice[at:at + count]
+            best = int(np.argmax(mine))
+            # Where no unit holds much of the question (`unit_meaning_below`), the words do not tell
+            # well which one answers: the meaning model, where the index has it, adds its view.
+            if covered[at + best] < config.unit_meaning_below and ranking.units.meaning is not None:
+                similarity = ranking.units.meaning(article, count)
+                spread = similarity.std() if similarity is not None else 0.0
+                if spread > 0:
+                    nearer = (similarity - similarity.mean()) / spread
+                    best = int(np.argmax(mine + config.unit_meaning_weight * nearer))
+            cards[article] = Card(article, int(kids[best]), float(covered[at + best]), float(own[at + best]))
+        elif has_answer(article):
+            coverage_of, score = ranking.space.at(ranking.coverage, [article])[0], ranking.score(article)
+            cards[article] = Card(article, -1, float(coverage_of), score)
+        else:
+            cards[article] = None
+        at += count
+    return cards
 
 
-def choose_cards(ranking: Ranking, docs: DocMap, docnums: np.ndarray, has_answer, config: RankingConfig
-                 ) -> list[Card]:
-    """The answer cards for the ranked articles `docnums`: the first is the top article's best unit
-    unless another of the first `card_articles` has a unit covering clearly more of the question;
-    then the other articles' best units in rank order. `has_answer(docnum)`: whether an article
-    without unit documents stores its one answer."""
-    cards = [card for d in docnums[:max(config.max_answers, config.card_articles)]
-             if (card := best_unit(ranking, docs, int(d), has_answer(int(d)), config)) is not None]
+def choose_cards(cards: list[Card], config: RankingConfig) -> list[Card]:
+    """The answer cards, from the best units of the ranked articles `cards` (in rank order): the
+    first is the top article's unless another of the first `card_articles` has a unit covering
+    clearly more of the question; then the others in rank order."""
     if not cards:
         return []
     first = cards[0]

@@ -126,8 +126,10 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
     results = SearchResults(query=parsed.text, took_ms=0.0, total=0)
     docnums, results.total = ranked.top(offset + limit, derived.order)
     first = docnums if offset == 0 else ranked.top(config.card_articles, derived.order)[0]
-    cards = evidence.choose_cards(ranked, derived.docs, first,
-                                  lambda d: "answer" in state.catalog[derived.ids[d]], config)
+    first = first[:max(config.max_answers, config.card_articles)]
+    best = evidence.best_units(ranked, derived.docs, np.concatenate([first, docnums[offset:]]),
+                               lambda d: "answer" in state.catalog[derived.ids[d]], config)
+    cards = evidence.choose_cards([card for d in first if (card := best[int(d)]) is not None], config)
     results.confidence = evidence.confidence(ranked, cards[0] if cards else None, len(docnums) > 0, config)
     terms, snippets = parsed.terms, {}
     weights = _term_weights(parsed, ranked.units.weights)
@@ -138,11 +140,8 @@ def search(state, text: str, limit: int = 10, offset: int = 0, lang: str | None 
         return snippets[(text, prose)]
 
     results.answers = [_answer(state, derived, snippet_of, card) for card in cards]
-    by_article = {card.article: card for card in cards}
-    results.articles = [
-        _article_hit(state, derived, snippet_of, int(d), ranked.score(int(d)),
-                     by_article.get(int(d)) or _best(ranked, derived, state, int(d), config))
-        for d in docnums[offset:]]
+    results.articles = [_article_hit(state, derived, snippet_of, int(d), ranked.score(int(d)), best[int(d)])
+                        for d in docnums[offset:]]
     if len(docnums):
         listed = {derived.ids[int(d)] for d in docnums}
         results.suggested = related(state, derived.ids[int(docnums[0])], internal, listed)
@@ -234,11 +233,6 @@ def _extras(config: RankingConfig, grams: list[str], latin_grams: list[str], wor
         # one common character is no match: alone, they must be half the query's.
         Extra(CHARS_FIELD, config.chars_weight, chars,
               min_shared=max(2, config.min_shared_characters * len(chars)))]
-
-
-def _best(ranked, derived: _Derived, state, docnum: int, config: RankingConfig) -> evidence.Card | None:
-    has_answer = "answer" in state.catalog[derived.ids[docnum]]
-    return evidence.best_unit(ranked, derived.docs, docnum, has_answer, config)
 
 
 def _unit(state, derived: _Derived, card: evidence.Card) -> Unit:

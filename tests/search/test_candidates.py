@@ -88,11 +88,13 @@ def test_candidates_rank_as_every_document_would(edited, lang, internal):
         def has_answer(d, state=state, derived=derived):
             return "answer" in state.catalog[derived.ids[d]]
 
-        cards = evidence.choose_cards(sparse, derived.docs, sparse_top, has_answer, config)
-        assert cards == evidence.choose_cards(dense, derived.docs, dense_top, has_answer, config), text
-        for d in sparse_top:  # every listed article's own best unit (its snippet's source)
-            assert (evidence.best_unit(sparse, derived.docs, int(d), has_answer(int(d)), config)
-                    == evidence.best_unit(dense, derived.docs, int(d), has_answer(int(d)), config)), text
+        # Every listed article's own best unit (its snippet's source; the first ones' are the cards).
+        best = evidence.best_units(sparse, derived.docs, sparse_top, has_answer, config)
+        assert best == evidence.best_units(dense, derived.docs, dense_top, has_answer, config), text
+        # Weighed together, each article's units choose as they do alone.
+        assert best == {int(d): evidence.best_units(sparse, derived.docs, [d], has_answer, config)[int(d)]
+                        for d in sparse_top}, text
+        cards = evidence.choose_cards([c for d in sparse_top[:3] if (c := best[int(d)]) is not None], config)
         card = cards[0] if cards else None
         assert (evidence.confidence(sparse, card, len(sparse_top) > 0, config)
                 == evidence.confidence(dense, card, len(dense_top) > 0, config)), text
