@@ -115,6 +115,18 @@ def is_valid_id(article_id: str) -> bool:
             and all(p and p.strip() == p and p not in (".", "..") for p in parts))
 
 
+LEGACY_ENCODING = "gb18030"
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # the byte-order marks that start a UTF-16 file
+# What `kb check` calls each encoding read besides UTF-8.
+ENCODING_NAMES = {"utf-16": "UTF-16 (Windows' \"Unicode\")",
+                  LEGACY_ENCODING: "GB18030 (GBK's superset, what Chinese Windows saves)"}
+# What Chinese text is made of beyond ASCII: ideographs, CJK and full-width punctuation, and the
+# quotes, dashes and ellipses of general punctuation.
+_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+                      r"\u2010-\u2027\u00b7]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def decode_source(data: bytes, relpath: str) -> str:
     """`read_source`'s text."""
     return read_source(data, relpath)[0]
@@ -125,40 +137,26 @@ def read_source(data: bytes, relpath: str) -> tuple[str, str]:
     byte-order mark (Windows' "Unicode", what PowerShell 5 writes); or GB18030 (GBK's superset,
     what Chinese Windows and old help centers save) where UTF-8 fails and the bytes read as
     Chinese in it. Else an `ArticleError` naming the first byte that is not UTF-8."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text, encoding = data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise ArticleError(Problem(relpath, 1, f"UTF-16 (it starts with its byte-order mark) but "
-                                       f"byte {exc.start} is not: save the file as UTF-8")) from None
-        if "\x00" in text:
-            raise ArticleError(Problem(relpath, text[: text.index("\x00")].count("\n") + 1,
-                                       "binary file (contains NUL characters), not Markdown"))
-        return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
-    if b"\x00" in data:
+    utf16 = data.startswith(UTF16_MARKS)
+    if b"\x00" in data and not utf16:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ArticleError(Problem(relpath, line, "binary file (contains NUL bytes), not Markdown"))
     try:
-        text, encoding = data.decode("utf-8-sig"), "utf-8"
+        text, encoding = (data.decode("utf-16"), "utf-16") if utf16 else (data.decode("utf-8-sig"), "utf-8")
     except UnicodeDecodeError as exc:
+        if utf16:
+            raise ArticleError(Problem(relpath, 1, f"UTF-16 (it starts with its byte-order mark) but "
+                                       f"byte {exc.start} is not: save the file as UTF-8")) from None
         text, encoding = _chinese_legacy(data), LEGACY_ENCODING
         if text is None:
             line = data[: exc.start].count(b"\n") + 1
             col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
             raise ArticleError(Problem(relpath, line, f"not UTF-8 (byte 0x{data[exc.start]:02x}); "
                                        "save the file as UTF-8", col=col)) from None
+    if "\x00" in text:
+        raise ArticleError(Problem(relpath, text[: text.index("\x00")].count("\n") + 1,
+                                   "binary file (contains NUL characters), not Markdown"))
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
-
-
-LEGACY_ENCODING = "gb18030"
-# What `kb check` calls each encoding read besides UTF-8.
-ENCODING_NAMES = {"utf-16": "UTF-16 (Windows' \"Unicode\")",
-                  LEGACY_ENCODING: "GB18030 (GBK's superset, what Chinese Windows saves)"}
-# What Chinese text is made of beyond ASCII: ideographs, CJK and full-width punctuation, and the
-# quotes, dashes and ellipses of general punctuation.
-_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
-                      r"\u2010-\u2027\u00b7]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _chinese_legacy(data: bytes) -> str | None:
@@ -471,7 +469,7 @@ def _has_id_key(data: bytes) -> bool:
     `{…, id: …}`, TOML's `id = …`), not just words ending in "id" (`android:`): the front matter
     of the other files is not parsed (100,000 articles: 1.9 → 0.1 s before the workers start). A
     UTF-16 file's bytes do not spell its keys: it may have one."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(UTF16_MARKS):
         return True
     for match in _ID_COLON.finditer(data):
         start = match.start()

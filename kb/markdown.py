@@ -157,7 +157,7 @@ _NESTING = re.compile(r"<(/?)(?:div|details|table|blockquote|ul|ol|dl|figure|asi
                       r"fieldset|template)\b[^<>]*>", re.I)
 
 
-def _split_html_headings(tokens: list[Token]) -> list[Token]:
+def _split_html_units(tokens: list[Token]) -> list[Token]:
     """An HTML block holding heading elements (`<h2 id="fee">退款收费吗</h2>`) or FAQ questions
     split around them, each a heading token or an FAQ paragraph (`**怎么退款？**`) like Markdown's
     (a heading's `id` the author's anchor), so that the sections, anchors and answer cards of a
@@ -219,8 +219,8 @@ def _html_piece(out: list[Token], block: Token, html: str, line: int) -> None:
 
 def _blocks_rule(state) -> None:
     """Before inline parsing: FAQ paragraphs split per question, GitHub alerts → callouts,
-    heading `{#id}` → attribute, headings inside HTML blocks → headings."""
-    state.tokens[:] = _split_html_headings(_split_faq_paragraphs(state.tokens))
+    heading `{#id}` → attribute, headings and FAQ questions written in HTML → Markdown's."""
+    state.tokens[:] = _split_html_units(_split_faq_paragraphs(state.tokens))
     tokens = state.tokens
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and i + 1 < len(tokens):
