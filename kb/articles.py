@@ -92,7 +92,7 @@ class Article:
     links: tuple[tuple[str, int, str], ...] = ()  # (url, file line, "link"|"image"|"wikilink"|"embed")
     slug: str = ""  # `slug:`/`permalink:`: another address links may use
     template_tags: tuple[tuple[str, int], ...] = ()  # (another generator's tag shown as written, file line)
-    encoding: str = "utf-8"  # of the file: "utf-8", "utf-16" or LEGACY_ENCODING (read_source)
+    encoding: str = "utf-8"  # of the file: "utf-8", "utf-16" or one of LEGACY_ENCODINGS (read_source)
 
     @property
     def internal(self) -> bool:
@@ -115,11 +115,27 @@ def is_valid_id(article_id: str) -> bool:
             and all(p and p.strip() == p and p not in (".", "..") for p in parts))
 
 
-LEGACY_ENCODING = "gb18030"
+# Chinese Windows' own encodings, read where UTF-8 fails: simplified Chinese's GB18030 (GBK's
+# superset) and traditional Chinese's Big5 (as Windows' code page 950 has it).
+LEGACY_ENCODINGS = ("gb18030", "cp950")
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # the byte-order marks that start a UTF-16 file
 # What `kb check` calls each encoding read besides UTF-8.
 ENCODING_NAMES = {"utf-16": "UTF-16 (Windows' \"Unicode\")",
-                  LEGACY_ENCODING: "GB18030 (GBK's superset, what Chinese Windows saves)"}
+                  "gb18030": "GB18030 (GBK's superset, what simplified-Chinese Windows saves)",
+                  "cp950": "Big5 (what traditional-Chinese Windows saves)"}
+# The commonest characters of Chinese, simplified and traditional. Each encoding reads the other's
+# bytes as Chinese characters too, rarely these: read in its own encoding, half of a page's
+# characters are among them (40–63 % on the Vue guide's pages and the starter articles, saved as GBK
+# or, converted, as Big5); in the other one, 0.6–6 %.
+_COMMON = frozenset(
+    "的一是不了在人有我他这這个個们們中来來上大为為和国國地到以说說时時要就出会會可也你对對生能而子那得"
+    "于於着著下自之年过過发發后後作里裏用道行所然家种種事成方多经經么麼去法学學如都同现現当當没沒动動面"
+    "起看定天分还還进進好小部其些主样樣理心本前开開但因只从從想实實日意无無力它与與长長把机機十第公此已"
+    "工使情明性知全三又关關点點正业業外将將两兩高间間由问問很最重并物手应應向头頭文体體新己制身果加月话"
+    "話合回特代内信表化老给給世位次度门門任常先通教儿兒原东東声聲提立及比员員解水名真论論处處走义義各入"
+    "几幾口认認条條平系气氣题題活更别別打变變四总總何电電数數安少报報才结結反受目太量再感建务務做接必场"
+    "場件计計管期直资資")
+_COMMON_SHARE = 0.15
 # What Chinese text is made of beyond ASCII: ideographs, CJK and full-width punctuation, and the
 # quotes, dashes and ellipses of general punctuation.
 _CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
@@ -134,9 +150,10 @@ def decode_source(data: bytes, relpath: str) -> str:
 
 def read_source(data: bytes, relpath: str) -> tuple[str, str]:
     """(text, encoding) of an article's bytes: UTF-8 (BOM and CRLF accepted); UTF-16 with its
-    byte-order mark (Windows' "Unicode", what PowerShell 5 writes); or GB18030 (GBK's superset,
-    what Chinese Windows and old help centers save) where UTF-8 fails and the bytes read as
-    Chinese in it. Else an `ArticleError` naming the first byte that is not UTF-8."""
+    byte-order mark (Windows' "Unicode", what PowerShell 5 writes); or, where UTF-8 fails, GB18030
+    (GBK's superset) or Big5 — what Chinese Windows and old help centers save — when the bytes
+    read as Chinese in it (`_chinese_legacy`). Else an `ArticleError` naming the first byte that is
+    not UTF-8."""
     utf16 = data.startswith(UTF16_MARKS)
     if b"\x00" in data and not utf16:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
@@ -147,34 +164,39 @@ def read_source(data: bytes, relpath: str) -> tuple[str, str]:
         if utf16:
             raise ArticleError(Problem(relpath, 1, f"UTF-16 (it starts with its byte-order mark) but "
                                        f"byte {exc.start} is not: save the file as UTF-8")) from None
-        text, encoding = _chinese_legacy(data), LEGACY_ENCODING
-        if text is None:
+        legacy = _chinese_legacy(data)
+        if legacy is None:
             line = data[: exc.start].count(b"\n") + 1
             col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
             raise ArticleError(Problem(relpath, line, f"not UTF-8 (byte 0x{data[exc.start]:02x}); "
                                        "save the file as UTF-8", col=col)) from None
+        text, encoding = legacy
     if "\x00" in text:
         raise ArticleError(Problem(relpath, text[: text.index("\x00")].count("\n") + 1,
                                    "binary file (contains NUL characters), not Markdown"))
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
 
 
-def _chinese_legacy(data: bytes) -> str | None:
-    """`data` read as GB18030 when it is Chinese text in that encoding, else None: it decodes
-    strictly, nine in ten of its non-ASCII characters are Chinese, and it is not UTF-8 with a few
-    bad bytes (UTF-8 Chinese read as GB18030 gives ideographs too — 安全 → 瀹夊叏 — so a UTF-8 file
-    with a pasted Windows-1252 é stays an error: read as UTF-8, a GBK file is an error at nearly
-    every non-ASCII character, such a file at a few)."""
-    try:
-        text = data.decode(LEGACY_ENCODING)
-    except UnicodeDecodeError:
-        return None
-    foreign = len(_NON_ASCII.findall(text))
-    if not foreign or len(_CHINESE.findall(text)) < 0.9 * foreign:
-        return None
-    if data.decode("utf-8", "replace").count("\ufffd") < 0.5 * foreign:
-        return None
-    return text
+def _chinese_legacy(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) of `data` in the one of `LEGACY_ENCODINGS` it is Chinese text in, else None:
+    it decodes strictly, nine in ten of its non-ASCII characters are Chinese, and more of them
+    are common (`_COMMON`) than in the other encoding, at least `_COMMON_SHARE`. And it is not
+    UTF-8 with a few bad bytes: UTF-8 Chinese read as GB18030 gives ideographs too (安全 → 瀹夊叏),
+    so a UTF-8 file with a pasted Windows-1252 é stays an error — read as UTF-8, a GBK or Big5
+    file is an error at nearly every non-ASCII character, such a file at a few."""
+    best, best_share = None, _COMMON_SHARE
+    for encoding in LEGACY_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        foreign = _NON_ASCII.findall(text)
+        if not foreign or len(_CHINESE.findall(text)) < 0.9 * len(foreign):
+            continue
+        share = sum(char in _COMMON for char in foreign) / len(foreign)
+        if share >= best_share and data.decode("utf-8", "replace").count("\ufffd") >= 0.5 * len(foreign):
+            best, best_share = (text, encoding), share
+    return best
 
 
 def split_front_matter(text: str, relpath: str) -> tuple[dict, str, int, dict[str, int]]:

@@ -76,6 +76,20 @@ def test_chinese_files_saved_as_gbk_are_read():
     assert parse_article(source.encode("utf-8"), "utf8.md").encoding == "utf-8"
 
 
+def test_traditional_chinese_files_saved_as_big5_are_read():
+    # Each of GB18030 and Big5 decodes the other's bytes as Chinese characters: the one whose
+    # characters are common Chinese is the file's (read as GB18030 this was 癶蹿姐…).
+    source = ("---\ntitle: 退款多久到賬\n---\n"
+              "## 到賬時間\n\n錢包餘額的退款即時到賬，銀行卡需要一到三個工作天。\n")
+    article = parse_article(source.encode("big5"), "big5.md")
+    assert (article.title, article.encoding) == ("退款多久到賬", "cp950")
+    assert article.sections[-1].text == "錢包餘額的退款即時到賬，銀行卡需要一到三個工作天。"
+    simplified = "---\ntitle: 退款多久到账\n---\n钱包余额的退款即时到账，银行卡需要一到三个工作日。\n"
+    assert parse_article(simplified.encode("gbk"), "gbk.md").encoding == "gb18030"
+    with pytest.raises(ArticleError, match="not UTF-8"):  # too little Chinese to tell
+        parse_article("# 退款\n".encode("gbk"), "tiny.md")
+
+
 def test_utf16_files_with_a_byte_order_mark_are_read():
     # Windows' "Unicode" (PowerShell 5's `>`): it was refused as a binary file (it holds NUL bytes).
     source = "---\r\ntitle: Card declined\r\nid: cards/declined\r\n---\r\nAsk your bank.\r\n"

@@ -25,7 +25,7 @@ def messy_kb(tmp_path: Path) -> Path:
     write("bom-crlf.md", b"\xef\xbb\xbf---\r\ntitle: Windows saved\r\n---\r\nSaved with CRLF.\r\n")
     write("bad-yaml.md", "---\ntitle: ok\ntags: [unclosed\n---\nbody\n")
     write("latin1.md", "---\ntitle: caf\xe9\n---\nna\xefve\n".encode("latin-1"))
-    write("gbk.md", "---\ntitle: 支付失败\n---\n余额不足\n".encode("gbk"))
+    write("gbk.md", "---\ntitle: 支付失败怎么办\n---\n余额不足时，请先充值，再重新付款。\n".encode("gbk"))
     write("utf16.md", "# Saved by PowerShell\r\n\r\nRedirected output.\r\n".encode("utf-16"))
     write("empty.md", b"")
     write("dup-a.md", "---\ntitle: A\nid: same\n---\nfirst\n")
@@ -84,7 +84,7 @@ def test_index_keeps_the_valid_and_names_the_rest(messy_kb, tmp_path):
         assert index.search("Windows saved CRLF").articles[0].id == "bom-crlf"
         # Saved as GBK: found by its words, and its page is rendered from the text as read.
         assert index.search("余额不足").articles[0].id == "gbk"
-        assert index.get_article("gbk")["source"] == "---\ntitle: 支付失败\n---\n余额不足\n"
+        assert index.get_article("gbk")["source"].endswith("---\n余额不足时，请先充值，再重新付款。\n")
         assert index.search("只有标题的问题").articles[0].id == "stub"
         found = {a.id for a in index.search("root daemon nologin bin bash").articles}
         assert "passwd" not in found  # /etc/passwd never read
