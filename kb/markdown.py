@@ -165,22 +165,25 @@ def _split_html_units(tokens: list[Token]) -> list[Token]:
     top level, in no element (`_NESTING`) opened before them, in this block or an earlier one.
     The HTML around them is kept as it was, in order."""
     out: list[Token] = []
-    depth = 0  # elements open at the page's top level, over its HTML blocks
+    # Elements open at the page's top level, over its HTML blocks: a `<div>` around the whole page
+    # (an exported help center's `<div class="article-body">`) is the page, not an element in it.
+    depth = -1 if _wrapped_page(tokens) else 0
     for token in tokens:
         if token.type != "html_block" or token.level != 0:
             out.append(token)
             continue
-        content, start, line = token.content, 0, token.map[0] if token.map else 0
+        content, start = token.content, 0
         nesting = [(m.start(), -1 if m.group(1) else 1) for m in _NESTING.finditer(content)]
         step = 0
+        line_of = _line_counter(content, token.map[0] if token.map else 0)
         for match in _HTML_UNIT.finditer(content):
             while step < len(nesting) and nesting[step][0] < match.start():
                 depth = max(0, depth + nesting[step][1])
                 step += 1
             if depth:
                 continue
-            _html_piece(out, token, content[start:match.start()], line + content.count("\n", 0, start))
-            at = line + content.count("\n", 0, match.start())
+            _html_piece(out, token, content[start:match.start()], line_of(start))
+            at = line_of(match.start())
             if match.group("question"):
                 out += [Token("paragraph_open", "p", 1, map=[at, at + 1], level=0, block=True),
                         Token("inline", "", 0, content=f"**{match.group('question').strip()}**",
@@ -202,10 +205,44 @@ def _split_html_units(tokens: list[Token]) -> list[Token]:
         for _, change in nesting[step:]:
             depth = max(0, depth + change)
         if start:
-            _html_piece(out, token, content[start:], line + content.count("\n", 0, start))
+            _html_piece(out, token, content[start:], line_of(start))
         else:
             out.append(token)
     return out
+
+
+def _line_counter(text: str, first: int):
+    """The file line of a position of `text` (whose first line is `first`), for positions asked in
+    increasing order: each newline is counted once (a page of 20,000 FAQ questions in one HTML
+    block took 4 s counting from the start each time)."""
+    counted, line = 0, first
+
+    def line_of(position: int) -> int:
+        nonlocal counted, line
+        line += text.count("\n", counted, position)
+        counted = position
+        return line
+
+    return line_of
+
+
+def _wrapped_page(tokens: list[Token]) -> bool:
+    """Whether the page is one `<div>` around all of it: its first block opens it, its last closes
+    it, and no element it opens at its top level closes before."""
+    top = [t for t in tokens if t.level == 0 and t.nesting != -1]
+    if not top or top[0].type != "html_block" or top[-1].type != "html_block" \
+            or not top[0].content.lstrip().lower().startswith("<div") \
+            or not re.search(r"</div\s*>\s*$", top[-1].content, re.I):
+        return False
+    depth, closed_at = 0, None
+    for n, token in enumerate(top):
+        if token.type != "html_block":
+            continue
+        for match in _NESTING.finditer(token.content):
+            depth += -1 if match.group(1) else 1
+            if depth <= 0 and closed_at is None:
+                closed_at = (n, match.end())
+    return closed_at == (len(top) - 1, len(top[-1].content.rstrip())) and depth == 0
 
 
 def _html_piece(out: list[Token], block: Token, html: str, line: int) -> None:
@@ -389,6 +426,38 @@ def _join_lines(text: str) -> str:
 _BLANKS = re.compile(r"[ \t]+")
 
 
+# An HTML parser (nh3's, html5ever) walks the open elements for each tag it reads, so a page of
+# unclosed `<div>`s took time growing with their square (66,000 of them: 18 s to index, and more
+# to show): past `MAX_HTML_DEPTH` open elements, a tag opens nothing (`bound_html`).
+MAX_HTML_DEPTH = 50
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^<>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+_IMPLIED_END = frozenset("p li dt dd option tr td th".split())  # closed by the next of their kind
+
+
+def bound_html(html: str, open_elements: list[str], past=html_lib.escape) -> str:
+    """`html` with each tag that would open an element past `MAX_HTML_DEPTH` open ones replaced by
+    `past(tag)` (shown as text; '' drops it). `open_elements`: the elements open before `html`,
+    kept up to date (a page's blocks share one list). A closing tag closes its element and those
+    opened inside it; one that closes nothing open changes nothing (`<div><h2>x</h2>` repeated
+    nests its `<div>`s); `<p>`, `<li>`… close one of their kind left open just before."""
+    def tag(match: re.Match) -> str:
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if name in _VOID or self_closing:
+            return match.group(0)
+        if closing:
+            if name in open_elements:
+                del open_elements[len(open_elements) - 1 - open_elements[::-1].index(name):]
+            return match.group(0)
+        if name in _IMPLIED_END and open_elements and open_elements[-1] == name:
+            open_elements.pop()
+        if len(open_elements) >= MAX_HTML_DEPTH:
+            return past(match.group(0))
+        open_elements.append(name)
+        return match.group(0)
+    return _TAG.sub(tag, html)
+
+
 # A line starts at each of these elements' start tags; a table cell starts a cell of its row's line.
 _LINE_TAGS = re.compile(r"<(?=(?:p|div|li|tr|br|h[1-6])\b)", re.I)
 _MARKED_TAGS = re.compile(r"(<(?:(t[dh])|p)\b[^<>]*>)\s*", re.I)  # the space after it is no text
@@ -409,7 +478,8 @@ def html_lines(html: str) -> list[tuple[str, list[str]]]:
     heading. nh3 (an HTML5 parser) reads it in linear time; the standard library's parser took
     quadratic time on a line of unclosed tags (`<a <a <a…`: 60 KB, 37 s)."""
     if "<" in html:
-        html = _LINE_TAGS.sub("\n<", html.replace(_CELL, "").replace(_PARAGRAPH, ""))
+        html = bound_html(html.replace(_CELL, "").replace(_PARAGRAPH, ""), [], past=lambda tag: "")
+        html = _LINE_TAGS.sub("\n<", html)
         html = _MARKED_TAGS.sub(lambda tag: tag.group(1) + (_CELL if tag.group(2) else _PARAGRAPH), html)
         html = nh3.clean(html, tags=set(), clean_content_tags={"script", "style", "template"})
     lines = []

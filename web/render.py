@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nh3
@@ -36,6 +36,7 @@ from kb.markdown import (
     NAME_ANCHOR,
     OVERVIEW_ANCHOR,
     _admonition_title,
+    bound_html,
     joins_tight,
     markdown_it,
     outline,
@@ -118,7 +119,7 @@ class _Context:
     closers: list[str]
     page: bool = True  # rendering the article's own page (not a fragment shown elsewhere)
     has_file: object = None  # (relpath) -> bool: whether a linked file exists; None: assume so
-    depth: int = 0  # HTML elements the author opened and has not closed yet
+    open_elements: list[str] = field(default_factory=list)  # HTML elements the author left open
 
 
 def _resolve(ctx: _Context, url: str) -> Target:
@@ -154,28 +155,6 @@ def _callout_open(kind: str, title: str, ctx: _Context, folds: str = "") -> str:
         opened = " open" if folds == "open" else ""
         return f'<details class="callout {style or "note"}"{opened}><summary>{label}</summary>\n'
     return f'<div class="callout {style}"><p class="callout-title">{label}</p>\n'
-
-
-_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^<>]*?(/?)>")
-_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
-MAX_HTML_DEPTH = 50  # deeper unclosed HTML is shown as text: the sanitizer's tree stays shallow
-
-
-def _bounded(html: str, ctx: _Context) -> str:
-    """`html` with tags past `MAX_HTML_DEPTH` open elements escaped, so a page of 100,000
-    unclosed `<div>`s renders in linear time (its text stays)."""
-    def tag(match: re.Match) -> str:
-        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
-        if name in _VOID or self_closing:
-            return match.group(0)
-        if closing:
-            ctx.depth = max(0, ctx.depth - 1)
-            return match.group(0)
-        if ctx.depth >= MAX_HTML_DEPTH:
-            return html_lib.escape(match.group(0))
-        ctx.depth += 1
-        return match.group(0)
-    return _TAG.sub(tag, html)
 
 
 _HTML_URL = re.compile(r"""(\s(?:href|src)\s*=\s*)(["'])([^"']*)\2""", re.I)
@@ -298,14 +277,14 @@ class _Renderer:
         content = tokens[idx].content
         if re.match(r"^\s*<\s*(script|style)\b", content, re.I):
             return ""  # a page's own scripts and styles (Vue's `<script setup>`): never shown or run
-        return _html_urls(_bounded(content, env["kb"]), env["kb"])
+        return _html_urls(bound_html(content, env["kb"].open_elements), env["kb"])
 
     @staticmethod
     def html_inline(self, tokens, idx, options, env):
         content = tokens[idx].content
         if _RAW_TEXT.match(content):
             return html_lib.escape(content)  # shown as written: dropping it would drop the rest too
-        return _html_urls(_bounded(content, env["kb"]), env["kb"])
+        return _html_urls(bound_html(content, env["kb"].open_elements), env["kb"])
 
     @staticmethod
     def callout_open(self, tokens, idx, options, env):

@@ -236,3 +236,15 @@ def test_a_help_center_page_in_one_line_of_html_is_split_too():
         ("退款多久到账", "退款会原路返回。", "<p>退款会原路返回。</p>"),
         ("到账时间", "银行卡：1–3 天", "<table><tr><td>银行卡</td><td>1–3 天</td></tr></table>"),
         ("手续费", "不收取。", "<p>不收取。</p>")]
+
+
+def test_a_div_around_the_whole_html_page_is_the_page():
+    # An exported help center wraps each page in one <div class="article-body">: its headings are
+    # the page's. A <div> that is not around all of the page still keeps its headings.
+    wrapped = ('<div class="article-body">\n<h1>退款</h1><p>退款会原路返回。</p>'
+               '<h2 id="t">到账时间</h2><p>1-3 天。</p>\n</div>\n')
+    page = parse_article(wrapped.encode(), "wrapped.md")
+    assert page.title == "退款" and [(s.heading, s.text) for s in page.sections] == [
+        ("退款", "退款会原路返回。"), ("到账时间", "1-3 天。")]
+    two = '<div class="article-body">\n<h2>A</h2><p>a</p>\n</div>\n<div class="demo"><h2>B</h2></div>\n'
+    assert [s.heading for s in parse_article(two.encode(), "two.md").sections] == ["Two"]
