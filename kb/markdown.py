@@ -145,11 +145,12 @@ def _split_faq_paragraphs(tokens: list[Token]) -> list[Token]:
 # A heading element in an HTML block (old help centers' pages are HTML): its level, attributes and
 # content, which holds no other heading tag — each search for the end stops at the next heading
 # tag, so a block of unclosed `<h2`s is read in linear time. Or an FAQ question written in HTML:
-# a paragraph that is bold as a whole and ends with ? or ？ (`<p><strong>怎么退款？</strong></p>`).
+# a paragraph that starts bold with a question ending with ? or ？, its answer (if any) after it
+# (`<p><strong>怎么退款？</strong></p>`, `<p><b>怎么退款？</b><br>原路退回。</p>`).
 _HTML_UNIT = re.compile(r"<h(?P<level>[1-6])(?P<attrs>(?:\s[^<>]*)?)>"
                         r"(?P<heading>(?:[^<]|<(?!/?h[1-6][\s/>]))*)</h(?P=level)\s*>"
                         r"|<p\b[^<>]*>\s*<(?P<bold>strong|b)\b[^<>]*>(?P<question>[^<*\n]{1,300}?[?？])\s*"
-                        r"</(?P=bold)\s*>\s*</p\s*>", re.I)
+                        r"</(?P=bold)\s*>(?P<answer>(?:[^<]|<(?!/?p[\s>]))*)</p\s*>", re.I)
 _HTML_ATTR = re.compile(r"""\b(id|class)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.I)
 # Elements whose headings belong to them, not to the page: a demo's `<div class="demo"><h1>`, a
 # style guide's `<div class="style-example"><h3>Bad</h3>`, a table's, a list's, a folded block's.
@@ -185,8 +186,11 @@ def _split_html_units(tokens: list[Token]) -> list[Token]:
             _html_piece(out, token, content[start:match.start()], line_of(start))
             at = line_of(match.start())
             if match.group("question"):
-                out += [Token("paragraph_open", "p", 1, map=[at, at + 1], level=0, block=True),
-                        Token("inline", "", 0, content=f"**{match.group('question').strip()}**",
+                answer = _answer_html(match.group("answer"))
+                out += [Token("paragraph_open", "p", 1, map=[at, at + 1], level=0, block=True,
+                              meta={"html": True}),
+                        Token("inline", "", 0, content=f"**{match.group('question').strip()}**"
+                                                       + (" " + answer if answer else ""),
                               map=[at, at + 1], level=1, block=True, children=[]),
                         Token("paragraph_close", "p", -1, level=0, block=True)]
             else:
@@ -209,6 +213,15 @@ def _split_html_units(tokens: list[Token]) -> list[Token]:
         else:
             out.append(token)
     return out
+
+
+_LEADING_BREAKS = re.compile(r"^(?:\s|<br\s*/?>)+", re.I)
+
+
+def _answer_html(html: str) -> str:
+    """The answer after an HTML FAQ question in its paragraph, on one line, without the line
+    breaks that separate it from the question."""
+    return " ".join(_LEADING_BREAKS.sub("", html).split())
 
 
 def _line_counter(text: str, first: int):

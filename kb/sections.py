@@ -102,11 +102,10 @@ def parse_body(body: str, title: str = "", first_line: int = 1, lang: str | None
         blocks = block_lines(body_tokens)
         if rest_md:
             rest_text = inline_text(_parse_inline(rest_md))
-            blocks.insert(0, Block("p", rest_text, line))
+            blocks.insert(0, Block("p", rest_text, line, html=tokens[index].meta.get("html", False)))
         if any(t.meta.get("piece") for t in body_tokens) and all(t.type == "html_block" for t in body_tokens):
-            markdown = "".join(t.content for t in body_tokens).strip("\n")  # a section of an HTML page
-        else:
-            markdown = "\n".join(([rest_md] if rest_md else []) + md_lines).strip("\n")
+            md_lines = ["".join(t.content for t in body_tokens)]  # a section of an HTML page: its pieces
+        markdown = "\n".join(([rest_md] if rest_md else []) + md_lines).strip("\n")
         all_blocks += blocks
         units.append(((index, heading, level, anchor, line), blocks, markdown))
     prose = "\n".join(b.text for b in all_blocks if b.kind != "code")

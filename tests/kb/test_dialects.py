@@ -219,8 +219,12 @@ def test_a_page_written_in_html_has_its_headings_sections_and_table_rows(article
         ("退款多久到账", "overview", 1), ("各付款方式的到账时间", "times", 2),
         ("退款收手续费吗？", "退款收手续费吗", 2), ("常见问题", "常见问题", 2),
         # FAQ questions written in HTML (a paragraph bold as a whole, ending with ？) are units.
-        ("退款能取消吗？", "退款能取消吗", 5), ("退款到哪里了？", "退款到哪里了", 5)]
-    assert page.sections[-1].text == "原路退回到付款账户。注意：请保留凭证。"
+        ("退款能取消吗？", "退款能取消吗", 5), ("退款到哪里了？", "退款到哪里了", 5),
+        ("退款失败怎么办？", "退款失败怎么办", 5)]
+    assert page.sections[-2].text == "原路退回到付款账户。注意：请保留凭证。"
+    # The answer in the question's own paragraph, after a line break: the unit's text and card.
+    answer = "请联系客服，我们会在一个工作日内处理。"
+    assert (page.sections[-1].text, page.sections[-1].markdown) == (answer, answer)
     assert page.sections[1].text == "付款方式：到账时间\n钱包余额：即时\n银行卡：1–3 个工作日"
     # A heading inside an element (a demo's box) belongs to it, not to the page.
     assert page.sections[2].text == "退款不收取任何手续费。\n示例\n演示框里的标题属于演示，不是页面的小节。"
