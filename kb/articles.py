@@ -185,6 +185,7 @@ def _chinese_legacy(data: bytes) -> tuple[str, str] | None:
     so a UTF-8 file with a pasted Windows-1252 é stays an error — read as UTF-8, a GBK or Big5
     file is an error at nearly every non-ASCII character, such a file at a few."""
     best, best_share = None, _COMMON_SHARE
+    not_utf8 = data.decode("utf-8", "replace").count("\ufffd")  # bytes UTF-8 cannot read
     for encoding in LEGACY_ENCODINGS:
         try:
             text = data.decode(encoding)
@@ -194,7 +195,7 @@ def _chinese_legacy(data: bytes) -> tuple[str, str] | None:
         if not foreign or len(_CHINESE.findall(text)) < 0.9 * len(foreign):
             continue
         share = sum(char in _COMMON for char in foreign) / len(foreign)
-        if share >= best_share and data.decode("utf-8", "replace").count("\ufffd") >= 0.5 * len(foreign):
+        if share >= best_share and not_utf8 >= 0.5 * len(foreign):
             best, best_share = (text, encoding), share
     return best
 

@@ -166,13 +166,16 @@ def _split_html_units(tokens: list[Token]) -> list[Token]:
     top level, in no element (`_NESTING`) opened before them, in this block or an earlier one.
     The HTML around them is kept as it was, in order."""
     out: list[Token] = []
-    # Elements open at the page's top level, over its HTML blocks: a `<div>` around the whole page
-    # (an exported help center's `<div class="article-body">`) is the page, not an element in it.
-    depth = -1 if _wrapped_page(tokens) else 0
+    # Elements open at the page's top level, over its HTML blocks (known at the first): a `<div>`
+    # around the whole page (an exported help center's `<div class="article-body">`) is the page,
+    # not an element in it.
+    depth = None
     for token in tokens:
         if token.type != "html_block" or token.level != 0:
             out.append(token)
             continue
+        if depth is None:
+            depth = -1 if _wrapped_page(tokens) else 0
         content, start = token.content, 0
         nesting = [(m.start(), -1 if m.group(1) else 1) for m in _NESTING.finditer(content)]
         step = 0

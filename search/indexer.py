@@ -595,7 +595,8 @@ def _hash(source: Source) -> str:
 
 
 def _text(source: Source) -> str:
-    """The source as its article was read (UTF-8 or GB18030), the text the page is rendered from."""
+    """The source as its article was read (`kb.articles.read_source`), the text the page is rendered
+    from."""
     return decode_source(source.data, source.relpath)
 
 
