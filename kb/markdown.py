@@ -151,7 +151,7 @@ _HTML_UNIT = re.compile(r"<h(?P<level>[1-6])(?P<attrs>(?:\s[^<>]*)?)>"
                         r"(?P<heading>(?:[^<]|<(?!/?h[1-6][\s/>]))*)</h(?P=level)\s*>"
                         r"|<p\b[^<>]*>\s*<(?P<bold>strong|b)\b[^<>]*>(?P<question>[^<*\n]{1,300}?[?？])\s*"
                         r"</(?P=bold)\s*>(?P<answer>(?:[^<]|<(?!/?p[\s>]))*)</p\s*>", re.I)
-_HTML_ATTR = re.compile(r"""\b(id|class)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.I)
+_HTML_CLASS = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.I)
 # Elements whose headings belong to them, not to the page: a demo's `<div class="demo"><h1>`, a
 # style guide's `<div class="style-example"><h3>Bad</h3>`, a table's, a list's, a folded block's.
 _NESTING = re.compile(r"<(/?)(?:div|details|table|blockquote|ul|ol|dl|figure|aside|nav|header|footer|form|"
@@ -199,12 +199,11 @@ def _split_html_units(tokens: list[Token]) -> list[Token]:
             else:
                 opening = Token("heading_open", f"h{match.group('level')}", 1, map=[at, at + 1], level=0,
                                 block=True)
-                for name, *values in _HTML_ATTR.findall(match.group("attrs")):
-                    value = "".join(values).strip()
-                    if name.lower() == "id" and value:
-                        opening.meta["author_id"] = value
-                    elif name.lower() == "class" and value:
-                        opening.attrs["class"] = value
+                # Its id, as an id anywhere in the page's HTML is read (`html_ids`), and its classes.
+                if ids := _HTML_ID.findall(f"<h{match.group('level')}{match.group('attrs')}>"):
+                    opening.meta["author_id"] = ids[0]
+                if classes := _HTML_CLASS.search(match.group("attrs")):
+                    opening.attrs["class"] = " ".join("".join(classes.groups(default="")).split())
                 inline = Token("inline", "", 0, content=" ".join(match.group("heading").split()),
                                map=[at, at + 1], level=1, block=True, children=[])
                 out += [opening, inline, Token("heading_close", opening.tag, -1, level=0, block=True)]

@@ -252,3 +252,10 @@ def test_a_div_around_the_whole_html_page_is_the_page():
         ("退款", "退款会原路返回。"), ("到账时间", "1-3 天。")]
     two = '<div class="article-body">\n<h2>A</h2><p>a</p>\n</div>\n<div class="demo"><h2>B</h2></div>\n'
     assert [s.heading for s in parse_article(two.encode(), "two.md").sections] == ["Two"]
+
+
+def test_an_html_headings_id_is_its_id_attribute_only():
+    # `data-id` is not the heading's id (it was read as one: the section's anchor became "x").
+    page = parse_article('<h2 data-id="x">费用</h2><p>a</p><h2 class="big" id="fee">手续费</h2><p>b</p>\n'
+                         .encode(), "ids.md")
+    assert [(s.heading, s.anchor) for s in page.sections] == [("费用", "费用"), ("手续费", "fee")]
