@@ -39,7 +39,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.quality import DOC_SETS, bm25s_recipe, heading_norm, load_set, plain_recipe  # noqa: E402
+from bench.quality import DOC_SETS, bm25s_recipe, chosen_sets, heading_norm, load_set, plain_recipe  # noqa: E402
 from kb.evaluate import Found, evaluate  # noqa: E402
 from search.indexer import sync_index  # noqa: E402
 from search.searcher import SearchIndex  # noqa: E402
@@ -78,10 +78,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
     args = parser.parse_args()
-    keys = [k.strip() for k in args.sets.split(",") if k.strip()]
-    unknown = [k for k in keys if k not in SETS]
-    if unknown:
-        sys.exit(f"--sets: unknown set {', '.join(unknown)} (choose from {', '.join(SETS)})")
+    keys = chosen_sets(args.sets, SETS)
     if not (args.shared / "eval" / "docs").is_dir():
         sys.exit(f"evaluation data not found under {args.shared}/eval/docs")
     same_heading = heading_norm(args.shared)

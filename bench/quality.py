@@ -119,6 +119,15 @@ def load_set(key: str, shared: Path, work: Path) -> EvalSet:
     return EvalSet(label, base / "articles", queries, [], held_out)
 
 
+def chosen_sets(text: str, choices: list[str]) -> list[str]:
+    """The set keys of a comma-separated `--sets` value; exits naming any not among `choices`."""
+    keys = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in choices]
+    if unknown:
+        sys.exit(f"--sets: unknown set {', '.join(unknown)} (choose from {', '.join(choices)})")
+    return keys
+
+
 def heading_norm(shared: Path):
     """The eval data's heading rule (`heading_rule.norm`), loaded from its file, then case folded.
     The rule reads headings as written in Markdown, where it drops the `\\*` and `\\*\\*` markers
@@ -234,10 +243,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true",
                         help="print kb's misses (by kind: page, section, card) and off-topic answers")
     args = parser.parse_args()
-    keys = [k.strip() for k in args.sets.split(",") if k.strip()]
-    unknown = [k for k in keys if k not in SET_KEYS]
-    if unknown:
-        sys.exit(f"--sets: unknown set {', '.join(unknown)} (choose from {', '.join(SET_KEYS)})")
+    keys = chosen_sets(args.sets, SET_KEYS)
     if not (args.shared / "eval" / "make_kb.py").exists():
         sys.exit(f"evaluation data not found under {args.shared}/eval")
     if any(k in HELD_OUT_SETS for k in keys) and not (args.shared / "corpora" / "tldr").is_dir():

@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.quality import heading_norm, load_set  # noqa: E402
+from bench.quality import chosen_sets, heading_norm, load_set  # noqa: E402
 from search import evidence, ranking  # noqa: E402
 from search.indexer import sync_index  # noqa: E402
 from search.searcher import SearchIndex  # noqa: E402
@@ -163,10 +163,7 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="print every unit of the page, not only the "
                         "first four and the expected ones")
     args = parser.parse_args()
-    keys = [k.strip() for k in args.sets.split(",") if k.strip()]
-    unknown = [k for k in keys if k not in SETS]
-    if unknown:
-        sys.exit(f"--sets: unknown set {', '.join(unknown)} (choose from {', '.join(SETS)})")
+    keys = chosen_sets(args.sets, SETS)
     same = heading_norm(args.shared)
     work = Path(tempfile.mkdtemp(prefix="kb-units-"))
     summary = {}
