@@ -65,8 +65,9 @@ class RankingConfig:
     # Attribute rule: the share of the question's words found in the title or questions multiplies
     # the score by (1 + title_boost × that share), as a match in the title outranks one in the text.
     title_boost: float = 0.5
-    # Exactness: a question worded exactly as an article's title or one of its listed questions
-    # (ignoring case and punctuation) adds this multiple of the best score to that article.
+    # Exactness: a question worded exactly as an article's title, one of its listed questions or the
+    # heading of one of its sections (ignoring case and punctuation) adds this multiple of the best
+    # score to that article.
     exact_boost: float = 1.0
     coverage_power: float = 1.0
     # Sections: the coverage that scales the score is this blend of the article's own and its best

@@ -46,6 +46,7 @@ class _Derived:
     lists_questions: np.ndarray
     scorers: dict[bool, Bm25Scorer]
     phrasings: dict[str, list[int]]  # a title or listed question, normalised → its article documents
+    headings: dict[str, list[int]]  # a section's heading, normalised → the article documents holding it
     values: dict[str, np.ndarray]  # kind of value → which unit documents state one
     model_rows: dict[str, np.ndarray]  # phrasing model → per document, the row of its article (-1: none)
 
@@ -66,11 +67,17 @@ def _derive(state, config: RankingConfig) -> _Derived:
         order[sorted(ids, key=ids.__getitem__)] = np.arange(len(ids))
         lists_questions = np.zeros(len(docs.articles), dtype=bool)
         phrasings: dict[str, list[int]] = {}
+        headings: dict[str, list[int]] = {}
         for docnum, article_id in ids.items():
             record = state.catalog.get(article_id)
-            lists_questions[docnum] = bool(record is not None and record["questions"])
-            for text in (record["title"], *record["questions"]) if record is not None else ():
+            if record is None:
+                continue
+            lists_questions[docnum] = bool(record["questions"])
+            for text in (record["title"], *record["questions"]):
                 phrasings.setdefault(_normal(text), []).append(docnum)
+            for heading in dict.fromkeys(_normal(section["heading"]) for section in record["sections"]):
+                if heading:
+                    headings.setdefault(heading, []).append(docnum)
         scorers = state.scorers
         if key != _bm25_key(DEFAULT_CONFIG):
             # Other BM25 statistics than the version's: scorers of this configuration's own.
@@ -83,7 +90,8 @@ def _derive(state, config: RankingConfig) -> _Derived:
                   for kind in answer_types.KINDS}
         model_rows = {name: _rows(getattr(state, name).docnums, len(docs.articles))
                       for name in ("classifier", "meaning", "passages")}
-        by_config[key] = _Derived(docs, ids, order, lists_questions, scorers, phrasings, values, model_rows)
+        by_config[key] = _Derived(docs, ids, order, lists_questions, scorers, phrasings, headings, values,
+                                  model_rows)
     return by_config[key]
 
 
@@ -190,9 +198,12 @@ def rank(state, derived: _Derived, parsed, allowed: np.ndarray, internal: bool, 
               for name, weight, model in (("classifier", config.classifier_weight, state.classifier),
                                           ("meaning", config.meaning_weight, state.meaning))
               if weight and model.model is not None]
-    # Exactness: a question worded exactly as an article's title or one of its questions.
-    phrased = [d for d in derived.phrasings.get(_normal(parsed.text), []) if allowed[d]]
-    exact = phrased if config.exact_boost else []
+    # Exactness: a question worded exactly as an article's title or one of its questions, or as the
+    # heading of one of its sections (an FAQ page's 退款失败怎么办？: the section answers it).
+    asked = _normal(parsed.text)
+    phrased = [d for d in derived.phrasings.get(asked, []) if allowed[d]]
+    named = [d for d in derived.headings.get(asked, []) if allowed[d] and d not in phrased]
+    exact = phrased + named if config.exact_boost else []
     ranked = evidence.rank(derived.scorers[internal], derived.docs, parsed, allowed, config, extras, models,
                            derived.lists_questions, phrasing_extras, derived.values,
                            include=np.concatenate([np.asarray(exact, dtype=np.int64),

@@ -673,3 +673,34 @@ def test_a_word_jieba_glues_to_a_character_still_finds_the_page_that_has_it(buil
     assert build(files).search(query).articles[0].id == "custom-ref"
     glued = build(files, replace(RankingConfig(), found_parts_weight=0.0))
     assert glued.search(query).articles[0].id == "forms"
+
+
+REFUND_FAQ = """
+    # 退款常见问题
+
+    ## 常见问题
+
+    **1. 退款能取消吗？**
+
+    退款发起后不能取消。
+
+    **退款到哪里了？**
+
+    原路退回到付款账户。
+
+    **退款失败怎么办？**
+    请联系客服，我们会在一个工作日内处理。
+    """
+
+
+def test_a_question_worded_as_a_sections_heading_is_answered_by_that_section(build):
+    # The starter knowledge base with an FAQ page that asks 退款失败怎么办？ word for word: 付款失败怎么办,
+    # which says 失败 in every paragraph and 退回 (a synonym of 退款), came first, its card 网络异常;
+    # the FAQ page was third.
+    files = {str(path.relative_to(ROOT / "articles")): path.read_text("utf-8")
+             for path in (ROOT / "articles").rglob("*") if path.is_file()}
+    index = build({**files, "refunds/refund-faq.md": REFUND_FAQ})
+    for question in ("退款失败怎么办", "退款能取消吗", "退款到哪里了？"):
+        results = index.search(question)
+        assert results.articles[0].id == "refunds/refund-faq", question
+        assert results.answers[0].heading == question.rstrip("？") + "？"
